@@ -1,0 +1,110 @@
+"""Payer administration for the Admin role. Claims are read-only here: their status
+changes only through the biller's queue and its audited services."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from billing.models import (
+    ChargeMasterItem,
+    Claim,
+    ClaimExport,
+    Coverage,
+    FeeScheduleEntry,
+    Payer,
+    PracticeSettings,
+)
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """Every admin change lands in the history with who and a reason."""
+
+    def save_model(self, request, obj, form, change):
+        fields = ", ".join(form.changed_data) or "no fields"
+        obj._change_reason = f"admin {'change' if change else 'add'}: {fields}"
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = "admin delete"
+        super().delete_model(request, obj)
+
+
+@admin.register(Payer)
+class PayerAdmin(AuditedAdmin):
+    list_display = [
+        "code",
+        "name",
+        "program",
+        "x12_payer_id",
+        "allows_99211_with_drug_admin",
+        "modifier25_requires_note",
+        "active",
+    ]
+    list_filter = ["program", "active", "allows_99211_with_drug_admin", "modifier25_requires_note"]
+    search_fields = ["code", "name", "x12_payer_id"]
+
+
+@admin.register(Coverage)
+class CoverageAdmin(AuditedAdmin):
+    list_display = ["patient", "payer", "member_id", "priority", "effective_from", "effective_to"]
+    list_filter = ["payer", "priority"]
+    search_fields = ["patient__last_name", "patient__mrn", "member_id"]
+    autocomplete_fields = ["patient", "payer"]
+    list_select_related = ["patient", "payer"]
+
+
+@admin.register(ChargeMasterItem)
+class ChargeMasterItemAdmin(AuditedAdmin):
+    list_display = ["code", "description", "charge", "effective_from", "effective_to"]
+    search_fields = ["code", "description"]
+    list_filter = ["effective_from"]
+
+
+@admin.register(FeeScheduleEntry)
+class FeeScheduleEntryAdmin(AuditedAdmin):
+    list_display = ["payer", "code", "allowed_amount", "label", "effective_from", "effective_to"]
+    list_filter = ["payer"]
+    search_fields = ["code", "label"]
+    list_select_related = ["payer"]
+
+
+@admin.register(PracticeSettings)
+class PracticeSettingsAdmin(AuditedAdmin):
+    list_display = ["billing_provider_name", "npi", "tax_id", "usage_indicator"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not PracticeSettings.objects.exists()
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "patient", "payer", "date_of_service", "status", "total_charge"]
+    list_filter = ["status", "payer"]
+    search_fields = ["patient__last_name", "patient__mrn"]
+    date_hierarchy = "date_of_service"
+    list_select_related = ["patient", "payer"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ClaimExport)
+class ClaimExportAdmin(admin.ModelAdmin):
+    list_display = ["filename", "format", "claim_count", "created_at", "created_by"]
+    exclude = ["content"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

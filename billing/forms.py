@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+
+from billing.models import Claim, Payer
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class QueueFilterForm(forms.Form):
+    """Filters carry no PHI, so they live in the query string and can be bookmarked."""
+
+    status = forms.ChoiceField(
+        choices=[("", "Open (not void)"), *Claim.Status.choices], required=False
+    )
+    payer = forms.ModelChoiceField(queryset=Payer.objects.all(), required=False)
+    date_from = forms.DateField(label="From", required=False, widget=DATE)
+    date_to = forms.DateField(label="To", required=False, widget=DATE)
+    rule = forms.RegexField(
+        label="Rule ID",
+        regex=r"^R\d{2}$",
+        required=False,
+        max_length=3,
+        error_messages={"invalid": "A rule ID looks like R31."},
+        widget=forms.TextInput(attrs={"placeholder": "R31", "size": 4}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Row(
+                Column("status"),
+                Column("payer"),
+                Column("date_from"),
+                Column("date_to"),
+                Column("rule"),
+            ),
+            Submit("filter", "Filter", css_class="btn-secondary"),
+        )
+
+    def clean_rule(self):
+        return self.cleaned_data["rule"].upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", forms.ValidationError("Ends before it starts.", code="order"))
+        return cleaned
+
+
+class ClaimSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Patient name or MRN",
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Name or MRN"}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "Why"}),
+        error_messages={"required": "Give a reason."},
+    )

@@ -1,0 +1,260 @@
+"""Demo data for trying the app: users for every role, payers, patients and encounters in
+every state. Everything is written through the services, so the history is real. Running it
+again changes nothing that is already there."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import ChargeMasterItem, Coverage, FeeScheduleEntry, Payer, PracticeSettings
+from refills import services
+from refills.models import ClinicianProfile, Encounter, Patient, Role
+
+User = get_user_model()
+
+DEMO_PASSWORD = "refill-demo-2026"  # noqa: S105 - printed for local demo logins only
+
+USERS = [
+    # username, first, last, role, credential, NPI (Luhn-valid with the 80840 prefix)
+    ("rn.alvarez", "Maria", "Alvarez", Role.NURSE, "RN", ""),
+    ("rn.chen", "David", "Chen", Role.NURSE, "RN", ""),
+    ("dr.okafor", "Ngozi", "Okafor", Role.PROVIDER, "MD", "1234567893"),
+    ("np.patel", "Priya", "Patel", Role.PROVIDER, "NP", "1245319599"),
+    ("biller.jones", "Sam", "Jones", Role.BILLER, "", ""),
+    ("admin.kim", "Alex", "Kim", Role.ADMIN, "", ""),
+]
+
+PATIENTS = [
+    ("MRN10001", "Brooks", "Eleanor", "1956-04-12", "F", ["C18.9"]),
+    ("MRN10002", "O'Neil", "Thomas", "1961-09-30", "M", ["C20", "C78.7"]),
+    ("MRN10003", "Nguyen", "Linh", "1972-01-05", "F", ["C25.0"]),
+    ("MRN10004", "García", "José", "1949-11-19", "M", ["C16.9"]),
+    ("MRN10005", "Hughes", "Margaret", "1958-06-22", "F", ["C50.911", "C78.00"]),
+    ("MRN10006", "Okonkwo", "Chidi", "1967-03-14", "M", ["C15.9"]),
+    ("MRN10007", "Schmidt", "Anna", "1953-08-08", "F", ["C56.9"]),
+    ("MRN10008", "Rossi", "Marco", "1945-12-01", "M", ["C22.0"]),
+    ("MRN10009", "Kowalski", "Irena", "1970-02-27", "F", ["C18.7"]),
+    ("MRN10010", "Baker", "James", "1963-07-16", "M", ["C61"]),
+    ("MRN10011", "Yamamoto", "Keiko", "1959-10-03", "F", ["C34.90"]),
+    ("MRN10012", "Dubois", "Claire", "1975-05-29", "F", ["C19"]),
+]
+
+PAYERS = [
+    ("MEDICARE", "Medicare Part B", "medicare", "MCRB1"),
+    ("AETNA", "Aetna", "commercial", "60054"),
+    ("BCBS", "Blue Cross Blue Shield", "commercial", "BCBS1"),
+    ("CIGNA", "Cigna", "commercial", "62308"),
+    ("UHC", "UnitedHealthcare", "commercial", "87726"),
+]
+
+CHARGES = [
+    ("96521", "Refill and maintenance of portable pump", "175.00"),
+    ("96522", "Refill and maintenance of implanted pump or reservoir", "160.00"),
+    ("96523", "Irrigation of implanted venous access device", "45.00"),
+    ("99211", "Office visit, established, minimal", "30.00"),
+    ("99212", "Office visit, established, straightforward", "80.00"),
+    ("99213", "Office visit, established, low", "120.00"),
+    ("99214", "Office visit, established, moderate", "175.00"),
+    ("99215", "Office visit, established, high", "240.00"),
+    ("99204", "Office visit, new, moderate", "210.00"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users, payers, patients and encounters (safe to run twice)."
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        with transaction.atomic():
+            users = self._users()
+            self._billing_reference(now)
+            patients = self._patients(users)
+            created = self._encounters(users, patients, now)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new encounters)."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, first, last, role, credential, _ in USERS:
+            label = f"{role.label}{f', {credential}' if credential else ''}"
+            self.stdout.write(f"  {username:<14} {first} {last} ({label})")
+
+    def _users(self) -> dict[str, object]:
+        users = {}
+        for username, first, last, role, credential, npi in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "is_staff": role == Role.ADMIN},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                user.groups.add(Group.objects.get(name=role))
+            ClinicianProfile.objects.get_or_create(
+                user=user, defaults={"credential": credential, "npi": npi}
+            )
+            users[username] = User.objects.get(pk=user.pk)  # fresh permission cache
+        return users
+
+    def _billing_reference(self, now: dt.datetime) -> None:
+        start = dt.date(2024, 1, 1)
+        for code, name, program, payer_id in PAYERS:
+            Payer.objects.get_or_create(
+                code=code, defaults={"name": name, "program": program, "x12_payer_id": payer_id}
+            )
+        for code, description, charge in CHARGES:
+            ChargeMasterItem.objects.get_or_create(
+                code=code,
+                effective_from=start,
+                defaults={"description": description, "charge": Decimal(charge)},
+            )
+        FeeScheduleEntry.objects.get_or_create(
+            payer=Payer.objects.get(code="MEDICARE"),
+            code="96521",
+            effective_from=start,
+            defaults={
+                "allowed_amount": Decimal("123.83"),
+                "label": "Example: Medicare 2024 national non-facility rate",
+            },
+        )
+        PracticeSettings.objects.get_or_create(
+            defaults={
+                "billing_provider_name": "Riverside Oncology Associates",
+                "npi": "1811111116",
+                "tax_id": "123456789",
+                "address_line1": "100 Main Street",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": "627011234",
+                "submitter_id": "RIVONC01",
+                "receiver_id": "CLEARHOUSE",
+                "contact_name": "Billing Office",
+                "contact_phone": "2175550100",
+            }
+        )
+
+    def _patients(self, users) -> list[Patient]:
+        patients = []
+        payer_codes = [p[0] for p in PAYERS]
+        for index, (mrn, last, first, born, sex, codes) in enumerate(PATIENTS):
+            patient = Patient.objects.filter(mrn=mrn).first()
+            if patient is None:
+                patient = services.patient_create(
+                    by=users["rn.alvarez"],
+                    data={
+                        "mrn": mrn,
+                        "last_name": last,
+                        "first_name": first,
+                        "date_of_birth": dt.date.fromisoformat(born),
+                        "sex": sex,
+                        "address_line1": f"{100 + index} Elm Street",
+                        "city": "Springfield",
+                        "state": "IL",
+                        "postal_code": "62704",
+                    },
+                    diagnoses=codes,
+                )
+            payer = Payer.objects.get(code=payer_codes[index % len(payer_codes)])
+            Coverage.objects.get_or_create(
+                patient=patient,
+                payer=payer,
+                defaults={
+                    "member_id": f"{payer.code[:3]}{90000 + index}",
+                    "effective_from": dt.date(2024, 1, 1),
+                },
+            )
+            patients.append(patient)
+        return patients
+
+    def _encounters(self, users, patients, now: dt.datetime) -> int:
+        nurse, nurse2 = users["rn.alvarez"], users["rn.chen"]
+        doctor = users["dr.okafor"]
+        today = timezone.localdate(now)
+        created = 0
+        for index, patient in enumerate(patients):
+            if patient.encounters.exists():
+                continue
+            # Four signed (days ago), four verified, four drafts (today).
+            state = ("signed", "verified", "draft")[index % 3]
+            day = today - dt.timedelta(days=2 + index) if state == "signed" else today
+            started = timezone.make_aware(
+                dt.datetime.combine(day, dt.time(9, 0)) + dt.timedelta(minutes=20 * index)
+            )
+            if started > now:
+                started = now - dt.timedelta(minutes=5)
+            encounter = services.encounter_create(
+                by=nurse,
+                patient=patient,
+                now=now,
+                data={
+                    "date_of_service": day,
+                    "place_of_service": "11",
+                    "supervising_practitioner": doctor,
+                    "weight_kg": Decimal("68.5") + index,
+                    "weight_measured_on": day,
+                    "cbc_collected_on": day - dt.timedelta(days=1),
+                    "cmp_collected_on": day - dt.timedelta(days=1 if index % 4 else 9),
+                    "anc": Decimal("2.10"),
+                    "platelets": Decimal("180"),
+                    "creatinine": Decimal("0.90"),
+                    "drug_name": "fluorouracil",
+                    "drug_antineoplastic": True,
+                    "drug_concentration_mg_ml": Decimal("50.000"),
+                    "drug_dose_mg": Decimal("2400.00"),
+                    "drug_volume_ml": Decimal("48.00"),
+                    "drug_lot": f"F5U{2291 + index}",
+                    "drug_expires_on": today + dt.timedelta(days=180),
+                    "pump_type": "implanted" if index == 6 else "external",
+                    "pump_model": "CADD-Solis VIP",
+                    "pump_serial": f"SN-{40100 + index}",
+                    "service": "refill",
+                    "rate_ml_h": Decimal("2.00"),
+                    "pump_volume_ml": Decimal("96.00"),
+                    "pump_programmed": True,
+                    "pump_primed": True,
+                    "pump_function_verified": True,
+                    "teaching_alarms": True,
+                    "teaching_site_care": index != 9,
+                    "taught_person": "patient",
+                    "teach_back_done": True,
+                    "infusion_started_at": started,
+                    "adverse_reaction": "none",
+                    "port_flush": index == 3,
+                },
+            )
+            created += 1
+            if state == "draft":
+                continue
+            services.encounter_verify(
+                verifier=nurse2,
+                encounter=encounter,
+                entered={
+                    "rate_ml_h": Decimal("2.00"),
+                    "pump_volume_ml": Decimal("96.00"),
+                    "drug_concentration_mg_ml": Decimal("50.000"),
+                },
+                now=now,
+            )
+            if state == "signed":
+                if index == 0:
+                    services.provider_visit_record(
+                        by=doctor,
+                        patient=patient,
+                        data={
+                            "date_of_service": day,
+                            "em_code": "99213",
+                            "performed_by_role": "physician",
+                            "separately_identifiable": True,
+                            "note": "New nausea since last cycle; evaluated and treated.",
+                        },
+                        diagnoses=["R11.0"],
+                        now=now,
+                    )
+                services.encounter_sign(
+                    by=nurse, encounter=Encounter.objects.get(pk=encounter.pk), now=now
+                )
+        return created

@@ -1,0 +1,332 @@
+"""Payers, prices and claims. Status changes happen only in ``billing.services``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from refills.models import Encounter, Patient
+
+
+class Payer(models.Model):
+    class Program(models.TextChoices):
+        MEDICARE = "medicare", "Medicare"
+        COMMERCIAL = "commercial", "Commercial"
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=60)
+    program = models.CharField(max_length=12, choices=Program.choices)
+    x12_payer_id = models.CharField("X12 payer ID", max_length=80)
+    allows_99211_with_drug_admin = models.BooleanField(
+        "allows 99211 with drug administration",
+        default=False,
+        help_text="Policy: the payer pays 99211 on the same day as a drug administration.",
+    )
+    modifier25_requires_note = models.BooleanField(
+        "modifier 25 requires the E/M note",
+        default=False,
+        help_text="Policy: the payer wants the E/M note attached to modifier-25 claims.",
+    )
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(program__in=["medicare", "commercial"]), name="payer_program_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coverage(models.Model):
+    class Priority(models.IntegerChoices):
+        PRIMARY = 1, "Primary"
+        SECONDARY = 2, "Secondary"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="coverages")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="coverages")
+    member_id = models.CharField("member ID", max_length=30)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.PRIMARY)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["patient", "priority", "-effective_from"]
+        verbose_name_plural = "coverage"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="coverage_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer} ({self.get_priority_display().lower()})"
+
+
+class EffectiveQuerySet(models.QuerySet):
+    def effective_on(self, day):
+        return self.filter(effective_from__lte=day).filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=day)
+        )
+
+
+class ChargeMasterItem(models.Model):
+    code = models.CharField(max_length=5)
+    description = models.CharField(max_length=120)
+    charge = models.DecimalField(max_digits=9, decimal_places=2)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+    objects = EffectiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code", "-effective_from"]
+        verbose_name = "charge master item"
+        indexes = [models.Index(fields=["code", "effective_from"], name="chargemaster_code_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(charge__gte=0), name="chargemaster_charge_gte_0"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="chargemaster_dates_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "effective_from"], name="chargemaster_unique_code_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+class FeeScheduleEntry(models.Model):
+    payer = models.ForeignKey(Payer, on_delete=models.CASCADE, related_name="fee_schedule")
+    code = models.CharField(max_length=5)
+    allowed_amount = models.DecimalField(max_digits=9, decimal_places=2)
+    label = models.CharField(max_length=120, blank=True)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+    objects = EffectiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["payer", "code", "-effective_from"]
+        verbose_name_plural = "fee schedule entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(allowed_amount__gte=0), name="feeschedule_amount_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="feeschedule_dates_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["payer", "code", "effective_from"], name="feeschedule_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer.code} {self.code} {self.allowed_amount}"
+
+
+class PracticeSettings(models.Model):
+    """The billing provider and EDI identities for the 837P (a single row)."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    billing_provider_name = models.CharField(max_length=60)
+    npi = models.CharField("NPI", max_length=10)
+    tax_id = models.CharField("tax ID (EIN)", max_length=10)
+    taxonomy = models.CharField(max_length=10, default="207RX0202X")
+    address_line1 = models.CharField(max_length=55)
+    address_line2 = models.CharField(max_length=55, blank=True)
+    city = models.CharField(max_length=30)
+    state = models.CharField(max_length=2)
+    postal_code = models.CharField(max_length=10)
+    submitter_id = models.CharField("submitter ID", max_length=15)
+    receiver_id = models.CharField("receiver ID", max_length=15)
+    receiver_name = models.CharField(max_length=60, default="CLEARINGHOUSE")
+    contact_name = models.CharField(max_length=60)
+    contact_phone = models.CharField(max_length=10)
+    usage_indicator = models.CharField(
+        max_length=1, choices=[("T", "Test"), ("P", "Production")], default="T"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "practice settings"
+        verbose_name_plural = "practice settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(singleton=True), name="practicesettings_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return self.billing_provider_name
+
+
+class ClaimExport(models.Model):
+    class Format(models.TextChoices):
+        X12 = "x12", "X12 837P"
+        CSV = "csv", "CSV"
+
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    format = models.CharField(max_length=3, choices=Format.choices)
+    filename = models.CharField(max_length=80)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    claim_count = models.PositiveIntegerField()
+    interchange_control_number = models.PositiveIntegerField(null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Claim(models.Model):
+    class Status(models.TextChoices):
+        HOLD = "hold", "Hold"
+        READY = "ready", "Ready"
+        APPROVED = "approved", "Approved"
+        EXPORTED = "exported", "Exported"
+        VOID = "void", "Void"
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="claims")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="claims")
+    payer = models.ForeignKey(
+        Payer, on_delete=models.PROTECT, related_name="claims", null=True, blank=True
+    )
+    coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, null=True, blank=True)
+    date_of_service = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    decision_status = models.CharField(max_length=14, blank=True)
+    void_reason = models.CharField(max_length=200, blank=True)
+    hold_reason = models.CharField(max_length=500, blank=True)
+    diagnoses = models.JSONField(default=list)
+    facts = models.JSONField(null=True, blank=True)
+    decision = models.JSONField(null=True, blank=True)
+    engine_version = models.CharField(max_length=20, blank=True)
+    total_charge = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    decided_at = models.DateTimeField()
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    export = models.ForeignKey(
+        ClaimExport, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date_of_service", "-id"]
+        permissions = [
+            ("approve_claim", "Can approve, hold and release claims"),
+            ("export_claim", "Can export approved claims"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "date_of_service"], name="claim_status_dos_idx"),
+            models.Index(fields=["date_of_service"], name="claim_dos_idx"),
+            models.Index(fields=["payer", "date_of_service"], name="claim_payer_dos_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["encounter"],
+                condition=~Q(status="void"),
+                name="claim_one_live_per_encounter",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["hold", "ready", "approved", "exported", "void"]),
+                name="claim_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="exported") | Q(export__isnull=False),
+                name="claim_exported_has_export",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_charge__gte=0), name="claim_total_charge_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim #{self.pk}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status != self.Status.VOID
+
+
+class ClaimLine(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    code = models.CharField(max_length=5)
+    modifiers = models.JSONField(default=list)
+    units = models.PositiveSmallIntegerField()
+    place_of_service = models.CharField(max_length=2)
+    diagnosis_pointers = models.JSONField(default=list)
+    charge = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    expected_allowed = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["claim", "position"]
+        indexes = [models.Index(fields=["code"], name="claimline_code_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "code"], name="claimline_one_per_code"),
+            models.UniqueConstraint(fields=["claim", "position"], name="claimline_unique_position"),
+            models.CheckConstraint(condition=Q(units__gte=1), name="claimline_units_gte_1"),
+            models.CheckConstraint(
+                condition=Q(charge__isnull=True) | Q(charge__gte=0), name="claimline_charge_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def modifiers_display(self) -> str:
+        return ", ".join(self.modifiers)
+
+
+class ClaimFinding(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="findings")
+    position = models.PositiveSmallIntegerField()
+    rule = models.CharField(max_length=4)
+    severity = models.CharField(max_length=5)
+    code = models.CharField(max_length=5, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["claim", "position"]
+        indexes = [models.Index(fields=["rule", "claim"], name="claimfinding_rule_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.severity}"
+
+
+class ClaimEvent(models.Model):
+    """The audit trail of a claim: every decision and status change, with who and why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"

@@ -1,0 +1,118 @@
+"""The biller's queue. Thin views: access, form, one service, message, redirect."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from billing import selectors, services
+from billing.forms import ClaimSearchForm, QueueFilterForm, ReasonForm
+from billing.models import Claim
+from billing.selectors import QueueFilters
+from billing.services import BillingError
+from config import search
+from config.paging import page_of
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("billing.view_claim", raise_exception=True)
+def queue(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        search_form = ClaimSearchForm(request.POST)
+        if search_form.is_valid():
+            search.remember(request, "claims", {"q": search_form.cleaned_data["q"]})
+        return redirect("billing:queue")
+    terms = search.recall(request, "claims")
+    search_form = ClaimSearchForm(initial=terms)
+    filter_form = QueueFilterForm(request.GET or None)
+    filters = QueueFilters(search=terms.get("q", ""))
+    if filter_form.is_bound and filter_form.is_valid():
+        data = filter_form.cleaned_data
+        filters = QueueFilters(
+            status=data["status"],
+            payer=data["payer"].pk if data["payer"] else None,
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            rule=data["rule"],
+            search=filters.search,
+        )
+    claims = selectors.claim_queue(request.user, filters)
+    page = page_of(claims, request.GET.get("page"))
+    query = urlencode(
+        [(k, v) for k, v in request.GET.items() if k not in {"page", "filter"} and v]
+    )
+    return render(
+        request,
+        "billing/queue.html",
+        {"page": page, "filter_form": filter_form, "search_form": search_form, "query": query},
+    )
+
+
+def _claim_or_404(request: HttpRequest, pk: int) -> Claim:
+    try:
+        return selectors.claim_detail(request.user, pk)
+    except Claim.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@require_GET
+@permission_required("billing.view_claim", raise_exception=True)
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_or_404(request, pk)
+    return render(
+        request,
+        "billing/claim_detail.html",
+        {"claim": claim, "reason_form": ReasonForm(), "line_total": claim.total_charge},
+    )
+
+
+@require_POST
+@permission_required("billing.approve_claim", raise_exception=True)
+def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_or_404(request, pk)
+    try:
+        services.claim_approve(claim=claim, by=request.user)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Claim approved.")
+    return redirect("billing:claim_detail", pk=claim.pk)
+
+
+def _with_reason(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    claim = _claim_or_404(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return redirect("billing:claim_detail", pk=claim.pk)
+    try:
+        service(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
+    except BillingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("billing:claim_detail", pk=claim.pk)
+
+
+@require_POST
+@permission_required("billing.approve_claim", raise_exception=True)
+def claim_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    return _with_reason(request, pk, services.claim_hold, "Claim put on hold.")
+
+
+@require_POST
+@permission_required("billing.approve_claim", raise_exception=True)
+def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
+    return _with_reason(request, pk, services.claim_release, "Hold released; the claim is ready.")
+
+
+@require_GET
+@permission_required("billing.view_claimexport", raise_exception=True)
+def export_list(request: HttpRequest) -> HttpResponse:
+    page = page_of(selectors.exports_visible_to(request.user), request.GET.get("page"))
+    return render(request, "billing/export_list.html", {"page": page})

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RefillsConfig(AppConfig):
+    name = "refills"
+    verbose_name = "Refill documentation"

@@ -1,0 +1,382 @@
+"""Forms validate and convert; the services save."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from refills.models import Encounter, Patient, ProviderVisit, Role
+from refills.services import CORRECTABLE_FIELDS, ENCOUNTER_FIELDS, RefillError, hard_stops
+from refills.services import diagnosis_codes_clean as _diagnosis_codes_clean
+
+User = get_user_model()
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _help(text: str) -> HTML:
+    return HTML(f'<p class="form-text mt-0 mb-2">{text}</p>')
+
+
+class DiagnosisCodesField(forms.CharField):
+    """Comma- or space-separated ICD-10-CM codes, with or without the dot."""
+
+    default_error_messages = {"icd10": "%(message)s"}
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        raw = [c for c in text.replace(",", " ").replace(";", " ").split() if c]
+        try:
+            return _diagnosis_codes_clean(raw)
+        except RefillError as exc:
+            raise forms.ValidationError(
+                self.error_messages["icd10"], code="icd10", params={"message": exc.message}
+            ) from exc
+
+
+def practitioners():
+    return (
+        User.objects.filter(
+            is_active=True,
+            groups__name=Role.PROVIDER,
+            clinician__credential__in=["MD", "DO", "NP", "PA"],
+        )
+        .select_related("clinician")
+        .order_by("last_name", "first_name")
+        .distinct()
+    )
+
+
+class PractitionerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.clinician.display_name
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Find a patient",
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Name or MRN", "autofocus": True}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class PatientForm(forms.ModelForm):
+    diagnosis_codes = DiagnosisCodesField(
+        label="Active cancer diagnoses (ICD-10-CM)",
+        max_length=200,
+        help_text="Billable codes, separated by commas, for example C18.9, C78.7.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn",
+            "last_name",
+            "first_name",
+            "date_of_birth",
+            "sex",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+        ]
+        widgets = {"date_of_birth": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["diagnosis_codes"] = ", ".join(
+                d.code for d in self.instance.diagnoses.all()
+            )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(
+                "Identity",
+                Row(Column("mrn"), Column("last_name"), Column("first_name")),
+                Row(Column("date_of_birth"), Column("sex")),
+            ),
+            Fieldset(
+                "Address",
+                "address_line1",
+                "address_line2",
+                Row(Column("city"), Column("state"), Column("postal_code")),
+            ),
+            Fieldset("Diagnoses", "diagnosis_codes"),
+            Submit("save", "Save patient"),
+        )
+
+    def clean_state(self):
+        state = self.cleaned_data["state"].strip().upper()
+        if len(state) != 2 or not state.isalpha():
+            raise forms.ValidationError("Use the two-letter state code.", code="state")
+        return state
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError("The date of birth cannot be in the future.", code="future")
+        return born
+
+    def clean_mrn(self):
+        return self.cleaned_data["mrn"].strip()
+
+
+class EncounterForm(forms.ModelForm):
+    supervising_practitioner = PractitionerChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="The physician, NP or PA available in the office during the refill.",
+    )
+
+    class Meta:
+        model = Encounter
+        fields = list(ENCOUNTER_FIELDS)
+        widgets = {
+            "date_of_service": DATE,
+            "weight_measured_on": DATE,
+            "cbc_collected_on": DATE,
+            "cmp_collected_on": DATE,
+            "drug_expires_on": DATE,
+            "infusion_started_at": DATETIME,
+            "tolerance_notes": forms.Textarea(attrs={"rows": 2}),
+            "adverse_reaction": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "weight_kg": {"required": "Weigh the patient today and enter the weight."},
+            "drug_lot": {"required": "Enter the lot number from the drug label."},
+            "drug_expires_on": {"required": "Enter the expiry date from the drug label."},
+            "infusion_started_at": {"required": "Enter when the infusion started."},
+            "adverse_reaction": {"required": 'Answer this: write "none" or describe it.'},
+        }
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        self.fields["supervising_practitioner"].queryset = practitioners()
+        self.fields["infusion_started_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        for name in ("weight_kg", "drug_concentration_mg_ml", "rate_ml_h", "pump_volume_ml"):
+            self.fields[name].widget.attrs["inputmode"] = "decimal"
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(
+                "1. Visit",
+                _help("Date and place of the refill, and who supervised it."),
+                Row(Column("date_of_service"), Column("place_of_service")),
+                "supervising_practitioner",
+            ),
+            Fieldset(
+                "2. Assessment and labs",
+                _help("Today's weight; CBC and CMP drawn within the lab window."),
+                Row(Column("weight_kg"), Column("weight_measured_on")),
+                Row(Column("cbc_collected_on"), Column("cmp_collected_on")),
+                Row(Column("anc"), Column("platelets"), Column("creatinine")),
+                "tolerance_notes",
+            ),
+            Fieldset(
+                "3. Drug",
+                _help("Copy from the label; a second clinician checks it blind."),
+                Row(Column("drug_name"), Column("drug_antineoplastic")),
+                Row(
+                    Column("drug_concentration_mg_ml"),
+                    Column("drug_dose_mg"),
+                    Column("drug_volume_ml"),
+                ),
+                Row(Column("drug_lot"), Column("drug_expires_on"), Column("drug_ndc")),
+            ),
+            Fieldset(
+                "4. Pump",
+                _help("Program, prime and watch it run before the patient leaves."),
+                Row(Column("pump_type"), Column("service")),
+                Row(Column("pump_model"), Column("pump_serial")),
+                Row(Column("rate_ml_h"), Column("pump_volume_ml")),
+                Row(
+                    Column("pump_programmed"),
+                    Column("pump_primed"),
+                    Column("pump_function_verified"),
+                ),
+            ),
+            Fieldset(
+                "5. Teaching",
+                _help("Alarms and site care, with teach-back."),
+                Row(Column("teaching_alarms"), Column("teaching_site_care")),
+                Row(Column("taught_person"), Column("teach_back_done")),
+            ),
+            Fieldset(
+                "6. Infusion start and departure",
+                _help("Time in the clinic's time zone."),
+                "infusion_started_at",
+                "adverse_reaction",
+            ),
+            Fieldset(
+                "7. Other procedures today",
+                _help("Only what you saw done; billing decides what may be reported."),
+                Row(Column("port_flush"), Column("blood_draw"), Column("other_chemo")),
+            ),
+            Submit("save", "Save draft"),
+        )
+
+    def clean_adverse_reaction(self):
+        return self.cleaned_data["adverse_reaction"].strip()
+
+    def clean_drug_lot(self):
+        return self.cleaned_data["drug_lot"].strip().upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        for field, message in hard_stops(cleaned, now=self.now).items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, forms.ValidationError(message, code="hard_stop"))
+        return cleaned
+
+    def _post_clean(self):
+        # The service runs full_clean (constraints included) when it saves; the form's job
+        # is field conversion and the hard stops.
+        pass
+
+
+class VerificationForm(forms.Form):
+    username = forms.CharField(
+        label="Your username", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    password = forms.CharField(
+        label="Your password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    drug_concentration_mg_ml = forms.DecimalField(
+        label="Concentration on the label (mg/mL)", max_digits=8, decimal_places=3, min_value=0
+    )
+    rate_ml_h = forms.DecimalField(
+        label="Rate programmed on the pump (mL/h)", max_digits=6, decimal_places=2, min_value=0
+    )
+    pump_volume_ml = forms.DecimalField(
+        label="Volume programmed on the pump (mL)", max_digits=7, decimal_places=2, min_value=0
+    )
+    label_checked = forms.BooleanField(
+        label="I checked the patient, drug name, lot and expiry against the label.",
+        error_messages={"required": "Check the label before you verify."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("drug_concentration_mg_ml", "rate_ml_h", "pump_volume_ml"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(
+                "Second clinician",
+                _help("Sign in as yourself. The first nurse's entry is hidden until you submit."),
+                Row(Column("username"), Column("password")),
+            ),
+            Fieldset(
+                "Independent check",
+                Row(
+                    Column("drug_concentration_mg_ml"),
+                    Column("rate_ml_h"),
+                    Column("pump_volume_ml"),
+                ),
+                "label_checked",
+            ),
+            Submit("verify", "Verify"),
+        )
+
+
+class SignForm(forms.Form):
+    attest = forms.BooleanField(
+        label="I performed this refill and the documentation is complete and accurate.",
+        error_messages={"required": "Confirm the attestation to sign."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout("attest", Submit("sign", "Sign and lock"))
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        label="Addendum",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What you add or correct, and why. The signed record stays as it was.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in CORRECTABLE_FIELDS:
+            model_field = Encounter._meta.get_field(name)
+            label = f"Correct: {model_field.verbose_name}"
+            if isinstance(model_field, type(Encounter._meta.get_field("pump_primed"))):
+                field = forms.NullBooleanField(
+                    label=label,
+                    required=False,
+                    widget=forms.Select(
+                        choices=[("unknown", "Unchanged"), ("true", "Yes"), ("false", "No")]
+                    ),
+                )
+            elif name.endswith("_on"):
+                field = forms.DateField(label=label, required=False, widget=DATE)
+            else:
+                field = forms.CharField(label=label, required=False, max_length=2000)
+            self.fields[name] = field
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "text",
+            Fieldset(
+                "Corrections (optional)",
+                _help("Leave a field unchanged unless this addendum corrects it."),
+                *CORRECTABLE_FIELDS,
+            ),
+            Submit("add", "Add addendum"),
+        )
+
+    def corrections(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in CORRECTABLE_FIELDS
+            if self.cleaned_data.get(name) not in (None, "")
+        }
+
+
+class ProviderVisitForm(forms.ModelForm):
+    diagnosis_codes = DiagnosisCodesField(
+        label="Diagnoses for this visit (ICD-10-CM)",
+        required=False,
+        max_length=200,
+        help_text="The problem you evaluated, for example R11.0; the cancer codes are added.",
+    )
+
+    class Meta:
+        model = ProviderVisit
+        fields = ["date_of_service", "em_code", "performed_by_role", "separately_identifiable", "note"]
+        widgets = {"date_of_service": DATE, "note": forms.Textarea(attrs={"rows": 5})}
+        labels = {"separately_identifiable": "Significant, separately identifiable service"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("date_of_service"), Column("em_code"), Column("performed_by_role")),
+            "separately_identifiable",
+            "note",
+            "diagnosis_codes",
+            Submit("save", "Record visit"),
+        )
+
+
+def default_role_for(user) -> str:
+    profile = getattr(user, "clinician", None)
+    if profile is None:
+        return ProviderVisit.PerformedByRole.PHYSICIAN
+    return profile.billing_role

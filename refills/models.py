@@ -1,0 +1,437 @@
+"""The refill encounter as the nurse documents it.
+
+Invariants that must hold whatever path writes a row live in the database as named
+constraints; workflow rules (who may do what, in which state) live in ``services.py``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from refills import icd10
+
+
+class SignedRecordError(Exception):
+    """A signed encounter was about to be written in place; corrections are addenda."""
+
+
+class Role(models.TextChoices):
+    """The four roles are auth groups (created by a migration) with these names."""
+
+    NURSE = "Nurse", "Nurse"
+    PROVIDER = "Provider", "Provider"
+    BILLER = "Biller", "Biller"
+    ADMIN = "Admin", "Admin"
+
+
+class ClinicianProfile(models.Model):
+    class Credential(models.TextChoices):
+        RN = "RN", "Registered nurse (RN)"
+        LPN = "LPN", "Licensed practical nurse (LPN)"
+        NP = "NP", "Nurse practitioner (NP)"
+        PA = "PA", "Physician assistant (PA)"
+        MD = "MD", "Physician (MD)"
+        DO = "DO", "Physician (DO)"
+        NONE = "", "None (non-clinical)"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician"
+    )
+    credential = models.CharField(max_length=3, choices=Credential.choices, blank=True)
+    npi = models.CharField("NPI", max_length=10, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(npi="") | Q(npi__regex=r"^[0-9]{10}$"),
+                name="clinicianprofile_npi_ten_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = self.user.get_full_name() or self.user.get_username()
+        return f"{name}, {self.credential}" if self.credential else name
+
+    @property
+    def billing_role(self) -> str:
+        """The `performed_by_role` of the billing contract."""
+        return {
+            self.Credential.MD: "physician",
+            self.Credential.DO: "physician",
+            self.Credential.NP: "nurse_practitioner",
+            self.Credential.PA: "physician_assistant",
+        }.get(self.credential, "registered_nurse")
+
+
+class Patient(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        UNKNOWN = "U", "Unknown"
+
+    mrn = models.CharField("MRN", max_length=20, unique=True)
+    last_name = models.CharField(max_length=60)
+    first_name = models.CharField(max_length=35)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    address_line1 = models.CharField("address", max_length=55)
+    address_line2 = models.CharField("address line 2", max_length=55, blank=True)
+    city = models.CharField(max_length=30)
+    state = models.CharField(max_length=2)
+    postal_code = models.CharField(max_length=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="patient_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+
+class PatientDiagnosis(models.Model):
+    """An active cancer diagnosis (billable ICD-10-CM, stored dotted)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diagnoses")
+    code = models.CharField(max_length=8)
+    position = models.PositiveSmallIntegerField(default=0)
+    added_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "code"], name="patientdiagnosis_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def description(self) -> str:
+        return icd10.describe(self.code)
+
+
+class PlaceOfService(models.TextChoices):
+    OFFICE = "11", "11 Office"
+    HOME = "12", "12 Home"
+    OUTPATIENT_OFF_CAMPUS = "19", "19 Off-campus outpatient hospital"
+    OUTPATIENT_ON_CAMPUS = "22", "22 On-campus outpatient hospital"
+    CLINIC = "49", "49 Independent clinic"
+
+
+class Encounter(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        VERIFIED = "verified", "Verified"
+        SIGNED = "signed", "Signed"
+
+    class PumpType(models.TextChoices):
+        EXTERNAL = "external", "External (portable)"
+        IMPLANTED = "implanted", "Implanted"
+
+    class Service(models.TextChoices):
+        REFILL = "refill", "Refill"
+        INITIATION = "initiation", "Initiation (first fill)"
+        FLUSH_ONLY = "flush_only", "Flush only"
+
+    class Taught(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        CAREGIVER = "caregiver", "Caregiver"
+        BOTH = "both", "Patient and caregiver"
+
+    class BloodDraw(models.TextChoices):
+        NONE = "", "None"
+        PORT = "36591", "36591 From implanted port"
+        CATHETER = "36592", "36592 From catheter"
+
+    class OtherChemo(models.TextChoices):
+        NONE = "", "None"
+        C96409 = "96409", "96409 IV push, single drug"
+        C96411 = "96411", "96411 IV push, each additional drug"
+        C96413 = "96413", "96413 IV infusion, first hour"
+        C96415 = "96415", "96415 IV infusion, each additional hour"
+        C96417 = "96417", "96417 IV infusion, each additional sequential"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="encounters")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    date_of_service = models.DateField()
+    place_of_service = models.CharField(
+        max_length=2, choices=PlaceOfService.choices, default=PlaceOfService.OFFICE
+    )
+    performing_nurse = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="performed_encounters"
+    )
+    supervising_practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="supervised_encounters",
+        null=True,
+        blank=True,
+    )
+
+    # Assessment and labs
+    weight_kg = models.DecimalField("weight (kg)", max_digits=5, decimal_places=1)
+    weight_measured_on = models.DateField()
+    cbc_collected_on = models.DateField("CBC collected on", null=True, blank=True)
+    cmp_collected_on = models.DateField("CMP collected on", null=True, blank=True)
+    anc = models.DecimalField(
+        "ANC (10^9/L)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    platelets = models.DecimalField(
+        "platelets (10^9/L)", max_digits=5, decimal_places=0, null=True, blank=True
+    )
+    creatinine = models.DecimalField(
+        "creatinine (mg/dL)", max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    tolerance_notes = models.TextField(blank=True)
+
+    # Drug
+    drug_name = models.CharField(max_length=80)
+    drug_antineoplastic = models.BooleanField("antineoplastic", default=True)
+    drug_concentration_mg_ml = models.DecimalField(
+        "concentration (mg/mL)", max_digits=8, decimal_places=3
+    )
+    drug_dose_mg = models.DecimalField("dose (mg)", max_digits=8, decimal_places=2)
+    drug_volume_ml = models.DecimalField("volume (mL)", max_digits=7, decimal_places=2)
+    drug_ndc = models.CharField("NDC", max_length=13, blank=True)
+    drug_lot = models.CharField("lot", max_length=30)
+    drug_expires_on = models.DateField("expiry")
+
+    # Pump
+    pump_type = models.CharField(max_length=10, choices=PumpType.choices, default=PumpType.EXTERNAL)
+    pump_model = models.CharField(max_length=60, blank=True)
+    pump_serial = models.CharField(max_length=40, blank=True)
+    service = models.CharField(max_length=12, choices=Service.choices, default=Service.REFILL)
+    rate_ml_h = models.DecimalField("programmed rate (mL/h)", max_digits=6, decimal_places=2)
+    pump_volume_ml = models.DecimalField("programmed volume (mL)", max_digits=7, decimal_places=2)
+    pump_programmed = models.BooleanField("pump programmed", default=False)
+    pump_primed = models.BooleanField("pump primed", default=False)
+    pump_function_verified = models.BooleanField("pump runs (function verified)", default=False)
+
+    # Teaching
+    teaching_alarms = models.BooleanField("taught alarms", default=False)
+    teaching_site_care = models.BooleanField("taught site care", default=False)
+    taught_person = models.CharField(
+        "who was taught", max_length=10, choices=Taught.choices, default=Taught.PATIENT
+    )
+    teach_back_done = models.BooleanField("teach-back done", default=False)
+
+    # Infusion and departure
+    infusion_started_at = models.DateTimeField("infusion started at")
+    adverse_reaction = models.TextField(
+        help_text='"none", or a description of the reaction before the patient left.'
+    )
+
+    # Other same-day procedures the nurse saw done
+    port_flush = models.BooleanField("port flush (96523)", default=False)
+    blood_draw = models.CharField(max_length=5, choices=BloodDraw.choices, blank=True)
+    other_chemo = models.CharField(
+        "other chemotherapy administration", max_length=5, choices=OtherChemo.choices, blank=True
+    )
+
+    # Dual verification: the blind double check by a second clinician
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="verified_encounters",
+        null=True,
+        blank=True,
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="signed_encounters",
+        null=True,
+        blank=True,
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date_of_service", "-id"]
+        permissions = [
+            ("verify_encounter", "Can verify a refill as the second clinician"),
+            ("sign_encounter", "Can sign a refill they performed"),
+            ("add_encounter_addendum", "Can add an addendum to a signed refill"),
+        ]
+        indexes = [
+            models.Index(fields=["date_of_service", "status"], name="encounter_dos_status_idx"),
+            models.Index(fields=["patient", "date_of_service"], name="encounter_patient_dos_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "verified", "signed"]),
+                name="encounter_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__gte=Decimal("1")) & Q(weight_kg__lte=Decimal("400")),
+                name="encounter_weight_1_400_kg",
+            ),
+            models.CheckConstraint(
+                condition=Q(drug_expires_on__gte=F("date_of_service")),
+                name="encounter_lot_not_expired",
+            ),
+            models.CheckConstraint(
+                condition=Q(cbc_collected_on__isnull=True)
+                | Q(cbc_collected_on__lte=F("date_of_service")),
+                name="encounter_cbc_not_after_service",
+            ),
+            models.CheckConstraint(
+                condition=Q(cmp_collected_on__isnull=True)
+                | Q(cmp_collected_on__lte=F("date_of_service")),
+                name="encounter_cmp_not_after_service",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_by__isnull=True) | ~Q(verified_by=F("performing_nurse")),
+                name="encounter_two_distinct_verifiers",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | (Q(verified_by__isnull=False) & Q(verified_at__isnull=False)),
+                name="encounter_verified_has_verifier",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="signed")
+                | (Q(signed_by__isnull=False) & Q(signed_at__isnull=False)),
+                name="encounter_signed_has_signer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(adverse_reaction=""),
+                name="encounter_adverse_reaction_answered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refill encounter #{self.pk} on {self.date_of_service}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.SIGNED
+
+    def save(self, *args, **kwargs):
+        # Last line of defence for the legal record: whatever path writes (admin, shell,
+        # a service bug), a signed row is never rewritten. Signing itself writes the row
+        # while it is still unsigned in the database.
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == self.Status.SIGNED:
+                raise SignedRecordError(f"Encounter {self.pk} is signed; add an addendum instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.status == self.Status.SIGNED:
+            raise SignedRecordError(f"Encounter {self.pk} is signed and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+
+class VerificationAttempt(models.Model):
+    """One blind double check: what the second clinician entered, and whether it matched."""
+
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.PROTECT, related_name="verification_attempts"
+    )
+    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    rate_ml_h = models.DecimalField(max_digits=6, decimal_places=2)
+    pump_volume_ml = models.DecimalField(max_digits=7, decimal_places=2)
+    drug_concentration_mg_ml = models.DecimalField(max_digits=8, decimal_places=3)
+    mismatched_fields = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def matched(self) -> bool:
+        return not self.mismatched_fields
+
+
+class Addendum(models.Model):
+    """A correction or late entry appended to a signed encounter; the original stays as signed.
+
+    ``corrections`` holds replacement values for documentation fields (see
+    ``CORRECTABLE_FIELDS`` in services); the effective record is the original with every
+    addendum applied in order.
+    """
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    text = models.TextField()
+    corrections = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Addendum #{self.pk} to encounter {self.encounter_id}"
+
+
+class ProviderVisit(models.Model):
+    """A same-day E/M visit recorded by the physician, NP or PA who performed it."""
+
+    class EMCode(models.TextChoices):
+        C99202 = "99202", "99202 New patient, straightforward"
+        C99203 = "99203", "99203 New patient, low"
+        C99204 = "99204", "99204 New patient, moderate"
+        C99205 = "99205", "99205 New patient, high"
+        C99211 = "99211", "99211 Established, minimal (may not need a practitioner)"
+        C99212 = "99212", "99212 Established, straightforward"
+        C99213 = "99213", "99213 Established, low"
+        C99214 = "99214", "99214 Established, moderate"
+        C99215 = "99215", "99215 Established, high"
+
+    class PerformedByRole(models.TextChoices):
+        PHYSICIAN = "physician", "Physician"
+        NURSE_PRACTITIONER = "nurse_practitioner", "Nurse practitioner"
+        PHYSICIAN_ASSISTANT = "physician_assistant", "Physician assistant"
+        REGISTERED_NURSE = "registered_nurse", "Registered nurse"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="provider_visits")
+    date_of_service = models.DateField()
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    em_code = models.CharField("E/M code", max_length=5, choices=EMCode.choices)
+    performed_by_role = models.CharField(max_length=20, choices=PerformedByRole.choices)
+    separately_identifiable = models.BooleanField(
+        default=False,
+        help_text="A significant problem beyond the refill and its routine pre-assessment.",
+    )
+    note = models.TextField()
+    diagnoses = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date_of_service", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "date_of_service"], name="visit_patient_dos_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "date_of_service", "em_code", "provider"],
+                name="providervisit_unique_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.em_code} on {self.date_of_service}"

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from refills import views
+
+app_name = "refills"
+
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("patients/", views.patient_list, name="patient_list"),
+    path("patients/new/", views.patient_create, name="patient_create"),
+    path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
+    path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path(
+        "patients/<int:patient_pk>/encounters/new/",
+        views.encounter_create,
+        name="encounter_create",
+    ),
+    path(
+        "patients/<int:patient_pk>/visits/new/",
+        views.provider_visit_create,
+        name="provider_visit_create",
+    ),
+    path("encounters/<int:pk>/", views.encounter_detail, name="encounter_detail"),
+    path("encounters/<int:pk>/edit/", views.encounter_edit, name="encounter_edit"),
+    path("encounters/<int:pk>/verify/", views.encounter_verify, name="encounter_verify"),
+    path("encounters/<int:pk>/sign/", views.encounter_sign, name="encounter_sign"),
+    path("encounters/<int:pk>/addenda/new/", views.addendum_create, name="addendum_create"),
+]

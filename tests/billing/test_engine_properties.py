@@ -1,0 +1,233 @@
+"""Properties every decision keeps, whatever valid facts come in."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from billing.engine import Decision, decide, parse_facts
+from billing.engine.codes import EM_CODES, REFILL_CODES
+
+DATE_OF_SERVICE = date(2026, 3, 4)
+REFUSALS = {"R03", "R04", "R06", "R07"}
+CATALOGUE = {f"R{n:02d}" for n in [*range(1, 8), *range(10, 15), *range(20, 26), *range(30, 41)]}
+CATALOGUE |= {"R50", "R51", "R52"}
+
+DIAGNOSIS_POOL = [
+    "C18.9",
+    "c787",
+    "C50.911",
+    "C4A.9",
+    "D09.0",
+    "E11.9",
+    "I10",
+    "R11.0",
+    "K52.9",
+    "R53.83",
+    "E86.0",
+    "D64.9",
+    "N17.9",
+    "Z51.11",
+    "C18",
+    "XYZ",
+    "D10.0",
+]
+SAME_DAY_POOL = [
+    *sorted(EM_CODES),
+    "96521",
+    "96522",
+    "96523",
+    "36591",
+    "36592",
+    "96409",
+    "96411",
+    "96413",
+    "96415",
+    "96416",
+    "96417",
+    "G0498",
+    "J9190",
+    "96365",
+]
+ROLES = ["physician", "nurse_practitioner", "physician_assistant", "registered_nurse"]
+CHARGE_CODES = ["96521", "96522", "99211", "99213", "99204", "96523"]
+
+
+def days_around(spread: int = 12) -> st.SearchStrategy[str | None]:
+    return st.one_of(
+        st.none(),
+        st.integers(-spread, 2).map(lambda n: (DATE_OF_SERVICE + timedelta(days=n)).isoformat()),
+    )
+
+
+@st.composite
+def infusion_start(draw: st.DrawFn) -> str | None:
+    if draw(st.booleans()):
+        return None
+    offset = timezone(timedelta(hours=draw(st.integers(-12, 14))))
+    local = datetime(2026, 3, 3, tzinfo=offset) + timedelta(minutes=draw(st.integers(0, 4319)))
+    return local.isoformat()
+
+
+@st.composite
+def same_day_service(draw: st.DrawFn) -> dict[str, Any]:
+    code = draw(st.sampled_from(SAME_DAY_POOL))
+    service: dict[str, Any] = {"code": code}
+    if code in EM_CODES:
+        service["performed_by_role"] = draw(st.sampled_from(ROLES))
+        service["separately_identifiable"] = draw(st.booleans())
+    if draw(st.booleans()):
+        service["diagnoses"] = draw(st.lists(st.sampled_from(DIAGNOSIS_POOL), max_size=6))
+    return service
+
+
+@st.composite
+def valid_facts(draw: st.DrawFn) -> dict[str, Any]:
+    text_or_missing = st.sampled_from([None, False, "", "rn.alvarez", "dr.okafor"])
+    data: dict[str, Any] = {
+        "schema": "refill-facts/1",
+        "payer": {
+            "code": draw(st.sampled_from(["MEDICARE", "ACME"])),
+            "program": draw(st.sampled_from(["medicare", "commercial"])),
+            "allows_99211_with_drug_admin": draw(st.booleans()),
+            "modifier25_requires_note": draw(st.booleans()),
+        },
+        "claim_type": "professional",
+        "date_of_service": DATE_OF_SERVICE.isoformat(),
+        "place_of_service": draw(st.sampled_from(["11", "11", "11", "12", "19", "20", "22"])),
+        "diagnoses": draw(st.lists(st.sampled_from(DIAGNOSIS_POOL), max_size=14)),
+        "pump": {
+            "type": draw(st.sampled_from(["external", "implanted"])),
+            "service": draw(st.sampled_from(["refill", "refill", "refill", "initiation", "flush_only"])),
+        },
+        "drug": {
+            "name": "fluorouracil",
+            "antineoplastic": draw(st.booleans()),
+            "lot": draw(st.sampled_from([None, "", "F5U2291"])),
+            "expires_on": draw(days_around()),
+        },
+        "documentation": {
+            "weight_kg": draw(st.sampled_from([None, False, 48, 71.4])),
+            "weight_measured_on": draw(days_around(2)),
+            "cbc_collected_on": draw(days_around()),
+            "cmp_collected_on": draw(days_around()),
+            "verified_by": draw(
+                st.one_of(st.none(), st.lists(st.sampled_from(["a", " A ", "b", ""]), max_size=3))
+            ),
+            "pump_programmed": draw(st.sampled_from([True, False, None])),
+            "pump_primed": draw(st.sampled_from([True, False, None])),
+            "pump_function_verified": draw(st.sampled_from([True, False, None])),
+            "teaching": draw(
+                st.one_of(
+                    st.none(),
+                    st.fixed_dictionaries(
+                        {"alarms": st.booleans(), "site_care": st.booleans()}
+                    ),
+                )
+            ),
+            "infusion_started_at": draw(infusion_start()),
+            "adverse_reaction": draw(st.sampled_from([None, "", "none", "nausea"])),
+            "signed_by": draw(text_or_missing),
+            "supervising_practitioner": draw(text_or_missing),
+        },
+        "same_day_services": draw(st.lists(same_day_service(), max_size=6)),
+        "charges": draw(
+            st.dictionaries(
+                st.sampled_from(CHARGE_CODES),
+                st.sampled_from(["0", "30.00", "120.5", "175.00", "999.99"]),
+                max_size=len(CHARGE_CODES),
+            )
+        ),
+    }
+    if draw(st.booleans()):
+        data["lab_window_days"] = draw(st.integers(0, 14))
+    return data
+
+
+def decided(data: dict[str, Any]) -> Decision:
+    return decide(parse_facts(data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_facts())
+def test_modifier_25_only_on_em_lines(data):
+    for line in decided(data).lines:
+        if "25" in line.modifiers:
+            assert line.code in EM_CODES
+        if line.code in REFILL_CODES:
+            assert line.modifiers == ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_facts())
+def test_status_agrees_with_lines_and_findings(data):
+    decision = decided(data)
+    has_refill = any(line.code in REFILL_CODES for line in decision.lines)
+    has_hold = any(finding.severity == "hold" for finding in decision.findings)
+
+    assert (decision.status == "not_billable") is (not has_refill)
+    assert (decision.status == "hold") is (has_refill and has_hold)
+    assert (decision.status == "billable") is (has_refill and not has_hold)
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_facts())
+def test_pointers_and_diagnoses_stay_within_claim_limits(data):
+    decision = decided(data)
+
+    assert len(decision.diagnoses) <= 12
+    assert len(set(decision.diagnoses)) == len(decision.diagnoses)
+    for line in decision.lines:
+        assert 1 <= len(line.diagnosis_pointers) <= 4
+        assert all(1 <= pointer <= len(decision.diagnoses) for pointer in line.diagnosis_pointers)
+    if decision.lines:
+        assert decision.diagnoses[0] == "Z51.11"
+        assert decision.lines[0].code in REFILL_CODES
+        assert decision.lines[0].diagnosis_pointers[0] == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_facts())
+def test_refused_refill_carries_only_refusals(data):
+    decision = decided(data)
+    rules = {finding.rule for finding in decision.findings}
+
+    if rules & REFUSALS - {"R07"} or "R07" in rules and decision.status == "not_billable":
+        assert decision.lines == ()
+        assert decision.diagnoses == ()
+        assert all(finding.severity == "deny" for finding in decision.findings)
+        assert rules <= REFUSALS
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_facts())
+def test_findings_cite_catalogue_rules_in_order(data):
+    decision = decided(data)
+    rules = [finding.rule for finding in decision.findings]
+
+    assert set(rules) <= CATALOGUE
+    assert rules == sorted(rules)
+    billed_em = [line.code for line in decision.lines if line.code in EM_CODES]
+    em_infos = [f.code for f in decision.findings if f.rule == "R20"]
+    assert billed_em == em_infos
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_facts())
+def test_decision_json_round_trips(data):
+    payload = decided(data).to_dict()
+
+    assert json.loads(json.dumps(payload)) == payload
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_facts())
+def test_facts_round_trip_through_to_dict(data):
+    facts = parse_facts(data)
+
+    assert parse_facts(json.loads(json.dumps(facts.to_dict()))) == facts
+    assert decide(parse_facts(facts.to_dict())) == decide(facts)
