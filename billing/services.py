@@ -173,9 +173,12 @@ def claim_decide_for_encounter(
     )
     if encounter.status != Encounter.Status.SIGNED:
         raise BillingError("Only signed documentation can be billed.", code="unsigned")
-    live = Claim.objects.select_for_update().filter(encounter=encounter).exclude(
-        status=Claim.Status.VOID
-    ).first()
+    live = (
+        Claim.objects.select_for_update()
+        .filter(encounter=encounter)
+        .exclude(status=Claim.Status.VOID)
+        .first()
+    )
     if live is not None and live.status == Claim.Status.EXPORTED:
         _event(
             live,

@@ -43,9 +43,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
     claims = selectors.claim_queue(request.user, filters)
     page = page_of(claims, request.GET.get("page"))
-    query = urlencode(
-        [(k, v) for k, v in request.GET.items() if k not in {"page", "filter"} and v]
-    )
+    query = urlencode([(k, v) for k, v in request.GET.items() if k not in {"page", "filter"} and v])
     return render(
         request,
         "billing/queue.html",

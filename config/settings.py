@@ -46,9 +46,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off."
-        )
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
     # Development only: a per-process random key (sessions do not survive restarts).
     from django.core.management.utils import get_random_secret_key
 
@@ -165,7 +163,9 @@ CLINIC_TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/New_York")
 try:
     zoneinfo.ZoneInfo(CLINIC_TIME_ZONE)
 except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-    raise ImproperlyConfigured(f"CLINIC_TIME_ZONE {CLINIC_TIME_ZONE!r} is not a time zone.") from exc
+    raise ImproperlyConfigured(
+        f"CLINIC_TIME_ZONE {CLINIC_TIME_ZONE!r} is not a time zone."
+    ) from exc
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Oncology Infusion Clinic")
 # Days before the date of service within which CBC and CMP count as recent (R31).
 LAB_WINDOW_DAYS = env_int("LAB_WINDOW_DAYS", 7)

@@ -359,7 +359,13 @@ class ProviderVisitForm(forms.ModelForm):
 
     class Meta:
         model = ProviderVisit
-        fields = ["date_of_service", "em_code", "performed_by_role", "separately_identifiable", "note"]
+        fields = [
+            "date_of_service",
+            "em_code",
+            "performed_by_role",
+            "separately_identifiable",
+            "note",
+        ]
         widgets = {"date_of_service": DATE, "note": forms.Textarea(attrs={"rows": 5})}
         labels = {"separately_identifiable": "Significant, separately identifiable service"}
 

@@ -112,7 +112,9 @@ class PatientDiagnosis(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["patient", "code"], name="patientdiagnosis_unique_code"),
+            models.UniqueConstraint(
+                fields=["patient", "code"], name="patientdiagnosis_unique_code"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -186,9 +188,7 @@ class Encounter(models.Model):
     weight_measured_on = models.DateField()
     cbc_collected_on = models.DateField("CBC collected on", null=True, blank=True)
     cmp_collected_on = models.DateField("CMP collected on", null=True, blank=True)
-    anc = models.DecimalField(
-        "ANC (10^9/L)", max_digits=5, decimal_places=2, null=True, blank=True
-    )
+    anc = models.DecimalField("ANC (10^9/L)", max_digits=5, decimal_places=2, null=True, blank=True)
     platelets = models.DecimalField(
         "platelets (10^9/L)", max_digits=5, decimal_places=0, null=True, blank=True
     )
@@ -324,10 +324,6 @@ class Encounter(models.Model):
     def __str__(self) -> str:
         return f"Refill encounter #{self.pk} on {self.date_of_service}"
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status == self.Status.SIGNED
-
     def save(self, *args, **kwargs):
         # Last line of defence for the legal record: whatever path writes (admin, shell,
         # a service bug), a signed row is never rewritten. Signing itself writes the row
@@ -342,6 +338,10 @@ class Encounter(models.Model):
         if self.status == self.Status.SIGNED:
             raise SignedRecordError(f"Encounter {self.pk} is signed and cannot be deleted.")
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.SIGNED
 
 
 class VerificationAttempt(models.Model):
@@ -359,6 +359,9 @@ class VerificationAttempt(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Verification #{self.pk} of encounter {self.encounter_id}"
 
     @property
     def matched(self) -> bool:

@@ -24,9 +24,7 @@ def patient_search(user, query: str) -> QuerySet[Patient]:
         return patients
     terms = Q()
     for word in query.replace(",", " ").split():
-        terms &= (
-            Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(mrn__iexact=word)
-        )
+        terms &= Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(mrn__iexact=word)
     return patients.filter(terms)
 
 
@@ -50,9 +48,9 @@ def encounter_detail(user, pk: int) -> Encounter:
 def worklist(user, day: dt.date) -> dict[str, list[Encounter]]:
     """Today's encounters, grouped by what they still need."""
     rows = list(
-        encounters_visible_to(user).filter(
-            Q(date_of_service=day) | ~Q(status=Encounter.Status.SIGNED)
-        ).order_by("date_of_service", "id")[:500]
+        encounters_visible_to(user)
+        .filter(Q(date_of_service=day) | ~Q(status=Encounter.Status.SIGNED))
+        .order_by("date_of_service", "id")[:500]
     )
     return {
         "needs_verification": [e for e in rows if e.status == Encounter.Status.DRAFT],

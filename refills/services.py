@@ -185,7 +185,9 @@ def diagnosis_codes_clean(codes: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def patient_create(*, by: AbstractBaseUser, data: Mapping[str, Any], diagnoses: list[str]) -> Patient:
+def patient_create(
+    *, by: AbstractBaseUser, data: Mapping[str, Any], diagnoses: list[str]
+) -> Patient:
     codes = diagnosis_codes_clean(diagnoses)
     patient = Patient(**data)
     _full_clean(patient)
@@ -325,9 +327,7 @@ def encounter_verify(
             raise RefillError(
                 "This user is not allowed to verify refills.", field="username", code="role"
             )
-        mismatched = [
-            f for f in BLIND_CHECK_FIELDS if Decimal(entered[f]) != getattr(encounter, f)
-        ]
+        mismatched = [f for f in BLIND_CHECK_FIELDS if Decimal(entered[f]) != getattr(encounter, f)]
         attempt = VerificationAttempt.objects.create(
             encounter=encounter,
             verifier=verifier,

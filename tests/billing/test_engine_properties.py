@@ -38,6 +38,7 @@ DIAGNOSIS_POOL = [
 ]
 SAME_DAY_POOL = [
     *sorted(EM_CODES),
+    *sorted(EM_CODES),
     "96521",
     "96522",
     "96523",
@@ -85,9 +86,52 @@ def same_day_service(draw: st.DrawFn) -> dict[str, Any]:
     return service
 
 
+CLEAN_DOCUMENTATION = {
+    "weight_kg": 71.4,
+    "weight_measured_on": "2026-03-04",
+    "cbc_collected_on": "2026-03-03",
+    "cmp_collected_on": "2026-03-03",
+    "verified_by": ["rn.alvarez", "rn.chen"],
+    "pump_programmed": True,
+    "pump_primed": True,
+    "pump_function_verified": True,
+    "teaching": {"alarms": True, "site_care": True},
+    "infusion_started_at": "2026-03-04T10:15:00-05:00",
+    "adverse_reaction": "none",
+    "signed_by": "rn.alvarez",
+    "supervising_practitioner": "dr.okafor",
+}
+
+
+@st.composite
+def documentation(draw: st.DrawFn) -> dict[str, Any]:
+    text_or_missing = st.sampled_from([None, False, "", "rn.alvarez", "dr.okafor"])
+    return {
+        "weight_kg": draw(st.sampled_from([None, False, 48, 71.4])),
+        "weight_measured_on": draw(days_around(2)),
+        "cbc_collected_on": draw(days_around()),
+        "cmp_collected_on": draw(days_around()),
+        "verified_by": draw(
+            st.one_of(st.none(), st.lists(st.sampled_from(["a", " A ", "b", ""]), max_size=3))
+        ),
+        "pump_programmed": draw(st.sampled_from([True, False, None])),
+        "pump_primed": draw(st.sampled_from([True, False, None])),
+        "pump_function_verified": draw(st.sampled_from([True, False, None])),
+        "teaching": draw(
+            st.one_of(
+                st.none(),
+                st.fixed_dictionaries({"alarms": st.booleans(), "site_care": st.booleans()}),
+            )
+        ),
+        "infusion_started_at": draw(infusion_start()),
+        "adverse_reaction": draw(st.sampled_from([None, "", "none", "nausea"])),
+        "signed_by": draw(text_or_missing),
+        "supervising_practitioner": draw(text_or_missing),
+    }
+
+
 @st.composite
 def valid_facts(draw: st.DrawFn) -> dict[str, Any]:
-    text_or_missing = st.sampled_from([None, False, "", "rn.alvarez", "dr.okafor"])
     data: dict[str, Any] = {
         "schema": "refill-facts/1",
         "payer": {
@@ -98,43 +142,25 @@ def valid_facts(draw: st.DrawFn) -> dict[str, Any]:
         },
         "claim_type": "professional",
         "date_of_service": DATE_OF_SERVICE.isoformat(),
-        "place_of_service": draw(st.sampled_from(["11", "11", "11", "12", "19", "20", "22"])),
-        "diagnoses": draw(st.lists(st.sampled_from(DIAGNOSIS_POOL), max_size=14)),
+        "place_of_service": draw(st.sampled_from(["11"] * 8 + ["12", "19", "20", "22"])),
+        "diagnoses": draw(
+            st.one_of(
+                st.lists(st.sampled_from(DIAGNOSIS_POOL), max_size=6),
+                st.lists(st.sampled_from(DIAGNOSIS_POOL), unique=True, min_size=8),
+            )
+        ),
         "pump": {
             "type": draw(st.sampled_from(["external", "implanted"])),
-            "service": draw(st.sampled_from(["refill", "refill", "refill", "initiation", "flush_only"])),
+            "service": draw(st.sampled_from(["refill"] * 8 + ["initiation", "flush_only"])),
         },
         "drug": {
             "name": "fluorouracil",
             "antineoplastic": draw(st.booleans()),
-            "lot": draw(st.sampled_from([None, "", "F5U2291"])),
-            "expires_on": draw(days_around()),
+            "lot": draw(st.sampled_from(["F5U2291", "F5U2291", None, ""])),
+            "expires_on": draw(st.one_of(st.just("2026-09-30"), days_around())),
         },
-        "documentation": {
-            "weight_kg": draw(st.sampled_from([None, False, 48, 71.4])),
-            "weight_measured_on": draw(days_around(2)),
-            "cbc_collected_on": draw(days_around()),
-            "cmp_collected_on": draw(days_around()),
-            "verified_by": draw(
-                st.one_of(st.none(), st.lists(st.sampled_from(["a", " A ", "b", ""]), max_size=3))
-            ),
-            "pump_programmed": draw(st.sampled_from([True, False, None])),
-            "pump_primed": draw(st.sampled_from([True, False, None])),
-            "pump_function_verified": draw(st.sampled_from([True, False, None])),
-            "teaching": draw(
-                st.one_of(
-                    st.none(),
-                    st.fixed_dictionaries(
-                        {"alarms": st.booleans(), "site_care": st.booleans()}
-                    ),
-                )
-            ),
-            "infusion_started_at": draw(infusion_start()),
-            "adverse_reaction": draw(st.sampled_from([None, "", "none", "nausea"])),
-            "signed_by": draw(text_or_missing),
-            "supervising_practitioner": draw(text_or_missing),
-        },
-        "same_day_services": draw(st.lists(same_day_service(), max_size=6)),
+        "documentation": draw(st.one_of(st.just(CLEAN_DOCUMENTATION), documentation())),
+        "same_day_services": draw(st.lists(same_day_service(), max_size=4)),
         "charges": draw(
             st.dictionaries(
                 st.sampled_from(CHARGE_CODES),
@@ -152,55 +178,33 @@ def decided(data: dict[str, Any]) -> Decision:
     return decide(parse_facts(data))
 
 
-@settings(max_examples=200, deadline=None)
-@given(valid_facts())
-def test_modifier_25_only_on_em_lines(data):
-    for line in decided(data).lines:
-        if "25" in line.modifiers:
-            assert line.code in EM_CODES
-        if line.code in REFILL_CODES:
-            assert line.modifiers == ()
+# Hypothesis spends most of its time building facts, so each test checks a family of
+# properties on the same examples rather than drawing fresh facts for every property.
 
 
 @settings(max_examples=200, deadline=None)
 @given(valid_facts())
-def test_status_agrees_with_lines_and_findings(data):
+def test_lines_respect_modifier_pointer_and_status_rules(data):
     decision = decided(data)
     has_refill = any(line.code in REFILL_CODES for line in decision.lines)
     has_hold = any(finding.severity == "hold" for finding in decision.findings)
 
-    assert (decision.status == "not_billable") is (not has_refill)
-    assert (decision.status == "hold") is (has_refill and has_hold)
-    assert (decision.status == "billable") is (has_refill and not has_hold)
-
-
-@settings(max_examples=200, deadline=None)
-@given(valid_facts())
-def test_pointers_and_diagnoses_stay_within_claim_limits(data):
-    decision = decided(data)
-
-    assert len(decision.diagnoses) <= 12
-    assert len(set(decision.diagnoses)) == len(decision.diagnoses)
     for line in decision.lines:
+        if "25" in line.modifiers:
+            assert line.code in EM_CODES
+        if line.code in REFILL_CODES:
+            assert line.modifiers == ()
         assert 1 <= len(line.diagnosis_pointers) <= 4
         assert all(1 <= pointer <= len(decision.diagnoses) for pointer in line.diagnosis_pointers)
+    assert len(decision.diagnoses) <= 12
+    assert len(set(decision.diagnoses)) == len(decision.diagnoses)
     if decision.lines:
         assert decision.diagnoses[0] == "Z51.11"
         assert decision.lines[0].code in REFILL_CODES
         assert decision.lines[0].diagnosis_pointers[0] == 1
-
-
-@settings(max_examples=200, deadline=None)
-@given(valid_facts())
-def test_refused_refill_carries_only_refusals(data):
-    decision = decided(data)
-    rules = {finding.rule for finding in decision.findings}
-
-    if rules & REFUSALS - {"R07"} or "R07" in rules and decision.status == "not_billable":
-        assert decision.lines == ()
-        assert decision.diagnoses == ()
-        assert all(finding.severity == "deny" for finding in decision.findings)
-        assert rules <= REFUSALS
+    assert (decision.status == "not_billable") is (not has_refill)
+    assert (decision.status == "hold") is (has_refill and has_hold)
+    assert (decision.status == "billable") is (has_refill and not has_hold)
 
 
 @settings(max_examples=200, deadline=None)
@@ -212,22 +216,22 @@ def test_findings_cite_catalogue_rules_in_order(data):
     assert set(rules) <= CATALOGUE
     assert rules == sorted(rules)
     billed_em = [line.code for line in decision.lines if line.code in EM_CODES]
-    em_infos = [f.code for f in decision.findings if f.rule == "R20"]
-    assert billed_em == em_infos
+    assert billed_em == [f.code for f in decision.findings if f.rule == "R20"]
+    if decision.status == "not_billable":
+        assert decision.lines == ()
+        assert decision.diagnoses == ()
+        assert all(finding.severity == "deny" for finding in decision.findings)
+        assert set(rules) <= REFUSALS
 
 
 @settings(max_examples=200, deadline=None)
 @given(valid_facts())
-def test_decision_json_round_trips(data):
-    payload = decided(data).to_dict()
+def test_facts_and_decision_round_trip_through_json(data):
+    facts = parse_facts(data)
+    decision = decide(facts)
+    payload = decision.to_dict()
 
     assert json.loads(json.dumps(payload)) == payload
-
-
-@settings(max_examples=200, deadline=None)
-@given(valid_facts())
-def test_facts_round_trip_through_to_dict(data):
-    facts = parse_facts(data)
-
-    assert parse_facts(json.loads(json.dumps(facts.to_dict()))) == facts
-    assert decide(parse_facts(facts.to_dict())) == decide(facts)
+    reparsed = parse_facts(json.loads(json.dumps(facts.to_dict())))
+    assert reparsed == facts
+    assert decide(reparsed) == decision

@@ -19,7 +19,7 @@ from refills.models import ClinicianProfile, Encounter, Patient, Role
 
 User = get_user_model()
 
-DEMO_PASSWORD = "refill-demo-2026"  # noqa: S105 - printed for local demo logins only
+DEMO_PASSWORD = "refill-demo-2026"
 
 USERS = [
     # username, first, last, role, credential, NPI (Luhn-valid with the 80840 prefix)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import PatientFactory, UserFactory
+
+
+@pytest.fixture
+def nurse(db):
+    return UserFactory(
+        username="rn.alvarez",
+        first_name="Maria",
+        last_name="Alvarez",
+        role="Nurse",
+        credential="RN",
+    )
+
+
+@pytest.fixture
+def nurse2(db):
+    return UserFactory(
+        username="rn.chen", first_name="David", last_name="Chen", role="Nurse", credential="RN"
+    )
+
+
+@pytest.fixture
+def provider(db):
+    return UserFactory(
+        username="dr.okafor",
+        first_name="Ngozi",
+        last_name="Okafor",
+        role="Provider",
+        credential="MD",
+    )
+
+
+@pytest.fixture
+def biller(db):
+    return UserFactory(username="biller.jones", role="Biller")
+
+
+@pytest.fixture
+def admin_user(db):
+    user = UserFactory(username="admin.kim", role="Admin")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def inactive(db):
+    user = UserFactory(username="gone", role="Nurse")
+    user.is_active = False
+    user.save()
+    return user
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory(last_name="Brooks", first_name="Eleanor", mrn="MRN10001")

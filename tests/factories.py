@@ -1,0 +1,164 @@
+"""Factories for test data. Encounters are built valid; tests override what they exercise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from billing.models import ChargeMasterItem, Coverage, FeeScheduleEntry, Payer
+from refills.models import ClinicianProfile, Encounter, Patient, PatientDiagnosis
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+        self.save()
+
+    @factory.post_generation
+    def credential(self, create, extracted, **kwargs):
+        ClinicianProfile.objects.get_or_create(user=self, defaults={"credential": extracted or ""})
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+        skip_postgeneration_save = True
+
+    mrn = factory.Sequence(lambda n: f"MRN{n:06d}")
+    last_name = factory.Sequence(lambda n: f"Patient{n}")
+    first_name = "Pat"
+    date_of_birth = dt.date(1960, 5, 17)
+    sex = "F"
+    address_line1 = "1 Main Street"
+    city = "Springfield"
+    state = "IL"
+    postal_code = "62704"
+
+    @factory.post_generation
+    def codes(self, create, extracted, **kwargs):
+        for position, code in enumerate(extracted if extracted is not None else ["C18.9"]):
+            PatientDiagnosis.objects.create(patient=self, code=code, position=position)
+
+
+def encounter_data(day: dt.date | None = None, **overrides) -> dict:
+    """Valid encounter field values as a form's cleaned_data would carry them."""
+    day = day or timezone.localdate()
+    zone = timezone.get_current_timezone()
+    started = timezone.make_aware(dt.datetime.combine(day, dt.time(0, 5)), zone)
+    data = {
+        "date_of_service": day,
+        "place_of_service": "11",
+        "supervising_practitioner": None,
+        "weight_kg": Decimal("71.4"),
+        "weight_measured_on": day,
+        "cbc_collected_on": day - dt.timedelta(days=1),
+        "cmp_collected_on": day - dt.timedelta(days=1),
+        "anc": Decimal("2.10"),
+        "platelets": Decimal("180"),
+        "creatinine": Decimal("0.90"),
+        "tolerance_notes": "",
+        "drug_name": "fluorouracil",
+        "drug_antineoplastic": True,
+        "drug_concentration_mg_ml": Decimal("50.000"),
+        "drug_dose_mg": Decimal("2400.00"),
+        "drug_volume_ml": Decimal("48.00"),
+        "drug_ndc": "",
+        "drug_lot": "F5U2291",
+        "drug_expires_on": day + dt.timedelta(days=200),
+        "pump_type": "external",
+        "pump_model": "CADD",
+        "pump_serial": "SN1",
+        "service": "refill",
+        "rate_ml_h": Decimal("2.00"),
+        "pump_volume_ml": Decimal("96.00"),
+        "pump_programmed": True,
+        "pump_primed": True,
+        "pump_function_verified": True,
+        "teaching_alarms": True,
+        "teaching_site_care": True,
+        "taught_person": "patient",
+        "teach_back_done": True,
+        "infusion_started_at": started,
+        "adverse_reaction": "none",
+        "port_flush": False,
+        "blood_draw": "",
+        "other_chemo": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def encounter_post(data: dict) -> dict:
+    """The same values as an HTML form would POST them."""
+    post = {}
+    for key, value in data.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            post[key] = "on"
+        elif isinstance(value, dt.datetime):
+            post[key] = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+        elif hasattr(value, "pk"):
+            post[key] = str(value.pk)
+        else:
+            post[key] = str(value)
+    return post
+
+
+def make_encounter(patient: Patient, nurse, **overrides) -> Encounter:
+    data = encounter_data(**overrides)
+    return Encounter.objects.create(
+        patient=patient, performing_nurse=nurse, created_by=nurse, **data
+    )
+
+
+def billing_reference(*, program: str = "medicare", code: str = "MEDICARE") -> Payer:
+    payer, _ = Payer.objects.get_or_create(
+        code=code,
+        defaults={"name": code.title(), "program": program, "x12_payer_id": f"{code[:5]}1"},
+    )
+    start = dt.date(2020, 1, 1)
+    for cpt, charge in [
+        ("96521", "175.00"),
+        ("96522", "160.00"),
+        ("99213", "120.00"),
+        ("99211", "30.00"),
+        ("96523", "45.00"),
+    ]:
+        ChargeMasterItem.objects.get_or_create(
+            code=cpt,
+            effective_from=start,
+            defaults={"description": cpt, "charge": Decimal(charge)},
+        )
+    FeeScheduleEntry.objects.get_or_create(
+        payer=payer,
+        code="96521",
+        effective_from=start,
+        defaults={"allowed_amount": Decimal("123.83"), "label": "example"},
+    )
+    return payer
+
+
+def cover(patient: Patient, payer: Payer) -> Coverage:
+    return Coverage.objects.create(
+        patient=patient, payer=payer, member_id="M123", effective_from=dt.date(2020, 1, 1)
+    )
