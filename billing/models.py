@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from refills.models import Encounter, Patient
+from refills.validators import validate_ein, validate_npi
 
 
 class Payer(models.Model):
@@ -143,8 +146,10 @@ class PracticeSettings(models.Model):
 
     singleton = models.BooleanField(default=True, unique=True, editable=False)
     billing_provider_name = models.CharField(max_length=60)
-    npi = models.CharField("NPI", max_length=10)
-    tax_id = models.CharField("tax ID (EIN)", max_length=10)
+    npi = models.CharField("NPI", max_length=10, validators=[validate_npi])
+    tax_id = models.CharField(
+        "tax ID (EIN)", max_length=9, validators=[validate_ein], help_text="Nine digits."
+    )
     taxonomy = models.CharField(max_length=10, default="207RX0202X")
     address_line1 = models.CharField(max_length=55)
     address_line2 = models.CharField(max_length=55, blank=True)
@@ -155,7 +160,13 @@ class PracticeSettings(models.Model):
     receiver_id = models.CharField("receiver ID", max_length=15)
     receiver_name = models.CharField(max_length=60, default="CLEARINGHOUSE")
     contact_name = models.CharField(max_length=60)
-    contact_phone = models.CharField(max_length=10)
+    contact_phone = models.CharField(
+        max_length=10, validators=[RegexValidator(r"^[0-9]{10}$", "Ten digits.")]
+    )
+    segment_terminator = models.CharField(max_length=1, default="~")
+    element_separator = models.CharField(max_length=1, default="*")
+    sub_element_separator = models.CharField(max_length=1, default=":")
+    repetition_separator = models.CharField(max_length=1, default="^")
     usage_indicator = models.CharField(
         max_length=1, choices=[("T", "Test"), ("P", "Production")], default="T"
     )
@@ -170,6 +181,19 @@ class PracticeSettings(models.Model):
 
     def __str__(self) -> str:
         return self.billing_provider_name
+
+    def clean(self) -> None:
+        from billing.x12 import Separators, X12Error
+
+        try:
+            Separators(
+                element=self.element_separator,
+                sub_element=self.sub_element_separator,
+                segment=self.segment_terminator,
+                repetition=self.repetition_separator,
+            )
+        except X12Error as exc:
+            raise ValidationError({"segment_terminator": str(exc)}) from exc
 
 
 class ClaimExport(models.Model):

@@ -7,24 +7,30 @@ transaction and leaves a ``ClaimEvent`` saying who, when and why.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import zoneinfo
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
+from billing import exporting
 from billing.engine import ENGINE_VERSION, decide, parse_facts
 from billing.models import (
     ChargeMasterItem,
     Claim,
     ClaimEvent,
+    ClaimExport,
     ClaimFinding,
     ClaimLine,
     Coverage,
     FeeScheduleEntry,
+    PracticeSettings,
 )
 from refills.models import Encounter, ProviderVisit
 from refills.services import encounter_effective_values
@@ -295,7 +301,21 @@ def _transition(
     return claim
 
 
+def _line_problems(claim: Claim) -> list[str]:
+    return [
+        f"line {line.position} ({line.code}) has no charge in the charge master"
+        for line in claim.lines.all()
+        if line.charge is None
+    ]
+
+
 def claim_approve(*, claim: Claim, by, now: dt.datetime | None = None) -> Claim:
+    problems = _line_problems(claim)
+    if problems:
+        raise BillingError(
+            "Cannot approve: " + "; ".join(problems) + ". Add the charge, then re-decide.",
+            code="charge",
+        )
     return _transition(
         claim,
         by=by,
@@ -338,3 +358,87 @@ def claim_release(*, claim: Claim, by, reason: str, now: dt.datetime | None = No
         reason=reason,
         now=now,
     )
+
+
+def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
+    """Export every approved claim exactly once, or nothing at all.
+
+    Selecting, writing and marking happen in one transaction: the practice settings row is
+    locked first (one export at a time, unique control numbers), then the approved claims;
+    a claim another export took meanwhile no longer matches and is skipped. Any error
+    leaves every claim approved and no export recorded. Returns None when nothing is
+    waiting.
+    """
+    now = now or timezone.now()
+    if fmt not in ClaimExport.Format.values:
+        raise BillingError(f"Unknown export format {fmt!r}.", field="format", code="format")
+    with transaction.atomic():
+        practice = PracticeSettings.objects.select_for_update().first()
+        if practice is None:
+            raise BillingError(
+                "Enter the practice settings (billing provider, NPI, EIN) before exporting.",
+                code="practice",
+            )
+        ids = list(
+            Claim.objects.select_for_update()
+            .filter(status=Claim.Status.APPROVED)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        if not ids:
+            return None
+        claims = exporting.claims_for_export(Claim.objects.filter(id__in=ids).order_by("id"))
+        buffer = io.StringIO()
+        control = None
+        if fmt == ClaimExport.Format.X12:
+            last = ClaimExport.objects.aggregate(m=Max("interchange_control_number"))["m"]
+            control = (last or 0) + 1
+            try:
+                exporting.write_x12(
+                    practice,
+                    claims.iterator(chunk_size=500),
+                    buffer,
+                    control_number=control,
+                    now=now,
+                )
+            except ValueError as exc:
+                raise BillingError(f"The 837P could not be written: {exc}", code="x12") from exc
+        else:
+            exporting.write_csv(claims.iterator(chunk_size=500), buffer)
+        content = buffer.getvalue().encode("utf-8")
+        stamp = timezone.localtime(now, zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE))
+        export = ClaimExport.objects.create(
+            created_at=now,
+            created_by=by,
+            format=fmt,
+            filename=f"claims-{stamp:%Y%m%d-%H%M%S}-{control or len(ids)}.{fmt}",
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+            claim_count=len(ids),
+            interchange_control_number=control,
+        )
+        marked = list(Claim.objects.filter(id__in=ids))
+        for claim in marked:
+            claim.status = Claim.Status.EXPORTED
+            claim.export = export
+            claim._change_reason = f"exported in {export.filename}"
+        bulk_update_with_history(
+            marked,
+            Claim,
+            ["status", "export"],
+            batch_size=500,
+            default_user=by,
+            default_change_reason=f"exported in {export.filename}",
+        )
+        ClaimEvent.objects.bulk_create(
+            ClaimEvent(
+                claim=claim,
+                by=by,
+                at=now,
+                from_status=Claim.Status.APPROVED,
+                to_status=Claim.Status.EXPORTED,
+                reason=f"Exported in {export.filename} (sha256 {export.sha256[:12]}).",
+            )
+            for claim in marked
+        )
+    return export

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from refills import icd10
+from refills.validators import validate_npi
 
 
 class SignedRecordError(Exception):
@@ -43,7 +44,7 @@ class ClinicianProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician"
     )
     credential = models.CharField(max_length=3, choices=Credential.choices, blank=True)
-    npi = models.CharField("NPI", max_length=10, blank=True)
+    npi = models.CharField("NPI", max_length=10, blank=True, validators=[validate_npi])
     history = HistoricalRecords()
 
     class Meta:

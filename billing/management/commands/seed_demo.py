@@ -124,7 +124,7 @@ class Command(BaseCommand):
         PracticeSettings.objects.get_or_create(
             defaults={
                 "billing_provider_name": "Riverside Oncology Associates",
-                "npi": "1811111116",
+                "npi": "1811111115",
                 "tax_id": "123456789",
                 "address_line1": "100 Main Street",
                 "city": "Springfield",

@@ -1,0 +1,33 @@
+"""Identifier checks shared by models and forms."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from stdnum import luhn
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.us import ein
+
+
+def npi_is_valid(npi: str) -> bool:
+    """A US National Provider Identifier: ten digits, Luhn check over "80840" + NPI."""
+    return len(npi) == 10 and npi.isdigit() and luhn.is_valid("80840" + npi)
+
+
+def validate_npi(value: str) -> None:
+    if not npi_is_valid(value):
+        raise ValidationError(
+            "%(value)s is not a valid NPI (ten digits with a correct check digit).",
+            code="npi",
+            params={"value": value},
+        )
+
+
+def validate_ein(value: str) -> None:
+    try:
+        ein.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            "%(value)s is not a valid employer identification number (EIN).",
+            code="ein",
+            params={"value": value},
+        ) from exc
