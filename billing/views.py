@@ -10,9 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import selectors, services
+from billing import cms1500, selectors, services
 from billing.forms import ClaimSearchForm, QueueFilterForm, ReasonForm
-from billing.models import Claim
+from billing.models import Claim, ClaimExport, PracticeSettings
 from billing.selectors import QueueFilters
 from billing.services import BillingError
 from config import search
@@ -107,6 +107,52 @@ def claim_hold(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("billing.approve_claim", raise_exception=True)
 def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
     return _with_reason(request, pk, services.claim_release, "Hold released; the claim is ready.")
+
+
+@require_POST
+@permission_required("billing.export_claim", raise_exception=True)
+def export_create(request: HttpRequest) -> HttpResponse:
+    """Export every approved claim now and hand the file straight to the browser."""
+    fmt = request.POST.get("format", "")
+    try:
+        export = services.claims_export(by=request.user, fmt=fmt)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:queue")
+    if export is None:
+        messages.info(request, "No approved claim is waiting for export.")
+        return redirect("billing:queue")
+    return _file_response(export)
+
+
+def _file_response(export: ClaimExport) -> HttpResponse:
+    content_type = "text/csv" if export.format == ClaimExport.Format.CSV else "application/edi-x12"
+    response = HttpResponse(bytes(export.content), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@permission_required("billing.export_claim", raise_exception=True)
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        export = selectors.exports_visible_to(request.user).defer(None).get(pk=pk)
+    except ClaimExport.DoesNotExist as exc:
+        raise Http404 from exc
+    return _file_response(export)
+
+
+@require_GET
+@permission_required("billing.view_claim", raise_exception=True)
+def claim_form_1500(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_or_404(request, pk)
+    practice = PracticeSettings.objects.first()
+    return render(
+        request,
+        "billing/claim_1500.html",
+        {"claim": claim, "practice": practice, "form": cms1500.layout(claim, practice)},
+    )
 
 
 @require_GET

@@ -85,7 +85,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "config.middleware.ClinicTimezoneMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -154,11 +153,6 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
-
 CLINIC_TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/New_York")
 try:
     zoneinfo.ZoneInfo(CLINIC_TIME_ZONE)
@@ -166,6 +160,13 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
     raise ImproperlyConfigured(
         f"CLINIC_TIME_ZONE {CLINIC_TIME_ZONE!r} is not a time zone."
     ) from exc
+LANGUAGE_CODE = "en-us"
+# With USE_TZ the database always stores UTC; TIME_ZONE is the zone that "today", forms and
+# pages use, in requests and in management commands alike: the clinic's.
+TIME_ZONE = CLINIC_TIME_ZONE
+USE_I18N = True
+USE_TZ = True
+
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Oncology Infusion Clinic")
 # Days before the date of service within which CBC and CMP count as recent (R31).
 LAB_WINDOW_DAYS = env_int("LAB_WINDOW_DAYS", 7)

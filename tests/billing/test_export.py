@@ -1,0 +1,213 @@
+"""Claim export: exactly once, nothing half-done, a file the validator accepts."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from billing import services
+from billing.models import Claim, ClaimExport, PracticeSettings
+from refills import services as refill_services
+from tests.billing.test_x12 import pyx12_problems
+from tests.factories import PatientFactory, billing_reference, cover, encounter_data
+
+BLIND = {
+    "rate_ml_h": Decimal("2.00"),
+    "pump_volume_ml": Decimal("96.00"),
+    "drug_concentration_mg_ml": Decimal("50.000"),
+}
+
+
+@pytest.fixture
+def practice(db):
+    return PracticeSettings.objects.create(
+        billing_provider_name="Riverside Oncology",
+        npi="1811111115",
+        tax_id="123456789",
+        address_line1="100 Main Street",
+        city="Springfield",
+        state="IL",
+        postal_code="627011234",
+        submitter_id="RIVONC01",
+        receiver_id="CLEARHOUSE",
+        contact_name="Billing Office",
+        contact_phone="2175550100",
+    )
+
+
+def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_em=False):
+    payer = billing_reference(program="commercial", code="AETNA")
+    patient = PatientFactory(last_name=last_name, codes=["C18.9", "C78.7"])
+    cover(patient, payer)
+    provider.clinician.npi = "1234567893"
+    provider.clinician.save()
+    encounter = refill_services.encounter_create(
+        by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
+    )
+    if with_em:
+        refill_services.provider_visit_record(
+            by=provider,
+            patient=patient,
+            data={
+                "date_of_service": encounter.date_of_service,
+                "em_code": "99213",
+                "performed_by_role": "physician",
+                "separately_identifiable": True,
+                "note": "Nausea evaluated.",
+            },
+            diagnoses=["R11.0"],
+        )
+    refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND)
+    refill_services.encounter_sign(by=nurse, encounter=encounter)
+    claim = Claim.objects.exclude(status="void").get(encounter=encounter)
+    assert claim.status == "ready", list(claim.findings.values_list("rule", "severity"))
+    return services.claim_approve(claim=claim, by=biller)
+
+
+def test_x12_export_is_valid_and_marks_claims_exported(practice, nurse, nurse2, biller, provider):
+    first = approved_claim(nurse, nurse2, biller, provider, with_em=True)
+    second = approved_claim(nurse, nurse2, biller, provider, last_name="O'Brien-Núñez")
+
+    export = services.claims_export(by=biller, fmt="x12")
+
+    text = bytes(export.content).decode()
+    assert pyx12_problems(text) == []
+    assert text.startswith("ISA*")
+    assert export.claim_count == 2
+    assert export.sha256 == hashlib.sha256(bytes(export.content)).hexdigest()
+    assert export.interchange_control_number == 1
+    for claim in (first, second):
+        claim.refresh_from_db()
+        assert (claim.status, claim.export_id) == ("exported", export.pk)
+        assert claim.events.last().to_status == "exported"
+    segments = text.split("~")
+    assert "SV1*HC:96521*175*UN*1***1:2" in segments
+    assert "SV1*HC:99213:25*120*UN*1***4:2" in segments
+    assert f"CLM*C{first.pk:08d}*295***11:B:1*Y*A*Y*Y" in segments
+    assert "HI*ABK:Z5111*ABF:C189*ABF:C787*ABF:R110" in segments
+
+
+def test_second_export_exports_nothing_new(practice, nurse, nurse2, biller, provider):
+    approved_claim(nurse, nurse2, biller, provider)
+    assert services.claims_export(by=biller, fmt="x12") is not None
+
+    assert services.claims_export(by=biller, fmt="x12") is None
+    assert ClaimExport.objects.count() == 1
+
+
+def test_control_numbers_are_unique_and_increase(practice, nurse, nurse2, biller, provider):
+    approved_claim(nurse, nurse2, biller, provider)
+    one = services.claims_export(by=biller, fmt="x12")
+    approved_claim(nurse, nurse2, biller, provider, last_name="Other")
+    two = services.claims_export(by=biller, fmt="x12")
+    assert (one.interchange_control_number, two.interchange_control_number) == (1, 2)
+    assert "*000000002*" in bytes(two.content).decode().split("~")[0]
+
+
+def test_error_half_way_leaves_nothing_marked(
+    practice, nurse, nurse2, biller, provider, monkeypatch
+):
+    claim = approved_claim(nurse, nurse2, biller, provider)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("billing.exporting.write_csv", broken)
+    with pytest.raises(RuntimeError):
+        services.claims_export(by=biller, fmt="csv")
+
+    claim.refresh_from_db()
+    assert claim.status == "approved"
+    assert ClaimExport.objects.count() == 0
+
+
+def test_csv_has_a_header_and_one_row_per_line(practice, nurse, nurse2, biller, provider):
+    claim = approved_claim(nurse, nurse2, biller, provider, with_em=True, last_name="=cmd")
+
+    export = services.claims_export(by=biller, fmt="csv")
+
+    rows = list(csv.reader(io.StringIO(bytes(export.content).decode())))
+    assert rows[0][:3] == ["claim_id", "date_of_service", "payer_code"]
+    assert [(r[8], r[9], r[14]) for r in rows[1:]] == [
+        ("96521", "", "175.00"),
+        ("99213", "25", "120.00"),
+    ]
+    assert rows[1][0] == f"C{claim.pk:08d}"
+    assert rows[1][5] == "'=cmd"
+
+
+def test_export_command_writes_the_file_once(practice, nurse, nurse2, biller, provider, tmp_path):
+    approved_claim(nurse, nurse2, biller, provider)
+    out = tmp_path / "claims.x12"
+    stdout = io.StringIO()
+
+    call_command("export_claims", "--format", "x12", "--out", str(out), stdout=stdout)
+    call_command(
+        "export_claims", "--format", "x12", "--out", str(tmp_path / "again.x12"), stdout=stdout
+    )
+
+    assert out.read_text().startswith("ISA*")
+    assert not (tmp_path / "again.x12").exists()
+    assert "nothing written" in stdout.getvalue()
+    assert ClaimExport.objects.get().sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_queue_download_and_download_again(client, practice, nurse, nurse2, biller, provider):
+    approved_claim(nurse, nurse2, biller, provider)
+    client.force_login(biller)
+
+    response = client.post(reverse("billing:export_create"), {"format": "x12"})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.x12"')
+    export = ClaimExport.objects.get()
+    again = client.get(reverse("billing:export_download", args=[export.pk]))
+    assert again.content == response.content == bytes(export.content)
+
+
+def test_nurse_cannot_export(client, practice, nurse):
+    client.force_login(nurse)
+    assert client.post(reverse("billing:export_create"), {"format": "x12"}).status_code == 403
+
+
+def test_claim_without_charge_cannot_be_approved(nurse, nurse2, biller, provider):
+    from billing.models import ChargeMasterItem
+
+    payer = billing_reference(program="commercial", code="AETNA")
+    ChargeMasterItem.objects.filter(code="96521").delete()
+    patient = PatientFactory()
+    cover(patient, payer)
+    encounter = refill_services.encounter_create(by=nurse, patient=patient, data=encounter_data())
+    refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND)
+    refill_services.encounter_sign(by=nurse, encounter=encounter)
+    claim = Claim.objects.get(encounter=encounter)
+
+    with pytest.raises(services.BillingError, match="no charge"):
+        services.claim_approve(claim=claim, by=biller)
+    claim.refresh_from_db()
+    assert claim.status == "ready"
+
+
+def test_cms1500_page_shows_boxes(client, practice, nurse, nurse2, biller, provider):
+    claim = approved_claim(nurse, nurse2, biller, provider, with_em=True)
+    client.force_login(biller)
+    response = client.get(reverse("billing:claim_1500", args=[claim.pk]))
+    form = response.context["form"]
+    assert [d for d in form.diagnoses] == [
+        ("A", "Z51.11"),
+        ("B", "C18.9"),
+        ("C", "C78.7"),
+        ("D", "R11.0"),
+    ]
+    assert [(line.code, line.modifiers, line.pointer) for line in form.lines] == [
+        ("96521", (), "AB"),
+        ("99213", ("25",), "DB"),
+    ]
+    assert form.billing_npi == "1811111115"
+    assert form.lines[0].rendering_npi == "1234567893"
