@@ -211,9 +211,7 @@ def _payer(obj: Mapping[str, Any]) -> Payer:
     return Payer(
         code=_required(obj, "code", "payer", _str),
         program=_required(obj, "program", "payer", _choice(PROGRAMS)),
-        allows_99211_with_drug_admin=_required(
-            obj, "allows_99211_with_drug_admin", "payer", _bool
-        ),
+        allows_99211_with_drug_admin=_required(obj, "allows_99211_with_drug_admin", "payer", _bool),
         modifier25_requires_note=_required(obj, "modifier25_requires_note", "payer", _bool),
     )
 
@@ -285,7 +283,9 @@ def _charges(value: object, path: str) -> tuple[tuple[str, Decimal], ...]:
         if not code:
             raise SchemaError(item_path, "a charge needs a procedure code")
         if not isinstance(amount, str) or not _CHARGE.match(amount):
-            raise SchemaError(item_path, f'must be a decimal string such as "175.00", got {amount!r}')
+            raise SchemaError(
+                item_path, f'must be a decimal string such as "175.00", got {amount!r}'
+            )
         amounts[code] = Decimal(amount).quantize(Decimal("0.01"))
     return tuple(sorted(amounts.items()))
 
@@ -297,9 +297,7 @@ def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _required(
-    obj: Mapping[str, Any], key: str, prefix: str, read: Callable[[object, str], T]
-) -> T:
+def _required(obj: Mapping[str, Any], key: str, prefix: str, read: Callable[[object, str], T]) -> T:
     path = _join(prefix, key)
     if key not in obj:
         raise SchemaError(path, "is required")

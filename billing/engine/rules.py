@@ -163,8 +163,7 @@ def _service_selection(facts: RefillFacts, refill_code: str) -> list[Finding]:
                 "R02",
                 INFO,
                 refill_code,
-                f"{refill_code} x1, no modifier, instead of 96521: the pump refilled is "
-                "implanted.",
+                f"{refill_code} x1, no modifier, instead of 96521: the pump refilled is implanted.",
             )
         ]
     if not facts.drug.antineoplastic:

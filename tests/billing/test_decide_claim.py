@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from billing.engine import decide, parse_facts
 
@@ -33,18 +34,24 @@ def changed(path: str, value: object) -> str:
     return json.dumps(data)
 
 
-# name -> (stdin text, field the one stderr line must name)
-REFUSED = {
+# name -> (input text, field the one stderr line must name). Each process spends seconds
+# starting Django, so only the first two run as processes; the rest run the same command
+# in-process, where the exit status and streams are equally observable.
+REFUSED_IN_PROCESS = {
     "invalid-json": ('{"schema": "refill-facts/1",', "facts"),
-    "not-an-object": ("[1, 2]", "facts"),
-    "missing-field": (changed("date_of_service", None), "date_of_service"),
     "naive-datetime": (
         changed("documentation.infusion_started_at", "2026-03-04T10:15:00"),
         "documentation.infusion_started_at",
     ),
+}
+REFUSED = {
+    **REFUSED_IN_PROCESS,
+    "missing-field": (changed("date_of_service", None), "date_of_service"),
     "bad-claim-type": (changed("claim_type", "institutional"), "claim_type"),
     "bad-program": (changed("payer.program", "medicaid"), "payer.program"),
     "non-decimal-charge": (changed("charges.96521", 175), "charges.96521"),
+    "not-an-object": ("[1, 2]", "facts"),
+    "unreadable-file": (None, "FILE"),
 }
 
 
@@ -64,7 +71,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     invocations = {
         "file": (str(facts_file), ""),
         "stdin": ("-", json.dumps(FACTS)),
-        **{name: ("-", text) for name, (text, _field) in REFUSED.items()},
+        **{name: ("-", text) for name, (text, _field) in REFUSED_IN_PROCESS.items()},
     }
     processes = {
         name: (
@@ -97,8 +104,8 @@ def test_valid_facts_print_the_engine_decision(runs, name):
     assert run.stdout.startswith('{\n  "schema": "refill-decision/1"')
 
 
-@pytest.mark.parametrize("name", sorted(REFUSED))
-def test_input_outside_the_schema_exits_2_with_one_line_naming_the_field(runs, name):
+@pytest.mark.parametrize("name", sorted(REFUSED_IN_PROCESS))
+def test_process_refusing_input_exits_2_with_one_line_naming_the_field(runs, name):
     run = runs[name]
     field = REFUSED[name][1]
 
@@ -107,3 +114,20 @@ def test_input_outside_the_schema_exits_2_with_one_line_naming_the_field(runs, n
     assert run.stderr.endswith("\n")
     assert len(run.stderr.splitlines()) == 1, run.stderr
     assert run.stderr.startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_command_refusing_input_exits_2_with_one_line_naming_the_field(name, tmp_path, capsys):
+    text, field = REFUSED[name]
+    facts_file = tmp_path / "facts.json"
+    if text is not None:
+        facts_file.write_text(text)
+
+    with pytest.raises(SystemExit) as exit_:
+        call_command("decide_claim", str(facts_file))
+
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"{field}: ")

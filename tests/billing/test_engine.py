@@ -294,7 +294,7 @@ def test_non_em_code_needs_neither_role_nor_separately_identifiable():
 
 
 def test_documentation_fields_may_be_null_or_false():
-    documentation = {key: None for key in BASE["documentation"]}
+    documentation = dict.fromkeys(BASE["documentation"])
     documentation["pump_primed"] = False
     documentation["teaching"] = False
 
@@ -782,9 +782,9 @@ def test_r37_reads_the_local_date_even_when_utc_is_the_date_of_service():
 
 @pytest.mark.parametrize("answer", [None, False, "", "   "])
 def test_r38_adverse_reaction_not_answered_holds(answer):
-    assert "adverse reaction" in held(
-        run({"documentation.adverse_reaction": answer}), "R38"
-    ).message
+    assert (
+        "adverse reaction" in held(run({"documentation.adverse_reaction": answer}), "R38").message
+    )
 
 
 def test_r38_none_is_an_answer():
@@ -860,8 +860,9 @@ def test_r50_em_points_at_four_codes_at_most():
 
 
 def test_r50_codes_of_denied_em_are_left_off():
-    decision = with_services(em(diagnoses=["R11.0"]), em(code="99214", identifiable=False,
-                                                       diagnoses=["K52.9"]))
+    decision = with_services(
+        em(diagnoses=["R11.0"]), em(code="99214", identifiable=False, diagnoses=["K52.9"])
+    )
 
     assert decision.diagnoses == ("Z51.11", "C18.9", "R11.0")
 
