@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from io import StringIO
+from itertools import chain
 from typing import Literal, TextIO
 
 from stdnum import luhn
@@ -34,6 +35,17 @@ MAX_CLAIMS = 5000
 MAX_CLAIM_ID_LENGTH = 20
 NDC_UNITS = frozenset({"F2", "GR", "ME", "ML", "UN"})
 PATIENT_RELATIONSHIPS = frozenset({"01", "19", "20", "21", "39", "40", "53", "G8"})
+# USPS codes of the states, DC, the territories and the military "states".
+US_STATE_CODES = frozenset(
+    {
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+        "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+        "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+        "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+        "AS", "FM", "GU", "MH", "MP", "PR", "PW", "VI",
+        "AA", "AE", "AP",
+    }
+)  # fmt: skip
 CLAIM_FILING_INDICATORS = frozenset(
     {
         "11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI",
@@ -51,9 +63,10 @@ _MODIFIER = re.compile(r"[A-Z0-9]{2}")
 _PLACE_OF_SERVICE = re.compile(r"[0-9]{2}")
 _NPI = re.compile(r"[12][0-9]{9}")
 _TAXONOMY = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
-_STATE = re.compile(r"[A-Z]{2}")
 _POSTAL_CODE = re.compile(r"[0-9]{5}(?:-?[0-9]{4})?")
 _NDC = re.compile(r"[0-9]{11}")
+_EIN = re.compile(r"[0-9]{9}")
+_AMOUNT_LIMIT = Decimal(10) ** 10
 
 # Maximum lengths of the free-text elements (names, addresses) in 005010X222A1.
 _ORGANIZATION_NAME = 60
@@ -95,8 +108,8 @@ def _check_text(value: object, what: str) -> None:
 
 def _check_identifier(value: object, what: str, min_length: int, max_length: int) -> None:
     """An identifier is written exactly as given, so it must already be clean X12 text."""
-    _check(isinstance(value, str), f"{what} must be a string")
-    assert isinstance(value, str)
+    if not isinstance(value, str):
+        raise X12Error(f"{what} must be a string, got {value!r}")
     _check(
         min_length <= len(value) <= max_length,
         f"{what} must be {min_length} to {max_length} characters, got {value!r}",
@@ -117,7 +130,9 @@ def _check_match(pattern: re.Pattern[str], value: object, what: str) -> None:
 
 def _check_npi(value: object, what: str) -> None:
     _check(
-        isinstance(value, str) and _NPI.fullmatch(value) is not None and luhn.is_valid("80840" + value),
+        isinstance(value, str)
+        and _NPI.fullmatch(value) is not None
+        and luhn.is_valid("80840" + value),
         f"{what} is not a valid NPI: {value!r}",
     )
 
@@ -146,18 +161,16 @@ def _check_phone(value: object, what: str) -> None:
     )
 
 
-def _check_amount(value: object, what: str, places: int) -> None:
+def _check_amount(value: object, what: str, places: int) -> Decimal:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise X12Error(f"{what} must be a finite Decimal, got {value!r}")
+    # Bounded first, so that the remainder below and format_decimal stay exact.
+    _check(abs(value) < _AMOUNT_LIMIT, f"{what} is too large: {value}")
     _check(
-        isinstance(value, Decimal) and value.is_finite(),
-        f"{what} must be a finite Decimal, got {value!r}",
-    )
-    assert isinstance(value, Decimal)
-    exponent = value.as_tuple().exponent
-    _check(
-        isinstance(exponent, int) and -exponent <= places,
+        value % Decimal(1).scaleb(-places) == 0,
         f"{what} may have at most {places} decimal places, got {value}",
     )
-    _check(len(format_decimal(value)) <= 15, f"{what} is too large: {value}")
+    return value
 
 
 def format_decimal(value: Decimal) -> str:
@@ -203,7 +216,10 @@ class Address:
         _check_text(self.line1, "address line 1")
         _check(self.line2 is None or isinstance(self.line2, str), "address line 2 must be text")
         _check_text(self.city, "city")
-        _check_match(_STATE, self.state, "state code")
+        _check(
+            self.state in US_STATE_CODES,
+            f"state code must be a USPS state or territory code, got {self.state!r}",
+        )
         _check_match(_POSTAL_CODE, self.postal_code, "postal code")
 
     @property
@@ -249,7 +265,9 @@ class BillingProvider:
         _check_text(self.name, "billing provider name")
         _check_npi(self.npi, "billing provider NPI")
         _check(
-            isinstance(self.tax_id, str) and self.tax_id.isdigit() and ein.is_valid(self.tax_id),
+            isinstance(self.tax_id, str)
+            and _EIN.fullmatch(self.tax_id) is not None
+            and ein.is_valid(self.tax_id),
             f"billing provider tax id must be a valid EIN of 9 digits, got {self.tax_id!r}",
         )
         _check_match(_TAXONOMY, self.taxonomy, "billing provider taxonomy")
@@ -367,8 +385,8 @@ class ServiceLine:
         )
         for modifier in self.modifiers:
             _check_match(_MODIFIER, modifier, f"{self.code}: modifier")
-        _check_amount(self.charge, f"{self.code}: charge", places=2)
-        _check(self.charge >= 0, f"{self.code}: charge must not be negative, got {self.charge}")
+        charge = _check_amount(self.charge, f"{self.code}: charge", places=2)
+        _check(charge >= 0, f"{self.code}: charge must not be negative, got {self.charge}")
         _check(
             isinstance(self.units, int) and not isinstance(self.units, bool),
             f"{self.code}: units must be an int, got {self.units!r}",
@@ -399,9 +417,8 @@ class ServiceLine:
         )
         if self.ndc is not None:
             _check_match(_NDC, self.ndc, f"{self.code}: NDC (11 digits, 5-4-2 without dashes)")
-            _check_amount(self.ndc_quantity, f"{self.code}: NDC quantity", places=3)
-            assert self.ndc_quantity is not None
-            _check(self.ndc_quantity > 0, f"{self.code}: NDC quantity must be positive")
+            quantity = _check_amount(self.ndc_quantity, f"{self.code}: NDC quantity", places=3)
+            _check(quantity > 0, f"{self.code}: NDC quantity must be positive")
             _check(
                 self.ndc_unit in NDC_UNITS,
                 f"{self.code}: NDC unit must be one of {sorted(NDC_UNITS)}, got {self.ndc_unit!r}",
@@ -419,7 +436,6 @@ class Claim:
     rendering: Provider | None = None
     supervising: Provider | None = None
     patient: Patient | None = None
-    frequency_code: Literal["1", "7", "8"] = "1"
     provider_signature: bool = True
     assignment: Literal["A", "B", "C"] = "A"
     benefits_assigned: Literal["Y", "N", "W"] = "Y"
@@ -456,8 +472,9 @@ class Claim:
         _check(isinstance(self.payer, PayerRef), "payer must be a PayerRef")
         for role, provider in (("rendering", self.rendering), ("supervising", self.supervising)):
             _check(provider is None or isinstance(provider, Provider), f"{role} must be a Provider")
-        _check(self.patient is None or isinstance(self.patient, Patient), "patient must be a Patient")
-        _check(self.frequency_code in ("1", "7", "8"), "claim frequency code must be 1, 7 or 8")
+        _check(
+            self.patient is None or isinstance(self.patient, Patient), "patient must be a Patient"
+        )
         _check(isinstance(self.provider_signature, bool), "provider signature must be a bool")
         _check(self.assignment in ("A", "B", "C"), "assignment must be A, B or C")
         _check(self.benefits_assigned in ("Y", "N", "W"), "benefits assigned must be Y, N or W")
@@ -500,24 +517,30 @@ class Interchange:
         )
         _check(self.usage in ("P", "T"), f"usage must be 'P' or 'T', got {self.usage!r}")
         _check(isinstance(self.separators, Separators), "separators must be Separators")
-        for what, qualifier in (("sender", self.sender_qualifier), ("receiver", self.receiver_qualifier)):
+        for what, qualifier in (
+            ("sender", self.sender_qualifier),
+            ("receiver", self.receiver_qualifier),
+        ):
             _check(
-                isinstance(qualifier, str) and len(qualifier) == 2 and clean_element(qualifier) == qualifier,
+                isinstance(qualifier, str)
+                and len(qualifier) == 2
+                and clean_element(qualifier) == qualifier,
                 f"interchange {what} qualifier must be 2 characters, got {qualifier!r}",
             )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class WriteResult:
+    """What was written; `segment_count` runs from ST to SE inclusive, as in SE01."""
+
     segment_count: int
-    """Segments from ST to SE inclusive, as written in SE01."""
     transaction_set_control_number: str
     claim_count: int
     line_count: int
     total_charge: Decimal
 
 
-Element = str | tuple[str, ...] | None
+_Element = str | tuple[str, ...] | None
 
 
 class _SegmentWriter:
@@ -527,7 +550,7 @@ class _SegmentWriter:
     def clean(self, value: str) -> str:
         return clean_element(value, self.separators.reserved)
 
-    def segment(self, segment_id: str, *elements: Element) -> str:
+    def segment(self, segment_id: str, *elements: _Element) -> str:
         parts = [segment_id]
         for element in elements:
             if isinstance(element, tuple):
@@ -535,9 +558,8 @@ class _SegmentWriter:
                 parts.append(self.separators.sub_element.join(components))
             else:
                 parts.append(self.clean(element or ""))
-        return self.separators.element.join(_without_trailing_empties(parts)) + (
-            self.separators.segment
-        )
+        written = self.separators.element.join(_without_trailing_empties(parts))
+        return written + self.separators.segment
 
     def text(self, value: str, max_length: int, what: str) -> str:
         """Free text (a name, an address): cleaned, cut to the element's length, required."""
@@ -665,7 +687,8 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
             format_decimal(claim.total_charge),
             None,
             None,
-            (claim.place_of_service, "B", claim.frequency_code),
+            # B: place of service code; 1: original claim (replacements need REF*F8).
+            (claim.place_of_service, "B", "1"),
             "Y" if claim.provider_signature else "N",
             claim.assignment,
             claim.benefits_assigned,
@@ -719,9 +742,8 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
             ),
             w.segment("DTP", "472", "D8", line.service_date.strftime("%Y%m%d")),
         ]
-        if line.ndc is not None:
-            assert line.ndc_quantity is not None
-            assert line.ndc_unit is not None
+        # The three drug fields are all set or all None (ServiceLine checks it).
+        if line.ndc is not None and line.ndc_quantity is not None and line.ndc_unit is not None:
             segments += [
                 w.segment("LIN", None, "N4", line.ndc),
                 w.segment(
@@ -749,7 +771,8 @@ def write_837p(
     w = _SegmentWriter(separators)
     remaining = iter(claims)
     first = next(remaining, None)
-    _check(first is not None, "an 837P needs at least one claim")
+    if first is None:
+        raise X12Error("an 837P needs at least one claim")
 
     created = interchange.created_at
     control = f"{interchange.interchange_control_number:09d}"
@@ -859,8 +882,7 @@ def write_837p(
     claim_count = 0
     line_count = 0
     total = Decimal(0)
-    claim: Claim | None = first
-    while claim is not None:
+    for claim in chain([first], remaining):
         _check(isinstance(claim, Claim), f"claims must hold Claim objects, got {claim!r}")
         _check(claim_count < MAX_CLAIMS, f"at most {MAX_CLAIMS} claims in one transaction set")
         segments = _claim_segments(w, claim, hl)
@@ -870,7 +892,6 @@ def write_837p(
         claim_count += 1
         line_count += len(claim.lines)
         total += claim.total_charge
-        claim = next(remaining, None)
 
     segment_count += 1  # SE counts itself
     out.write(w.segment("SE", str(segment_count), TRANSACTION_SET_CONTROL_NUMBER))

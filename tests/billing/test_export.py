@@ -14,8 +14,8 @@ from django.urls import reverse
 from billing import services
 from billing.models import Claim, ClaimExport, PracticeSettings
 from refills import services as refill_services
-from tests.billing.test_x12 import pyx12_problems
 from tests.factories import PatientFactory, billing_reference, cover, encounter_data
+from tests.x12check import pyx12_problems
 
 BLIND = {
     "rate_ml_h": Decimal("2.00"),
@@ -199,7 +199,7 @@ def test_cms1500_page_shows_boxes(client, practice, nurse, nurse2, biller, provi
     client.force_login(biller)
     response = client.get(reverse("billing:claim_1500", args=[claim.pk]))
     form = response.context["form"]
-    assert [d for d in form.diagnoses] == [
+    assert list(form.diagnoses) == [
         ("A", "Z51.11"),
         ("B", "C18.9"),
         ("C", "C78.7"),
