@@ -211,3 +211,24 @@ def test_cms1500_page_shows_boxes(client, practice, nurse, nurse2, biller, provi
     ]
     assert form.billing_npi == "1811111115"
     assert form.lines[0].rendering_npi == "1234567893"
+
+
+def test_837p_from_the_demo_data_is_valid(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    biller = ClaimExport._meta.get_field("created_by").related_model.objects.get(
+        username="biller.jones"
+    )
+    ready = Claim.objects.filter(status="ready")
+    assert ready.count() >= 2
+    for claim in ready:
+        services.claim_approve(claim=claim, by=biller)
+
+    export = services.claims_export(by=biller, fmt="x12")
+
+    text = bytes(export.content).decode()
+    assert pyx12_problems(text) == []
+    segments = text.split("~")
+    clm_totals = [Decimal(s.split("*")[2]) for s in segments if s.startswith("CLM*")]
+    sv1_charges = [Decimal(s.split("*")[2]) for s in segments if s.startswith("SV1*")]
+    assert len(clm_totals) == export.claim_count
+    assert sum(clm_totals) == sum(sv1_charges)
