@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from billing.models import PracticeSettings
+
+VALID = {
+    "billing_provider_name": "Riverside Oncology",
+    "npi": "1811111115",
+    "tax_id": "123456789",
+    "address_line1": "100 Main Street",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "627011234",
+    "submitter_id": "RIVONC01",
+    "receiver_id": "CLEARHOUSE",
+    "contact_name": "Billing Office",
+    "contact_phone": "2175550100",
+}
+
+
+def test_valid_practice_settings_pass(db):
+    PracticeSettings(**VALID).full_clean()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("npi", "1811111116", "npi"),  # Luhn check digit off by one
+        ("npi", "181111111", "npi"),
+        ("tax_id", "12345678", "ein"),
+        ("tax_id", "000000000", "ein"),
+        ("contact_phone", "555-0100", "invalid"),
+    ],
+)
+def test_bad_identifiers_are_refused_next_to_the_field(db, field, value, code):
+    with pytest.raises(ValidationError) as caught:
+        PracticeSettings(**{**VALID, field: value}).full_clean()
+    assert caught.value.error_dict[field][0].code == code
+
+
+def test_separators_must_differ(db):
+    with pytest.raises(ValidationError) as caught:
+        PracticeSettings(**VALID, segment_terminator="*").full_clean()
+    assert "segment_terminator" in caught.value.error_dict
