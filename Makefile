@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=true
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test test-postgres lint install install-dev browsers bench
 
@@ -42,5 +43,8 @@ lint: install-dev
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/bandit -q -c pyproject.toml -r config refills billing
 
+## Measure the engine, batch deciding, the export and the queue (rolled back afterwards);
+## the figures of record use PostgreSQL: see docs/benchmarks.md
 bench: install-dev
-	$(BIN)/python manage.py bench
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEV_ENV) $(BIN)/python manage.py bench $(BENCH_ARGS)

@@ -4,7 +4,6 @@ changes only through the biller's queue and its audited services."""
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from billing.models import (
     ChargeMasterItem,
@@ -15,9 +14,10 @@ from billing.models import (
     Payer,
     PracticeSettings,
 )
+from refills.admin import HistoryAdmin
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
+class AuditedAdmin(HistoryAdmin):
     """Every admin change lands in the history with who and a reason."""
 
     def save_model(self, request, obj, form, change):
@@ -78,7 +78,7 @@ class PracticeSettingsAdmin(AuditedAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(HistoryAdmin):
     list_display = ["id", "patient", "payer", "date_of_service", "status", "total_charge"]
     list_filter = ["status", "payer"]
     search_fields = ["patient__last_name", "patient__mrn"]

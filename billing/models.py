@@ -218,6 +218,15 @@ class ClaimExport(models.Model):
     def __str__(self) -> str:
         return self.filename
 
+    def save(self, *args, **kwargs):
+        # The file as it was sent: who, when and its hash are the audit record of the export.
+        if self.pk is not None:
+            raise ValueError(f"Export {self.pk} was sent as written and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"Export {self.pk} was sent and is kept.")
+
 
 class Claim(models.Model):
     class Status(models.TextChoices):
@@ -259,9 +268,13 @@ class Claim(models.Model):
             ("export_claim", "Can export approved claims"),
         ]
         indexes = [
-            models.Index(fields=["status", "date_of_service"], name="claim_status_dos_idx"),
-            models.Index(fields=["date_of_service"], name="claim_dos_idx"),
-            models.Index(fields=["payer", "date_of_service"], name="claim_payer_dos_idx"),
+            # One per filter of the biller's queue (the patient one serves its name and MRN
+            # search), each ending in the queue's order, date of service then id, so that a
+            # page is read off the index even when a day has thousands of claims.
+            models.Index(fields=["status", "date_of_service", "id"], name="claim_status_dos_idx"),
+            models.Index(fields=["date_of_service", "id"], name="claim_dos_idx"),
+            models.Index(fields=["payer", "date_of_service", "id"], name="claim_payer_dos_idx"),
+            models.Index(fields=["patient", "date_of_service", "id"], name="claim_patient_dos_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

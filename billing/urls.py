@@ -11,6 +11,7 @@ urlpatterns = [
     path("claims/<int:pk>/hold/", views.claim_hold, name="claim_hold"),
     path("claims/<int:pk>/release/", views.claim_release, name="claim_release"),
     path("claims/<int:pk>/cms1500/", views.claim_form_1500, name="claim_1500"),
+    path("claims/<int:pk>/audit/", views.claim_audit, name="claim_audit"),
     path("exports/", views.export_list, name="export_list"),
     path("exports/new/", views.export_create, name="export_create"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import cms1500, selectors, services
@@ -22,13 +23,14 @@ from config.paging import page_of
 @require_http_methods(["GET", "POST"])
 @permission_required("billing.view_claim", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
+    terms = search.recall(request, "claims")
     if request.method == "POST":
         search_form = ClaimSearchForm(request.POST)
         if search_form.is_valid():
             search.remember(request, "claims", {"q": search_form.cleaned_data["q"]})
-        return redirect("billing:queue")
-    terms = search.recall(request, "claims")
-    search_form = ClaimSearchForm(initial=terms)
+            return redirect("billing:queue")
+    else:
+        search_form = ClaimSearchForm(initial=terms)
     filter_form = QueueFilterForm(request.GET or None)
     filters = QueueFilters(search=terms.get("q", ""))
     if filter_form.is_bound and filter_form.is_valid():
@@ -160,3 +162,19 @@ def claim_form_1500(request: HttpRequest, pk: int) -> HttpResponse:
 def export_list(request: HttpRequest) -> HttpResponse:
     page = page_of(selectors.exports_visible_to(request.user), request.GET.get("page"))
     return render(request, "billing/export_list.html", {"page": page})
+
+
+@require_GET
+@permission_required("refills.view_audit", raise_exception=True)
+def claim_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_or_404(request, pk)
+    return render(
+        request,
+        "audit.html",
+        {
+            "title": f"Audit trail of claim #{claim.pk}",
+            "subject": claim.patient,
+            "back": reverse("billing:claim_detail", args=[claim.pk]),
+            "entries": selectors.claim_audit(claim),
+        },
+    )

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_POST
 
 from refills import views as refills_views
+from refills.forms import LoginForm
 
 admin.site.site_header = "Pump refill administration"
 admin.site.site_title = "Pump refill administration"
@@ -12,7 +13,9 @@ urlpatterns = [
     path("", refills_views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("accounts/logout/", require_POST(auth_views.LogoutView.as_view()), name="logout"),

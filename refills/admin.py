@@ -7,12 +7,23 @@ admin never becomes a path around verification, signing or the lock.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from refills.models import Addendum, ClinicianProfile, Encounter, Patient, ProviderVisit
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's page for an old version saves a POST to it (a "revert") after
+    checking only the view permission; here that write needs the change permission."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyAdmin(HistoryAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -24,7 +35,7 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClinicianProfile)
-class ClinicianProfileAdmin(SimpleHistoryAdmin):
+class ClinicianProfileAdmin(HistoryAdmin):
     list_display = ["user", "credential", "npi"]
     list_filter = ["credential"]
     search_fields = ["user__username", "user__last_name", "npi"]

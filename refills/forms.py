@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from refills.models import Encounter, Patient, ProviderVisit, Role
@@ -20,6 +25,15 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 def _help(text: str) -> HTML:
     return HTML(f'<p class="form-text mt-0 mb-2">{text}</p>')
+
+
+def _form_helper() -> FormHelper:
+    """A helper for a form the server validates. The browser's own checks stop at the first
+    missing field with a generic bubble; the server reports every problem at once, in the
+    summary at the top and at each field."""
+    helper = FormHelper()
+    helper.attrs = {"novalidate": True}
+    return helper
 
 
 class DiagnosisCodesField(forms.CharField):
@@ -49,6 +63,32 @@ def practitioners():
         .order_by("last_name", "first_name")
         .distinct()
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's form sets the username's length limit on the widget only; a longer name
+    would reach the backends and the lockout log (a 255-character column) unchecked."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class SubmissionTokenField(forms.UUIDField):
+    """The one-time token of a form that creates a record.
+
+    A missing or mangled token only loses the protection against a double submission, so
+    it is dropped rather than refused: the nurse's entry is never lost over it.
+    """
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            return None
 
 
 class PractitionerChoiceField(forms.ModelChoiceField):
@@ -100,15 +140,17 @@ class PatientForm(forms.ModelForm):
             self.initial["diagnosis_codes"] = ", ".join(
                 d.code for d in self.instance.diagnoses.all()
             )
-        self.helper = FormHelper()
+        self.helper = _form_helper()
         self.helper.layout = Layout(
             Fieldset(
                 "Identity",
+                _help("As on the insurance card: the claim carries these exactly."),
                 Row(Column("mrn"), Column("last_name"), Column("first_name")),
                 Row(Column("date_of_birth"), Column("sex")),
             ),
             Fieldset(
                 "Address",
+                _help("The patient's home address, as the payer has it."),
                 "address_line1",
                 "address_line2",
                 Row(Column("city"), Column("state"), Column("postal_code")),
@@ -139,6 +181,7 @@ class EncounterForm(forms.ModelForm):
         required=False,
         help_text="The physician, NP or PA available in the office during the refill.",
     )
+    submission_id = SubmissionTokenField(required=False)
 
     class Meta:
         model = Encounter
@@ -164,11 +207,15 @@ class EncounterForm(forms.ModelForm):
     def __init__(self, *args, now=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
+        if self.instance.pk:
+            del self.fields["submission_id"]
+        elif not self.is_bound:
+            self.initial["submission_id"] = uuid.uuid4()
         self.fields["supervising_practitioner"].queryset = practitioners()
         self.fields["infusion_started_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         for name in ("weight_kg", "drug_concentration_mg_ml", "rate_ml_h", "pump_volume_ml"):
             self.fields[name].widget.attrs["inputmode"] = "decimal"
-        self.helper = FormHelper()
+        self.helper = _form_helper()
         self.helper.layout = Layout(
             Fieldset(
                 "1. Visit",
@@ -226,6 +273,8 @@ class EncounterForm(forms.ModelForm):
             ),
             Submit("save", "Save draft"),
         )
+        if "submission_id" in self.fields:
+            self.helper.layout.insert(0, "submission_id")
 
     def clean_adverse_reaction(self):
         return self.cleaned_data["adverse_reaction"].strip()
@@ -272,7 +321,7 @@ class VerificationForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("drug_concentration_mg_ml", "rate_ml_h", "pump_volume_ml"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-        self.helper = FormHelper()
+        self.helper = _form_helper()
         self.helper.layout = Layout(
             Fieldset(
                 "Second clinician",
@@ -281,6 +330,7 @@ class VerificationForm(forms.Form):
             ),
             Fieldset(
                 "Independent check",
+                _help("Read the concentration on the label, the rate and volume on the pump."),
                 Row(
                     Column("drug_concentration_mg_ml"),
                     Column("rate_ml_h"),
@@ -330,7 +380,7 @@ class AddendumForm(forms.Form):
             else:
                 field = forms.CharField(label=label, required=False, max_length=2000)
             self.fields[name] = field
-        self.helper = FormHelper()
+        self.helper = _form_helper()
         self.helper.layout = Layout(
             "text",
             Fieldset(
@@ -371,7 +421,7 @@ class ProviderVisitForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
+        self.helper = _form_helper()
         self.helper.layout = Layout(
             Row(Column("date_of_service"), Column("em_code"), Column("performed_by_role")),
             "separately_identifiable",

@@ -18,7 +18,8 @@ from refills.validators import validate_npi
 
 
 class SignedRecordError(Exception):
-    """A signed encounter was about to be written in place; corrections are addenda."""
+    """A record kept as written (a signed encounter, a verification attempt) was about to be
+    rewritten; corrections to signed documentation are addenda."""
 
 
 class Role(models.TextChoices):
@@ -124,6 +125,17 @@ class PatientDiagnosis(models.Model):
     @property
     def description(self) -> str:
         return icd10.describe(self.code)
+
+
+class EncounterQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # save() guards one row; this guards bulk writes (update, bulk_update), which never
+        # call save(). On PostgreSQL a trigger refuses the same write whatever the path.
+        if self.filter(status=Encounter.Status.SIGNED).exists():
+            raise SignedRecordError("Signed encounters cannot be updated; add an addendum instead.")
+        return super().update(**kwargs)
+
+    update.alters_data = True
 
 
 class PlaceOfService(models.TextChoices):
@@ -266,7 +278,11 @@ class Encounter(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The one-time token of the form that created the draft: submitting it again finds this
+    # draft instead of creating a second one.
+    submission_id = models.UUIDField(null=True, blank=True, editable=False)
     history = HistoricalRecords()
+    objects = EncounterQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date_of_service", "-id"]
@@ -274,6 +290,7 @@ class Encounter(models.Model):
             ("verify_encounter", "Can verify a refill as the second clinician"),
             ("sign_encounter", "Can sign a refill they performed"),
             ("add_encounter_addendum", "Can add an addendum to a signed refill"),
+            ("view_audit", "Can view the audit trail of patients, refills and claims"),
         ]
         indexes = [
             models.Index(fields=["date_of_service", "status"], name="encounter_dos_status_idx"),
@@ -320,6 +337,7 @@ class Encounter(models.Model):
                 condition=~Q(adverse_reaction=""),
                 name="encounter_adverse_reaction_answered",
             ),
+            models.UniqueConstraint(fields=["submission_id"], name="encounter_unique_submission"),
         ]
 
     def __str__(self) -> str:
@@ -357,12 +375,23 @@ class VerificationAttempt(models.Model):
     drug_concentration_mg_ml = models.DecimalField(max_digits=8, decimal_places=3)
     mismatched_fields = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Verification #{self.pk} of encounter {self.encounter_id}"
+
+    def save(self, *args, **kwargs):
+        # An attempt is evidence of what the second clinician entered: written once, never
+        # rewritten (a new check is a new attempt).
+        if self.pk is not None:
+            raise SignedRecordError(f"Verification attempt {self.pk} is a record; add a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedRecordError(f"Verification attempt {self.pk} is a record and is kept.")
 
     @property
     def matched(self) -> bool:

@@ -8,6 +8,7 @@ belongs to one field, the field's name, so a view can show the message next to i
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -101,6 +102,14 @@ class RefillError(Exception):
         self.code = code
 
 
+class DuplicateSubmissionError(RefillError):
+    """The encounter form was submitted again; ``encounter`` is the draft it already made."""
+
+    def __init__(self, encounter: Encounter):
+        self.encounter = encounter
+        super().__init__("This refill was already saved.", code="duplicate")
+
+
 class HardStopError(RefillError):
     """Documentation that must not be saved at all; ``errors`` maps field to message."""
 
@@ -192,8 +201,16 @@ def patient_create(
     patient = Patient(**data)
     _full_clean(patient)
     patient._change_reason = "registered"
-    patient.save()
-    _diagnoses_replace(patient, codes)
+    patient._history_user = by
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as exc:
+        # Another registration with the same MRN committed after full_clean looked.
+        raise RefillError(
+            "A patient with this MRN already exists.", field="mrn", code="unique"
+        ) from exc
+    _diagnoses_replace(patient, codes, by=by)
     return patient
 
 
@@ -207,22 +224,25 @@ def patient_update(
         setattr(patient, field, value)
     _full_clean(patient)
     patient._change_reason = "demographics updated"
+    patient._history_user = by
     patient.save()
-    _diagnoses_replace(patient, codes)
+    _diagnoses_replace(patient, codes, by=by)
     return patient
 
 
-def _diagnoses_replace(patient: Patient, codes: list[str]) -> None:
+def _diagnoses_replace(patient: Patient, codes: list[str], *, by: AbstractBaseUser) -> None:
     existing = {d.code: d for d in patient.diagnoses.all()}
     for code, diagnosis in existing.items():
         if code not in codes:
             diagnosis._change_reason = "diagnosis removed"
+            diagnosis._history_user = by
             diagnosis.delete()
     for position, code in enumerate(codes):
         diagnosis = existing.get(code) or PatientDiagnosis(patient=patient, code=code)
         if diagnosis.pk is None or diagnosis.position != position:
             diagnosis.position = position
             diagnosis._change_reason = "diagnosis recorded"
+            diagnosis._history_user = by
             diagnosis.save()
 
 
@@ -234,22 +254,50 @@ def encounter_create(
     by: AbstractBaseUser,
     patient: Patient,
     data: Mapping[str, Any],
+    submission_id: uuid.UUID | None = None,
     now: dt.datetime | None = None,
 ) -> Encounter:
+    """Save a new draft.
+
+    ``submission_id`` is the form's one-time token. When a draft was already saved with it
+    (the form submitted twice, even at the same moment) nothing new is written and
+    ``DuplicateSubmissionError`` carries that draft.
+    """
     now = now or timezone.now()
+    _raise_if_submitted(by, patient, submission_id)
     _check_hard_stops(data, now)
     encounter = Encounter(
         patient=patient,
         performing_nurse=by,
         created_by=by,
         status=Encounter.Status.DRAFT,
+        submission_id=submission_id,
         **{f: data[f] for f in ENCOUNTER_FIELDS if f in data},
     )
-    _full_clean(encounter)
+    _full_clean(encounter, exclude=("submission_id",))
     encounter._change_reason = "documented"
-    with transaction.atomic():
-        encounter.save()
+    encounter._history_user = by
+    try:
+        with transaction.atomic():
+            encounter.save()
+    except IntegrityError:
+        # The unique token lost a race with the other submission: answer as if it came second.
+        _raise_if_submitted(by, patient, submission_id)
+        raise
     return encounter
+
+
+def _raise_if_submitted(
+    by: AbstractBaseUser, patient: Patient, submission_id: uuid.UUID | None
+) -> None:
+    if submission_id is None:
+        return
+    existing = Encounter.objects.filter(submission_id=submission_id).first()
+    if existing is None:
+        return
+    if existing.performing_nurse_id != by.pk or existing.patient_id != patient.pk:
+        raise RefillError("This form was already used. Reload the page and enter it again.")
+    raise DuplicateSubmissionError(existing)
 
 
 def encounter_update(
@@ -281,6 +329,7 @@ def encounter_update(
             reason = "edited after verification; verification cleared"
         _full_clean(encounter)
         encounter._change_reason = reason
+        encounter._history_user = by
         encounter.save()
     return encounter
 
@@ -328,12 +377,17 @@ def encounter_verify(
                 "This user is not allowed to verify refills.", field="username", code="role"
             )
         mismatched = [f for f in BLIND_CHECK_FIELDS if Decimal(entered[f]) != getattr(encounter, f)]
-        attempt = VerificationAttempt.objects.create(
+        attempt = VerificationAttempt(
             encounter=encounter,
             verifier=verifier,
             mismatched_fields=mismatched,
             **{f: entered[f] for f in BLIND_CHECK_FIELDS},
         )
+        # The request belongs to whoever is signed in at the workstation (often the first
+        # nurse); the record belongs to the clinician who authenticated for the check.
+        attempt._history_user = verifier
+        attempt._change_reason = "matched" if not mismatched else "mismatch"
+        attempt.save()
         if not mismatched:
             encounter.status = Encounter.Status.VERIFIED
             encounter.verified_by = verifier
@@ -372,6 +426,7 @@ def encounter_sign(
         encounter.signed_by = by
         encounter.signed_at = now
         encounter._change_reason = "signed"
+        encounter._history_user = by
         encounter.save()
         documentation_changed.send(
             sender=Encounter, encounter=encounter, by=by, reason="signed", now=now
@@ -410,6 +465,7 @@ def addendum_create(
             corrections=_jsonable(corrections),
         )
         addendum._change_reason = "addendum"
+        addendum._history_user = by
         addendum.save()
         documentation_changed.send(
             sender=Addendum, encounter=encounter, by=by, reason="addendum", now=now
@@ -457,9 +513,18 @@ def provider_visit_record(
         raise RefillError(
             "The visit date cannot be in the future.", field="date_of_service", code="future"
         )
+    if ProviderVisit.objects.filter(
+        patient=patient, provider=by, date_of_service=visit.date_of_service, em_code=visit.em_code
+    ).exists():
+        raise RefillError(
+            "You already recorded this E/M code for this patient on that day.",
+            field="em_code",
+            code="duplicate",
+        )
     _full_clean(visit)
     with transaction.atomic():
         visit._change_reason = "provider visit recorded"
+        visit._history_user = by
         visit.save()
         for encounter in Encounter.objects.filter(
             patient=patient,

@@ -25,4 +25,6 @@ urlpatterns = [
     path("encounters/<int:pk>/verify/", views.encounter_verify, name="encounter_verify"),
     path("encounters/<int:pk>/sign/", views.encounter_sign, name="encounter_sign"),
     path("encounters/<int:pk>/addenda/new/", views.addendum_create, name="addendum_create"),
+    path("patients/<int:pk>/audit/", views.patient_audit, name="patient_audit"),
+    path("encounters/<int:pk>/audit/", views.encounter_audit, name="encounter_audit"),
 ]

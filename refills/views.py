@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,7 +26,7 @@ from refills.forms import (
 )
 from refills.models import Encounter, Patient, Role
 from refills.permissions import has_role
-from refills.services import BLIND_CHECK_FIELDS, RefillError
+from refills.services import BLIND_CHECK_FIELDS, DuplicateSubmissionError, RefillError
 
 
 def _apply_error(form, exc: RefillError) -> None:
@@ -64,13 +65,14 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("refills.view_patient", raise_exception=True)
 def patient_list(request: HttpRequest) -> HttpResponse:
+    terms = search.recall(request, "patients")
     if request.method == "POST":
         form = PatientSearchForm(request.POST)
         if form.is_valid():
             search.remember(request, "patients", {"q": form.cleaned_data["q"]})
             return redirect("refills:patient_list")
-    terms = search.recall(request, "patients")
-    form = PatientSearchForm(initial=terms)
+    else:
+        form = PatientSearchForm(initial=terms)
     patients = selectors.patient_search(request.user, terms.get("q", ""))
     page = page_of(patients, request.GET.get("page"))
     return render(request, "refills/patient_list.html", {"form": form, "page": page})
@@ -139,8 +141,14 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             encounter = services.encounter_create(
-                by=request.user, patient=patient, data=form.cleaned_data
+                by=request.user,
+                patient=patient,
+                data=form.cleaned_data,
+                submission_id=form.cleaned_data["submission_id"],
             )
+        except DuplicateSubmissionError as exc:
+            messages.info(request, "This refill was already saved: here is the draft.")
+            return redirect("refills:encounter_detail", pk=exc.encounter.pk)
         except RefillError as exc:
             _apply_error(form, exc)
         else:
@@ -345,3 +353,35 @@ def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse
             messages.success(request, "Visit recorded.")
             return redirect("refills:patient_detail", pk=patient.pk)
     return render(request, "refills/provider_visit_form.html", {"form": form, "patient": patient})
+
+
+@require_GET
+@permission_required("refills.view_audit", raise_exception=True)
+def patient_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_or_404(selectors.patients_visible_to(request.user), pk=pk)
+    return render(
+        request,
+        "audit.html",
+        {
+            "title": "Audit trail of the patient",
+            "subject": patient,
+            "back": reverse("refills:patient_detail", args=[patient.pk]),
+            "entries": selectors.patient_audit(patient),
+        },
+    )
+
+
+@require_GET
+@permission_required("refills.view_audit", raise_exception=True)
+def encounter_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    encounter = _get_or_404(selectors.encounters_visible_to(request.user), pk=pk)
+    return render(
+        request,
+        "audit.html",
+        {
+            "title": f"Audit trail of refill #{encounter.pk}",
+            "subject": encounter.patient,
+            "back": reverse("refills:encounter_detail", args=[encounter.pk]),
+            "entries": selectors.encounter_audit([encounter.pk]),
+        },
+    )

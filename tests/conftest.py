@@ -63,3 +63,10 @@ def inactive(db):
 @pytest.fixture
 def patient(db):
     return PatientFactory(last_name="Brooks", first_name="Eleanor", mrn="MRN10001")
+
+
+def pytest_runtest_setup(item):
+    from django.db import connection
+
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks, concurrent connections): set DATABASE_URL")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 from billing.engine.codes import (
@@ -13,9 +14,15 @@ from billing.engine.codes import (
 )
 from billing.engine.decision import HOLD, INFO, Finding
 from billing.engine.facts import SameDayService
-from refills.icd10 import is_billable, is_malignancy, normalize
+from refills.icd10 import is_billable
+from refills.icd10 import is_malignancy as _is_malignancy
+from refills.icd10 import normalize as _normalize
 
 T = TypeVar("T")
+
+# Every decision asks about the same few codes, and the answers never change.
+normalize = lru_cache(maxsize=4096)(_normalize)
+is_malignancy = lru_cache(maxsize=4096)(_is_malignancy)
 
 
 @dataclass(frozen=True)

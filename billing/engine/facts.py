@@ -35,6 +35,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # so that what the biller typed is exactly what reaches the claim.
 _CHARGE = re.compile(r"^\d+(\.\d{1,2})?$")
 _PLACE_OF_SERVICE = re.compile(r"^\d{2}$")
+_CENTS = Decimal("0.01")
+_MISSING = object()
 
 T = TypeVar("T")
 
@@ -279,31 +281,28 @@ def _charges(value: object, path: str) -> tuple[tuple[str, Decimal], ...]:
     amounts: dict[str, Decimal] = {}
     for raw_code, amount in obj.items():
         code = raw_code.strip().upper()
-        item_path = f"{path}.{raw_code}"
         if not code:
-            raise SchemaError(item_path, "a charge needs a procedure code")
+            raise SchemaError(f"{path}.{raw_code}", "a charge needs a procedure code")
         if not isinstance(amount, str) or not _CHARGE.match(amount):
             raise SchemaError(
-                item_path, f'must be a decimal string such as "175.00", got {amount!r}'
+                f"{path}.{raw_code}", f'must be a decimal string such as "175.00", got {amount!r}'
             )
-        amounts[code] = Decimal(amount).quantize(Decimal("0.01"))
+        amounts[code] = Decimal(amount).quantize(_CENTS)
     return tuple(sorted(amounts.items()))
 
 
-# Field readers. Each takes (value, path) and returns the converted value or raises.
-
-
-def _join(prefix: str, key: str) -> str:
-    return f"{prefix}.{key}" if prefix else key
+# Field readers. Each takes (value, path) and returns the converted value or raises. They run
+# for every field of every decision, so paths are joined inline and each value is read once.
 
 
 def _required(obj: Mapping[str, Any], key: str, prefix: str, read: Callable[[object, str], T]) -> T:
-    path = _join(prefix, key)
-    if key not in obj:
+    path = f"{prefix}.{key}" if prefix else key
+    value = obj.get(key, _MISSING)
+    if value is _MISSING:
         raise SchemaError(path, "is required")
-    if obj[key] is None:
+    if value is None:
         raise SchemaError(path, "must not be null")
-    return read(obj[key], path)
+    return read(value, path)
 
 
 def _optional(
@@ -314,9 +313,10 @@ def _optional(
     *,
     default: T,
 ) -> T:
-    if obj.get(key) is None:
+    value = obj.get(key)
+    if value is None:
         return default
-    return read(obj[key], _join(prefix, key))
+    return read(value, f"{prefix}.{key}" if prefix else key)
 
 
 def _documented(
@@ -327,7 +327,7 @@ def _documented(
     value = obj.get(key)
     if value is None or value is False:
         return None
-    return read(value, _join(prefix, key))
+    return read(value, f"{prefix}.{key}" if prefix else key)
 
 
 def _flag(obj: Mapping[str, Any], key: str, prefix: str) -> bool:
@@ -337,7 +337,8 @@ def _flag(obj: Mapping[str, Any], key: str, prefix: str) -> bool:
 def _object(value: object, path: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise SchemaError(path, f"must be an object, got {_type_name(value)}")
-    if not all(isinstance(key, str) for key in value):
+    # isinstance(key, str) for every key, without a Python frame per key.
+    if not all(map(str.__instancecheck__, value)):
         raise SchemaError(path, "object keys must be strings")
     return value
 

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from billing.engine import decide, parse_facts
+from billing.management.commands.decide_claim import MAX_INPUT_BYTES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = REPO_ROOT / "tests" / "scenarios" / "02-refill-with-separately-identifiable-99213.json"
@@ -51,6 +52,7 @@ REFUSED = {
     "bad-program": (changed("payer.program", "medicaid"), "payer.program"),
     "non-decimal-charge": (changed("charges.96521", 175), "charges.96521"),
     "not-an-object": ("[1, 2]", "facts"),
+    "too-large": (" " * MAX_INPUT_BYTES + json.dumps(FACTS), "facts"),
     "unreadable-file": (None, "FILE"),
 }
 

@@ -294,3 +294,20 @@ def test_new_encounter_defaults_to_today_and_the_last_pump(client, nurse, draft,
 def test_idle_sessions_expire_after_fifteen_minutes(settings):
     assert settings.SESSION_COOKIE_AGE == 15 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_the_encounter_form_submitted_twice_makes_one_draft(client, nurse, patient):
+    client.force_login(nurse)
+    url = reverse("refills:encounter_create", args=[patient.pk])
+    token = client.get(url).context["form"].initial["submission_id"]
+    post = {**encounter_post(encounter_data()), "submission_id": str(token)}
+
+    first = client.post(url, post)
+    second = client.post(url, post, follow=True)
+
+    encounter = Encounter.objects.get()
+    assert encounter.submission_id == token
+    assert first["Location"] == reverse("refills:encounter_detail", args=[encounter.pk])
+    assert second.redirect_chain == [(first["Location"], 302)]
+    assert "This refill was already saved" in second.content.decode()
+    assert 'name="submission_id"' in client.get(url).content.decode()

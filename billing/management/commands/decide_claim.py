@@ -17,6 +17,8 @@ from django.core.management.base import BaseCommand
 from billing.engine import SchemaError, decide, parse_facts
 
 EXIT_BAD_INPUT = 2
+# A refill's facts are a few kilobytes: anything larger than this is not a facts file.
+MAX_INPUT_BYTES = 1024 * 1024
 
 
 class Command(BaseCommand):
@@ -39,9 +41,15 @@ class Command(BaseCommand):
 
 def _load_json(source: str) -> object:
     try:
-        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        if source == "-":
+            raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with Path(source).open("rb") as file:
+                raw = file.read(MAX_INPUT_BYTES + 1)
     except OSError as error:
         raise SchemaError("FILE", f"cannot read {source!r}: {error.strerror}") from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise SchemaError("facts", f"input is larger than {MAX_INPUT_BYTES} bytes")
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError:

@@ -19,7 +19,8 @@ from refills.models import ClinicianProfile, Encounter, Patient, Role
 
 User = get_user_model()
 
-DEMO_PASSWORD = "refill-demo-2026"
+# The demo logins' password is published (README): these accounts exist only in demo data.
+DEMO_PASSWORD = "refill-demo-2026"  # nosec B105
 
 USERS = [
     # username, first, last, role, credential, NPI (Luhn-valid with the 80840 prefix)

@@ -1,0 +1,348 @@
+"""Role by role, in a real browser: document, verify and sign, add an E/M, bill, change policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from billing.models import Claim, PracticeSettings
+from refills import services
+from refills.models import Encounter, ProviderVisit, VerificationAttempt
+from tests.factories import PASSWORD, PatientFactory, billing_reference, cover, encounter_data
+
+pytestmark = [
+    pytest.mark.e2e,
+    # live_server needs committed data; the serialized rollback brings back the role groups
+    # (made by data migrations) that the flush after each test removes.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def field(page: Page, label: str):
+    """The control labelled exactly ``label`` (crispy adds "*" to required fields)."""
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
+
+
+BLIND_ENTRY = {
+    "rate_ml_h": Decimal("2.00"),
+    "pump_volume_ml": Decimal("96.00"),
+    "drug_concentration_mg_ml": Decimal("50.000"),
+}
+
+
+def draft(nurse, patient, **overrides) -> Encounter:
+    return services.encounter_create(by=nurse, patient=patient, data=encounter_data(**overrides))
+
+
+def signed(nurse, verifier, patient, **overrides) -> Encounter:
+    encounter = draft(nurse, patient, **overrides)
+    services.encounter_verify(verifier=verifier, encounter=encounter, entered=BLIND_ENTRY)
+    return services.encounter_sign(by=nurse, encounter=encounter)
+
+
+def same_day_visit(by, patient, day: dt.date, code: str, role: str, diagnoses: list[str]):
+    return services.provider_visit_record(
+        by=by,
+        patient=patient,
+        data={
+            "date_of_service": day,
+            "em_code": code,
+            "performed_by_role": role,
+            "separately_identifiable": True,
+            "note": "Nausea since the last cycle, evaluated and treated.",
+        },
+        diagnoses=diagnoses,
+    )
+
+
+def live_claim(encounter: Encounter) -> Claim:
+    return Claim.objects.exclude(status=Claim.Status.VOID).get(encounter=encounter)
+
+
+def billed(claim: Claim) -> list[tuple[str, list[str]]]:
+    return [(line.code, line.modifiers) for line in claim.lines.order_by("position")]
+
+
+def test_nurse_documents_a_refill_fixes_a_hard_stop_and_saves(
+    open_as, screenshot, nurse, provider, patient, today
+):
+    page = open_as(nurse)
+    expect(page.get_by_role("heading", name=re.compile(r"^Worklist"))).to_be_visible()
+    page.get_by_role("link", name="Document a refill").click()
+    page.get_by_label("Find a patient").fill("Brooks")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("row", name=re.compile("Brooks, Eleanor")).get_by_role(
+        "link", name="Document refill"
+    ).click()
+
+    expect(page.get_by_role("heading", name="Document a pump refill")).to_be_visible()
+    expect(field(page, "Date of service")).to_have_value(today.isoformat())
+    expect(field(page, "Weight measured on")).to_have_value(today.isoformat())
+    field(page, "Supervising practitioner").select_option(label="Ngozi Okafor, MD")
+    field(page, "Weight (kg)").fill("71.4")
+    field(page, "CBC collected on").fill((today - dt.timedelta(days=1)).isoformat())
+    field(page, "CMP collected on").fill((today - dt.timedelta(days=1)).isoformat())
+    field(page, "Drug name").fill("fluorouracil")
+    field(page, "Concentration (mg/mL)").fill("50")
+    field(page, "Dose (mg)").fill("2400")
+    field(page, "Volume (mL)").fill("48")
+    field(page, "Lot").fill("f5u2291")
+    expired = today - dt.timedelta(days=1)
+    field(page, "Expiry").fill(expired.isoformat())
+    field(page, "Programmed rate (mL/h)").fill("2")
+    field(page, "Programmed volume (mL)").fill("96")
+    for box in ("Pump programmed", "Pump primed", "Pump runs (function verified)"):
+        field(page, box).check()
+    for box in ("Taught alarms", "Taught site care", "Teach-back done"):
+        field(page, box).check()
+    field(page, "Adverse reaction").fill("none")
+    page.get_by_role("button", name="Save draft").click()
+
+    message = f"This lot expired on {expired:%Y-%m-%d}, before the date of service."
+    summary = page.get_by_role("alert").filter(has_text="Please correct")
+    expect(summary).to_contain_text(message)
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name="Expiry")).to_have_attribute(
+        "href", "#id_drug_expires_on"
+    )
+    expect(field(page, "Expiry")).to_have_attribute("aria-invalid", "true")
+    expect(field(page, "Expiry")).to_have_accessible_description(re.compile(re.escape(message)))
+    screenshot(page, "01-encounter-hard-stop")
+    assert not Encounter.objects.exists()
+
+    summary.get_by_role("link", name="Expiry").click()
+    expect(field(page, "Expiry")).to_be_focused()
+    in_date = today + dt.timedelta(days=200)
+    field(page, "Expiry").fill(in_date.isoformat())
+    page.get_by_role("button", name="Save draft").click()
+
+    expect(page.get_by_role("status").filter(has_text="Draft saved")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Pump refill"))).to_contain_text("Draft")
+    screenshot(page, "01-encounter-draft")
+    encounter = Encounter.objects.get()
+    assert (encounter.status, encounter.performing_nurse, encounter.patient) == (
+        Encounter.Status.DRAFT,
+        nurse,
+        patient,
+    )
+    assert encounter.drug_expires_on == in_date
+    assert encounter.drug_lot == "F5U2291"
+    assert encounter.supervising_practitioner == provider
+
+
+def test_second_nurse_verifies_blind_after_a_mismatch_and_the_nurse_signs(
+    open_as, screenshot, nurse, nurse2, provider, patient
+):
+    cover(patient, billing_reference())
+    encounter = draft(nurse, patient, supervising_practitioner=provider)
+    draft(nurse, PatientFactory(last_name="Ortiz", first_name="Rafael"))
+    signed(nurse, nurse2, PatientFactory(last_name="Nguyen", first_name="Linh"))
+
+    checker = open_as(nurse2)
+    waiting = checker.get_by_role("region", name=re.compile("Needs verification"))
+    expect(waiting.get_by_role("listitem")).to_have_count(2)
+    waiting.get_by_role("listitem").filter(has_text="Brooks, Eleanor").get_by_role(
+        "link", name="Verify"
+    ).click()
+    expect(checker.get_by_role("heading", name="Second-clinician verification")).to_be_visible()
+    expect(field(checker, "Your username")).to_have_value("rn.chen")
+    expect(checker.get_by_text("50.000")).to_have_count(0)  # the first entry stays hidden
+
+    def blind_check(rate: str) -> None:
+        field(checker, "Your password").fill(PASSWORD)
+        field(checker, "Concentration on the label (mg/mL)").fill("50")
+        field(checker, "Rate programmed on the pump (mL/h)").fill(rate)
+        field(checker, "Volume programmed on the pump (mL)").fill("96")
+        checker.get_by_label(re.compile("I checked the patient, drug name")).check()
+        checker.get_by_role("button", name="Verify").click()
+
+    blind_check("2.5")
+    expect(checker.locator("#mismatch")).to_contain_text("Rate programmed on the pump (mL/h)")
+    expect(field(checker, "Rate programmed on the pump (mL/h)")).to_have_accessible_description(
+        re.compile("Does not match the first entry")
+    )
+    screenshot(checker, "02-verify-mismatch")
+    attempt = VerificationAttempt.objects.get(encounter=encounter)
+    assert (attempt.verifier, attempt.mismatched_fields) == (nurse2, ["rate_ml_h"])
+    encounter.refresh_from_db()
+    assert encounter.status == Encounter.Status.DRAFT
+
+    blind_check("2")
+    expect(checker.get_by_role("status").filter(has_text="Verified")).to_be_visible()
+    encounter.refresh_from_db()
+    assert (encounter.status, encounter.verified_by) == (Encounter.Status.VERIFIED, nurse2)
+    assert encounter.verification_attempts.count() == 2
+
+    signer = open_as(nurse)
+    to_sign = signer.get_by_role("region", name=re.compile("Needs signature"))
+    expect(to_sign).to_contain_text("Brooks, Eleanor")
+    expect(signer.get_by_role("region", name=re.compile("Needs verification"))).to_contain_text(
+        "Ortiz, Rafael"
+    )
+    expect(signer.get_by_role("region", name=re.compile("Signed today"))).to_contain_text(
+        "Nguyen, Linh"
+    )
+    screenshot(signer, "02-worklist")
+    to_sign.get_by_role("link", name="Review and sign").click()
+    signer.get_by_label(re.compile("I performed this refill")).check()
+    signer.get_by_role("button", name="Sign and lock").click()
+
+    expect(signer.get_by_role("status").filter(has_text="Signed and locked")).to_be_visible()
+    expect(signer.get_by_role("heading", name=re.compile("Pump refill"))).to_contain_text("Signed")
+    screenshot(signer, "02-encounter-signed")
+    encounter.refresh_from_db()
+    assert (encounter.status, encounter.signed_by) == (Encounter.Status.SIGNED, nurse)
+    assert billed(live_claim(encounter)) == [("96521", [])]
+
+
+def test_provider_records_a_separately_identifiable_em_the_same_day(
+    open_as, screenshot, nurse, nurse2, provider, patient, today
+):
+    cover(patient, billing_reference())
+    encounter = signed(nurse, nurse2, patient, supervising_practitioner=provider)
+    assert billed(live_claim(encounter)) == [("96521", [])]
+
+    page = open_as(provider)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Patients").click()
+    page.get_by_label("Find a patient").fill("Brooks")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Brooks, Eleanor").click()
+    page.get_by_role("link", name="Record provider visit").click()
+
+    expect(field(page, "Date of service")).to_have_value(today.isoformat())
+    expect(field(page, "Performed by role")).to_have_value("physician")
+    field(page, "E/M code").select_option("99213")
+    field(page, "Significant, separately identifiable service").check()
+    field(page, "Note").fill("Nausea since the last cycle: examined, ondansetron prescribed.")
+    field(page, "Diagnoses for this visit (ICD-10-CM)").fill("R11.0")
+    screenshot(page, "03-provider-visit")
+    page.get_by_role("button", name="Record visit").click()
+
+    expect(page.get_by_role("status").filter(has_text="Visit recorded")).to_be_visible()
+    visits = page.get_by_role("table").filter(has_text="Separately identifiable")
+    expect(visits.get_by_role("row").filter(has_text="99213")).to_contain_text("Yes")
+    visit = ProviderVisit.objects.get()
+    assert (visit.em_code, visit.provider, visit.date_of_service) == ("99213", provider, today)
+    assert (visit.separately_identifiable, visit.diagnoses) == (True, ["R11.0"])
+    assert billed(live_claim(encounter)) == [("96521", []), ("99213", ["25"])]
+
+
+@pytest.fixture
+def practice() -> PracticeSettings:
+    return PracticeSettings.objects.create(
+        billing_provider_name="Riverside Oncology",
+        npi="1811111115",
+        tax_id="123456789",
+        address_line1="100 Main Street",
+        city="Springfield",
+        state="IL",
+        postal_code="627011234",
+        submitter_id="RIVONC01",
+        receiver_id="CLEARHOUSE",
+        contact_name="Billing Office",
+        contact_phone="2175550100",
+    )
+
+
+def test_biller_finds_the_claim_sees_why_approves_and_downloads_the_837p(
+    open_as, screenshot, nurse, nurse2, provider, biller, patient, practice, today
+):
+    cover(patient, billing_reference())
+    provider.clinician.npi = "1234567893"
+    provider.clinician.save()
+    encounter = signed(nurse, nurse2, patient, supervising_practitioner=provider)
+    same_day_visit(provider, patient, today, "99213", "physician", ["R11.0"])
+    other = PatientFactory(last_name="Ortiz", first_name="Rafael")
+    cover(other, billing_reference())
+    signed(nurse, nurse2, other, supervising_practitioner=provider)
+    claim = live_claim(encounter)
+    assert claim.status == Claim.Status.READY
+
+    page = open_as(biller)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    expect(page.get_by_role("heading", name="Claims")).to_be_visible()
+    expect(page.get_by_role("link", name=today.isoformat())).to_have_count(2)
+    with page.expect_request(lambda r: r.method == "POST") as search:
+        field(page, "Patient name or MRN").fill("Brooks")
+        page.get_by_role("button", name="Search").click()
+    assert "q=Brooks" in search.value.post_data
+    expect(page.get_by_role("link", name=today.isoformat())).to_have_count(1)
+    expect(page.get_by_role("row").filter(has_text="Brooks, Eleanor")).to_have_count(1)
+    screenshot(page, "04-claim-queue")
+    page.get_by_role("row").filter(has_text="Brooks, Eleanor").get_by_role("link").click()
+
+    lines = page.get_by_role("table").filter(has_text="Expected allowed")
+    expect(lines.get_by_role("row").filter(has_text="96521")).to_have_count(1)
+    expect(lines.get_by_role("row").filter(has_text="99213")).to_contain_text("25")
+    findings = page.get_by_role("table").filter(has_text="Severity")
+    expect(findings.get_by_role("row").filter(has_text="R01")).to_have_count(1)
+    expect(findings.get_by_role("row").filter(has_text="R20")).to_contain_text("modifier 25")
+    screenshot(page, "04-claim", full_page=True)
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status").filter(has_text="Claim approved")).to_be_visible()
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.APPROVED
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Claims").click()
+    page.wait_for_url("**/billing/claims/")
+    download_button = page.get_by_role("button", name="Download 837P")
+    assert download_button.count() == 1, "the queue has no 'Download 837P' button (issue 6)"
+    with page.expect_download() as download_info:
+        download_button.click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".x12")
+    text = Path(download.path()).read_text()
+    assert text.startswith("ISA*")
+    assert "SV1*HC:99213:25*" in text
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.EXPORTED
+    assert claim.export.filename == download.suggested_filename
+    assert not [url for url in requested if "Brooks" in url or "MRN10001" in url]
+
+
+def test_admin_turns_on_a_payer_policy_and_the_next_claim_follows_it(
+    open_as, screenshot, nurse, nurse2, admin_user, patient, today
+):
+    aetna = billing_reference(program="commercial", code="AETNA")
+    cover(patient, aetna)
+    same_day_visit(nurse2, patient, today, "99211", "registered_nurse", [])
+    before = signed(nurse, nurse2, patient)
+    assert billed(live_claim(before)) == [("96521", [])]
+
+    page = open_as(admin_user)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Administration").click()
+    page.get_by_role("link", name="Payers").click()
+    page.get_by_role("link", name="AETNA", exact=True).click()
+    flag = page.get_by_label("Allows 99211 with drug administration")
+    expect(flag).not_to_be_checked()
+    flag.check()
+    screenshot(page, "05-admin-payer")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("was changed successfully")).to_be_visible()
+    aetna.refresh_from_db()
+    assert aetna.allows_99211_with_drug_admin is True
+    change = aetna.history.latest()
+    assert (change.history_user, change.history_change_reason) == (
+        admin_user,
+        "admin change: allows_99211_with_drug_admin",
+    )
+    assert billed(live_claim(before)) == [("96521", [])]
+
+    other = PatientFactory(last_name="Ortiz", first_name="Rafael")
+    cover(other, aetna)
+    same_day_visit(nurse2, other, today, "99211", "registered_nurse", [])
+    after = live_claim(signed(nurse, nurse2, other))
+    assert billed(after) == [("96521", []), ("99211", ["25"])]
+
+    page.goto("/billing/claims/")
+    page.get_by_role("row").filter(has_text="Ortiz, Rafael").get_by_role("link").click()
+    lines = page.get_by_role("table").filter(has_text="Expected allowed")
+    expect(lines.get_by_role("row").filter(has_text="99211")).to_contain_text("25")
+    findings = page.get_by_role("table").filter(has_text="Severity")
+    expect(findings.get_by_role("row").filter(has_text="R22")).to_contain_text("AETNA allows")

@@ -1,0 +1,103 @@
+"""The admin is not a path around the clinical services: records are read-only there."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from billing.models import Claim
+from refills import services
+from refills.models import Encounter, Patient
+from tests.factories import UserFactory, encounter_data
+
+BLIND_OK = {
+    "rate_ml_h": Decimal("2.00"),
+    "pump_volume_ml": Decimal("96.00"),
+    "drug_concentration_mg_ml": Decimal("50.000"),
+}
+
+
+@pytest.fixture
+def signed(patient, nurse, nurse2):
+    encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
+    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
+    return services.encounter_sign(by=nurse, encounter=encounter)
+
+
+@pytest.fixture
+def superuser(db):
+    user = UserFactory(username="root")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+def _admin_form_data(response) -> dict:
+    form = response.context["adminform"].form
+    return {
+        name: form[name].value() for name in form.fields if form[name].value() not in (None, False)
+    }
+
+
+@pytest.mark.parametrize("persona", ["admin_user", "superuser"])
+def test_admin_change_of_a_signed_encounter_is_refused(client, request, signed, persona):
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse("admin:refills_encounter_change", args=[signed.pk])
+    assert client.get(url).status_code == 200  # read-only view
+
+    response = client.post(url, {"weight_kg": "99", "adverse_reaction": "rewritten"})
+
+    assert response.status_code == 403
+    assert Encounter.objects.get(pk=signed.pk).weight_kg == Decimal("71.4")
+
+
+@pytest.mark.parametrize("persona", ["admin_user", "superuser"])
+def test_admin_delete_of_a_signed_encounter_is_refused(client, request, signed, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.post(
+        reverse("admin:refills_encounter_delete", args=[signed.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert Encounter.objects.filter(pk=signed.pk).exists()
+
+
+@pytest.mark.parametrize("persona", ["admin_user", "superuser"])
+def test_reverting_an_encounter_from_its_history_is_refused(client, request, signed, persona):
+    client.force_login(request.getfixturevalue(persona))
+    first = signed.history.earliest()
+    url = reverse("admin:refills_encounter_simple_history", args=[signed.pk, first.history_id])
+    page = client.get(url)
+    assert page.status_code == 200
+
+    response = client.post(url, {**_admin_form_data(page), "weight_kg": "99"})
+
+    assert response.status_code == 403
+    stored = Encounter.objects.get(pk=signed.pk)
+    assert (stored.status, stored.weight_kg) == ("signed", Decimal("71.4"))
+
+
+def test_reverting_a_patient_from_its_history_is_refused(client, admin_user, patient):
+    client.force_login(admin_user)
+    version = patient.history.earliest()
+    url = reverse("admin:refills_patient_simple_history", args=[patient.pk, version.history_id])
+    page = client.get(url)
+
+    response = client.post(url, {**_admin_form_data(page), "last_name": "Changed"})
+
+    assert response.status_code == 403
+    assert Patient.objects.get(pk=patient.pk).last_name == "Brooks"
+
+
+def test_reverting_a_claim_from_its_history_is_refused(client, admin_user, signed):
+    claim = Claim.objects.get(encounter=signed)
+    client.force_login(admin_user)
+    version = claim.history.earliest()
+    url = reverse("admin:billing_claim_simple_history", args=[claim.pk, version.history_id])
+    page = client.get(url)
+
+    response = client.post(url, {**_admin_form_data(page), "status": "exported"})
+
+    assert response.status_code == 403
+    assert Claim.objects.get(pk=claim.pk).status == claim.status

@@ -1,0 +1,210 @@
+"""Every URL for every persona: who gets the page, who is sent to log in, who gets 403/404.
+
+A URL without a row fails ``test_every_url_has_a_row``: a new view is not reachable until
+someone has decided who may use it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from billing.models import Claim, ClaimExport
+from refills import services
+from tests.factories import PatientFactory, encounter_data
+
+ANONYMOUS = ("anonymous", "inactive")
+ROLES = ("nurse", "nurse2", "provider", "biller", "admin")
+PERSONAS = ANONYMOUS + ROLES
+
+LOGIN = "login"  # 302 to the login page
+ADMIN_LOGIN = "admin login"  # 302 to the admin's login page
+REDIRECT = "redirect"  # 302 anywhere else
+
+
+def row(method: str, target: str | None, roles, /, **personas) -> tuple:
+    """Expected outcome per persona: ``roles`` for every role unless named; anonymous and
+    inactive users are sent to log in unless named."""
+    expected = dict.fromkeys(ANONYMOUS, LOGIN) | dict.fromkeys(ROLES, roles) | personas
+    return method, target, expected
+
+
+NURSES = {"nurse": 200, "nurse2": 200}
+BILLING = {"biller": 200, "admin": 200}
+
+MATRIX = {
+    "home": row("get", None, REDIRECT),
+    "login": row("get", None, REDIRECT, anonymous=200, inactive=200),
+    "logout": row("post", None, LOGIN),
+    "admin:index": row(
+        "get", None, ADMIN_LOGIN, anonymous=ADMIN_LOGIN, inactive=ADMIN_LOGIN, admin=200
+    ),
+    # Refill documentation
+    "refills:worklist": row("get", None, 200),
+    "refills:patient_list": row("get", None, 200),
+    "refills:patient_create": row("get", None, 403, **NURSES),
+    "refills:patient_detail": row("get", "patient", 200),
+    "refills:patient_edit": row("get", "patient", 403, **NURSES),
+    "refills:patient_audit": row("get", "patient", 403, admin=200),
+    "refills:encounter_create": row("get", "patient", 403, **NURSES),
+    "refills:provider_visit_create": row("get", "patient", 403, provider=200),
+    "refills:encounter_detail": row("get", "draft", 200),
+    # Another nurse's draft is not theirs to edit: it does not exist for them.
+    "refills:encounter_edit": row("get", "draft", 403, nurse=200, nurse2=404),
+    "refills:encounter_verify": row("get", "draft", 200),
+    "refills:encounter_sign": row("post", "draft", 403, nurse=REDIRECT, nurse2=REDIRECT),
+    "refills:addendum_create": row("get", "signed", 403, **NURSES),
+    "refills:encounter_audit": row("get", "draft", 403, admin=200),
+    # Billing
+    "billing:queue": row("get", None, 403, **BILLING),
+    "billing:claim_detail": row("get", "claim", 403, **BILLING),
+    "billing:claim_approve": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
+    "billing:claim_hold": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
+    "billing:claim_release": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
+    "billing:claim_1500": row("get", "claim", 403, **BILLING),
+    "billing:claim_audit": row("get", "claim", 403, admin=200),
+    "billing:export_list": row("get", None, 403, **BILLING),
+    "billing:export_create": row("post", None, 403, biller=REDIRECT, admin=REDIRECT),
+    "billing:export_download": row("get", "export", 403, **BILLING),
+}
+
+POST_DATA = {
+    "refills:encounter_sign": {"attest": "on"},
+    "billing:claim_hold": {"reason": "Checking the order"},
+    "billing:claim_release": {"reason": "Order on file"},
+    "billing:export_create": {"format": "csv"},
+}
+
+
+def named_urls() -> set[str]:
+    """Every named URL of the project's apps, and the admin's index."""
+    names: set[str] = set()
+
+    def walk(resolver: URLResolver, namespace: str) -> None:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                if inner != "admin":
+                    walk(pattern, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver(), "")
+    return names | {"admin:index"}
+
+
+def test_every_url_has_a_row():
+    assert named_urls() == set(MATRIX)
+
+
+@pytest.fixture
+def people(nurse, nurse2, provider, biller, admin_user, inactive):
+    return {
+        "anonymous": None,
+        "inactive": inactive,
+        "nurse": nurse,
+        "nurse2": nurse2,
+        "provider": provider,
+        "biller": biller,
+        "admin": admin_user,
+    }
+
+
+@pytest.fixture
+def targets(nurse, nurse2):
+    patient = PatientFactory()
+    draft = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
+    signed = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
+    services.encounter_verify(
+        verifier=nurse2,
+        encounter=signed,
+        entered={
+            "rate_ml_h": Decimal("2"),
+            "pump_volume_ml": Decimal("96"),
+            "drug_concentration_mg_ml": Decimal("50"),
+        },
+    )
+    services.encounter_sign(by=nurse, encounter=signed)
+    export = ClaimExport.objects.create(
+        created_at=timezone.now(),
+        created_by=nurse,
+        format="csv",
+        filename="claims.csv",
+        sha256="0" * 64,
+        content=b"claim_id\n",
+        claim_count=0,
+    )
+    return {
+        "patient": patient.pk,
+        "draft": draft.pk,
+        "signed": signed.pk,
+        "claim": Claim.objects.get(encounter=signed).pk,
+        "export": export.pk,
+    }
+
+
+def outcome(response) -> int | str:
+    if response.status_code != 302:
+        return response.status_code
+    location = response["Location"]
+    if location.startswith(reverse("admin:login")):
+        return ADMIN_LOGIN
+    if location.startswith(reverse("login")):
+        return LOGIN
+    return REDIRECT
+
+
+CASES = [(name, persona) for name in MATRIX for persona in PERSONAS]
+
+
+@pytest.mark.parametrize(("name", "persona"), CASES, ids=[f"{n}-{p}" for n, p in CASES])
+def test_permission_matrix(client, people, targets, name, persona):
+    method, target, expected = MATRIX[name]
+    if people[persona] is not None:
+        client.force_login(people[persona])
+    url = reverse(name, args=[targets[target]] if target else [])
+
+    response = getattr(client, method)(url, POST_DATA.get(name, {}))
+
+    assert outcome(response) == expected[persona]
+
+
+UNKNOWN = 999_999
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, (_, target, _) in MATRIX.items() if target is not None]
+)
+def test_unknown_ids_are_404_for_those_allowed_to_use_the_url(client, people, name):
+    method, _, expected = MATRIX[name]
+    persona = next(p for p in ROLES if expected[p] in (200, REDIRECT))
+    client.force_login(people[persona])
+
+    response = getattr(client, method)(reverse(name, args=[UNKNOWN]), POST_DATA.get(name, {}))
+
+    assert response.status_code == 404
+
+
+def test_a_user_without_a_role_sees_nothing(client, outsider, patient):
+    client.force_login(outsider)
+    assert client.get(reverse("home")).status_code == 403
+    assert client.get(reverse("refills:patient_detail", args=[patient.pk])).status_code == 403
+    assert client.get(reverse("billing:queue")).status_code == 403
+
+
+def test_staff_pages_of_the_admin_are_refused_to_clinical_roles(client, nurse, biller):
+    for user in (nurse, biller):
+        client.force_login(user)
+        for url in ("/admin/refills/encounter/", "/admin/billing/claim/", "/admin/auth/user/"):
+            assert outcome(client.get(url)) == ADMIN_LOGIN
+
+
+def test_a_deactivated_session_is_logged_out(client, nurse):
+    client.force_login(nurse)
+    assert client.get(reverse("refills:worklist")).status_code == 200
+    nurse.is_active = False
+    nurse.save()
+    assert outcome(client.get(reverse("refills:worklist"))) == LOGIN

@@ -1,0 +1,237 @@
+"""Query budgets: each page, and deciding claims, costs a fixed number of queries however
+many rows it shows or writes. Each test runs with 3 rows and with 30 under the same bound."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.models import Claim, ClaimEvent, ClaimFinding, Coverage
+from billing.services import claims_decide_batch
+from refills.models import (
+    Addendum,
+    Encounter,
+    Patient,
+    PatientDiagnosis,
+    ProviderVisit,
+    VerificationAttempt,
+)
+from tests.factories import billing_reference, encounter_data
+
+ROWS = pytest.mark.parametrize("rows", [3, 30])
+MRNS = (f"Q{n:06d}" for n in itertools.count())
+
+
+def make_patients(count: int) -> list[Patient]:
+    patients = Patient.objects.bulk_create(
+        Patient(
+            mrn=next(MRNS),
+            last_name="Budget",
+            first_name="Pat",
+            date_of_birth=dt.date(1960, 5, 17),
+            sex="F",
+            address_line1="1 Main Street",
+            city="Springfield",
+            state="IL",
+            postal_code="62704",
+        )
+        for _ in range(count)
+    )
+    PatientDiagnosis.objects.bulk_create(
+        PatientDiagnosis(patient=patient, code=code, position=position)
+        for patient in patients
+        for position, code in enumerate(["C18.9", "C78.7"])
+    )
+    return patients
+
+
+def make_encounters(nurse, nurse2, count: int, *, status: str = "signed") -> list[Encounter]:
+    at = timezone.now()
+    people = {}
+    if status in {"verified", "signed"}:
+        people = {"verified_by": nurse2, "verified_at": at}
+    if status == "signed":
+        people |= {"signed_by": nurse, "signed_at": at}
+    return Encounter.objects.bulk_create(
+        Encounter(
+            patient=patient,
+            performing_nurse=nurse,
+            created_by=nurse,
+            status=status,
+            **people,
+            **encounter_data(),
+        )
+        for patient in make_patients(count)
+    )
+
+
+def make_claims(nurse, nurse2, count: int) -> list[Claim]:
+    payer = billing_reference(program="commercial", code="AETNA")
+    encounters = make_encounters(nurse, nurse2, count)
+    Coverage.objects.bulk_create(
+        Coverage(patient=e.patient, payer=payer, member_id="M1", effective_from=dt.date(2020, 1, 1))
+        for e in encounters
+    )
+    return claims_decide_batch([e.pk for e in encounters], reason="signed")
+
+
+@ROWS
+def test_worklist(client, nurse, nurse2, rows, django_assert_max_num_queries):
+    for status in ("draft", "verified", "signed"):
+        make_encounters(nurse, nurse2, rows, status=status)
+    client.force_login(nurse)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("refills:worklist"))
+
+    assert response.status_code == 200
+    assert [len(response.context[group]) for group in ("needs_verification", "signed_today")] == [
+        rows,
+        rows,
+    ]
+
+
+@ROWS
+def test_patient_list(client, nurse, rows, django_assert_max_num_queries):
+    make_patients(rows)
+    client.force_login(nurse)
+
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("refills:patient_list"))
+
+    assert response.status_code == 200
+    assert len(response.context["page"]) == min(rows, 25)
+    assert response.content.count(b"C18.9, C78.7") == min(rows, 25)
+
+
+@ROWS
+def test_queue(client, nurse, nurse2, biller, rows, django_assert_max_num_queries):
+    make_claims(nurse, nurse2, rows)
+    client.force_login(biller)
+
+    with django_assert_max_num_queries(9) as captured:
+        response = client.get(reverse("billing:queue"))
+
+    assert response.status_code == 200
+    assert len(response.context["page"]) == min(rows, 25)
+    # The page fetches one row more than it shows instead of counting the table.
+    assert not [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+
+
+@ROWS
+def test_queue_search(client, nurse, nurse2, biller, rows, django_assert_max_num_queries):
+    claims = make_claims(nurse, nurse2, rows)
+    client.force_login(biller)
+    client.post(reverse("billing:queue"), {"q": claims[-1].patient.mrn.lower()})
+
+    # One more than the plain queue: the patients are found first.
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("billing:queue"))
+
+    assert [claim.pk for claim in response.context["page"]] == [claims[-1].pk]
+
+
+@ROWS
+def test_claim_page(client, nurse, nurse2, biller, rows, django_assert_max_num_queries):
+    (claim,) = make_claims(nurse, nurse2, 1)
+    at = timezone.now()
+    ClaimEvent.objects.bulk_create(
+        ClaimEvent(claim=claim, at=at, by=biller, to_status="ready", reason=f"Note {i}.")
+        for i in range(rows)
+    )
+    ClaimFinding.objects.bulk_create(
+        ClaimFinding(claim=claim, position=100 + i, rule="R14", severity="warn", message="m")
+        for i in range(rows)
+    )
+    client.force_login(biller)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("billing:claim_detail", args=[claim.pk]))
+
+    assert response.status_code == 200
+    assert response.content.count(b"Note ") == rows
+    # The decision itself was made by no one in particular.
+    assert "system · new" in response.content.decode()
+
+
+@ROWS
+def test_encounter_page(client, nurse, nurse2, biller, rows, django_assert_max_num_queries):
+    (claim,) = make_claims(nurse, nurse2, 1)
+    encounter = claim.encounter
+    Addendum.objects.bulk_create(
+        Addendum(encounter=encounter, author=nurse, text=f"Note {i}.", corrections={})
+        for i in range(rows)
+    )
+    VerificationAttempt.objects.bulk_create(
+        VerificationAttempt(
+            encounter=encounter,
+            verifier=nurse2,
+            rate_ml_h=encounter.rate_ml_h,
+            pump_volume_ml=encounter.pump_volume_ml,
+            drug_concentration_mg_ml=encounter.drug_concentration_mg_ml,
+        )
+        for _ in range(rows)
+    )
+    User = get_user_model()
+    providers = User.objects.bulk_create(
+        User(username=f"provider{i}", first_name="Doc", last_name=f"Tor{i}") for i in range(rows)
+    )
+    ProviderVisit.objects.bulk_create(
+        ProviderVisit(
+            patient=encounter.patient,
+            date_of_service=encounter.date_of_service,
+            provider=provider,
+            em_code="99213",
+            performed_by_role="physician",
+            note="n",
+        )
+        for provider in providers
+    )
+    for _ in range(rows):
+        claims_decide_batch([encounter.pk], reason="re-decided")
+    nurse.groups.add(*biller.groups.all())
+    client.force_login(nurse)
+
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("refills:encounter_detail", args=[encounter.pk]))
+
+    assert response.status_code == 200
+    assert response.content.count(b"Note ") == rows
+    assert response.content.count(b"99213 by Doc Tor") == rows
+    assert response.content.count(b">Claim</a>") == 1
+
+
+@ROWS
+def test_deciding_claims(nurse, nurse2, rows, django_assert_max_num_queries):
+    """One chunk of the batch: live claims superseded, visits and addenda read, all in bulk."""
+    claims = make_claims(nurse, nurse2, rows)
+    ids = [claim.encounter_id for claim in claims]
+    encounters = Encounter.objects.filter(pk__in=ids).select_related("patient")
+    Addendum.objects.bulk_create(
+        Addendum(encounter=e, author=nurse, text="Late entry.", corrections={}) for e in encounters
+    )
+    ProviderVisit.objects.bulk_create(
+        ProviderVisit(
+            patient=e.patient,
+            date_of_service=e.date_of_service,
+            provider=nurse2,
+            em_code="99213",
+            performed_by_role="physician",
+            separately_identifiable=True,
+            note="n",
+        )
+        for e in encounters
+    )
+
+    with django_assert_max_num_queries(17):
+        decided = claims_decide_batch(ids, reason="re-decided")
+
+    assert [claim.encounter_id for claim in decided] == ids
+    assert Claim.objects.filter(status="void").count() == rows
+    assert [c.supersedes_id for c in decided] == [c.pk for c in claims]
+    assert {tuple(c.lines.values_list("code", flat=True)) for c in decided} == {("96521", "99213")}
