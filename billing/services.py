@@ -22,7 +22,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from billing import exporting
+from billing import exporting, x12
 from billing.engine import ENGINE_VERSION, Finding, Line, decide, parse_facts
 from billing.models import (
     ChargeMasterItem,
@@ -492,6 +492,11 @@ def claim_release(*, claim: Claim, by, reason: str, now: dt.datetime | None = No
     )
 
 
+# One 837P transaction set holds fewer than 5,000 claims (005010X222A1); a larger backlog
+# goes out in several files, oldest claims first, each claim still exactly once.
+MAX_CLAIMS_PER_EXPORT = x12.MAX_CLAIMS - 1
+
+
 def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
     """Export every approved claim exactly once, or nothing at all.
 
@@ -515,7 +520,7 @@ def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
             Claim.objects.select_for_update()
             .filter(status=Claim.Status.APPROVED)
             .order_by("id")
-            .values_list("id", flat=True)
+            .values_list("id", flat=True)[:MAX_CLAIMS_PER_EXPORT]
         )
         if not ids:
             return None

@@ -232,3 +232,18 @@ def test_837p_from_the_demo_data_is_valid(db):
     sv1_charges = [Decimal(s.split("*")[2]) for s in segments if s.startswith("SV1*")]
     assert len(clm_totals) == export.claim_count
     assert sum(clm_totals) == sum(sv1_charges)
+
+
+def test_a_large_backlog_goes_out_in_several_files(
+    practice, nurse, nurse2, biller, provider, monkeypatch
+):
+    for name in ("One", "Two", "Three"):
+        approved_claim(nurse, nurse2, biller, provider, last_name=name)
+    monkeypatch.setattr(services, "MAX_CLAIMS_PER_EXPORT", 2)
+
+    first = services.claims_export(by=biller, fmt="x12")
+    second = services.claims_export(by=biller, fmt="x12")
+
+    assert (first.claim_count, second.claim_count) == (2, 1)
+    assert services.claims_export(by=biller, fmt="x12") is None
+    assert Claim.objects.filter(status="exported").count() == 3
