@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import PatientFactory, UserFactory, practice_settings
 
 
 @pytest.fixture
@@ -70,3 +70,8 @@ def pytest_runtest_setup(item):
 
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (row locks, concurrent connections): set DATABASE_URL")
+
+
+@pytest.fixture
+def practice(db):
+    return practice_settings()

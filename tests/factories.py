@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from billing.models import ChargeMasterItem, Coverage, FeeScheduleEntry, Payer
+from billing.models import ChargeMasterItem, Coverage, FeeScheduleEntry, Payer, PracticeSettings
 from refills.models import ClinicianProfile, Encounter, Patient, PatientDiagnosis
 
 PASSWORD = "correct-horse-battery"
@@ -162,3 +162,22 @@ def cover(patient: Patient, payer: Payer) -> Coverage:
     return Coverage.objects.create(
         patient=patient, payer=payer, member_id="M123", effective_from=dt.date(2020, 1, 1)
     )
+
+
+PRACTICE = {
+    "billing_provider_name": "Riverside Oncology",
+    "npi": "1811111115",
+    "tax_id": "123456789",
+    "address_line1": "100 Main Street",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "627011234",
+    "submitter_id": "RIVONC01",
+    "receiver_id": "CLEARHOUSE",
+    "contact_name": "Billing Office",
+    "contact_phone": "2175550100",
+}
+
+
+def practice_settings(**overrides) -> PracticeSettings:
+    return PracticeSettings.objects.create(**{**PRACTICE, **overrides})

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from billing import services
-from billing.models import Claim, ClaimExport, PracticeSettings
+from billing.models import Claim, ClaimExport
 from refills import services as refill_services
 from tests.factories import PatientFactory, billing_reference, cover, encounter_data
 from tests.x12check import pyx12_problems
@@ -22,23 +22,6 @@ BLIND = {
     "pump_volume_ml": Decimal("96.00"),
     "drug_concentration_mg_ml": Decimal("50.000"),
 }
-
-
-@pytest.fixture
-def practice(db):
-    return PracticeSettings.objects.create(
-        billing_provider_name="Riverside Oncology",
-        npi="1811111115",
-        tax_id="123456789",
-        address_line1="100 Main Street",
-        city="Springfield",
-        state="IL",
-        postal_code="627011234",
-        submitter_id="RIVONC01",
-        receiver_id="CLEARHOUSE",
-        contact_name="Billing Office",
-        contact_phone="2175550100",
-    )
 
 
 def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_em=False):

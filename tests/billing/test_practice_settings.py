@@ -4,20 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from billing.models import PracticeSettings
+from tests.factories import PRACTICE
 
-VALID = {
-    "billing_provider_name": "Riverside Oncology",
-    "npi": "1811111115",
-    "tax_id": "123456789",
-    "address_line1": "100 Main Street",
-    "city": "Springfield",
-    "state": "IL",
-    "postal_code": "627011234",
-    "submitter_id": "RIVONC01",
-    "receiver_id": "CLEARHOUSE",
-    "contact_name": "Billing Office",
-    "contact_phone": "2175550100",
-}
+VALID = PRACTICE
 
 
 def test_valid_practice_settings_pass(db):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from billing.models import Claim, PracticeSettings
+from billing.models import Claim
 from refills import services
 from refills.models import Encounter, ProviderVisit, VerificationAttempt
 from tests.factories import PASSWORD, PatientFactory, billing_reference, cover, encounter_data
@@ -230,23 +230,6 @@ def test_provider_records_a_separately_identifiable_em_the_same_day(
     assert (visit.em_code, visit.provider, visit.date_of_service) == ("99213", provider, today)
     assert (visit.separately_identifiable, visit.diagnoses) == (True, ["R11.0"])
     assert billed(live_claim(encounter)) == [("96521", []), ("99213", ["25"])]
-
-
-@pytest.fixture
-def practice() -> PracticeSettings:
-    return PracticeSettings.objects.create(
-        billing_provider_name="Riverside Oncology",
-        npi="1811111115",
-        tax_id="123456789",
-        address_line1="100 Main Street",
-        city="Springfield",
-        state="IL",
-        postal_code="627011234",
-        submitter_id="RIVONC01",
-        receiver_id="CLEARHOUSE",
-        contact_name="Billing Office",
-        contact_phone="2175550100",
-    )
 
 
 def test_biller_finds_the_claim_sees_why_approves_and_downloads_the_837p(
