@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from billing.engine import Decision, decide, parse_facts
 from billing.engine.codes import EM_CODES, REFILL_CODES
+from tests.billing.facts_example import BASE
 
 DATE_OF_SERVICE = date(2026, 3, 4)
 REFUSALS = {"R03", "R04", "R06", "R07"}
@@ -86,21 +87,7 @@ def same_day_service(draw: st.DrawFn) -> dict[str, Any]:
     return service
 
 
-CLEAN_DOCUMENTATION = {
-    "weight_kg": 71.4,
-    "weight_measured_on": "2026-03-04",
-    "cbc_collected_on": "2026-03-03",
-    "cmp_collected_on": "2026-03-03",
-    "verified_by": ["rn.alvarez", "rn.chen"],
-    "pump_programmed": True,
-    "pump_primed": True,
-    "pump_function_verified": True,
-    "teaching": {"alarms": True, "site_care": True},
-    "infusion_started_at": "2026-03-04T10:15:00-05:00",
-    "adverse_reaction": "none",
-    "signed_by": "rn.alvarez",
-    "supervising_practitioner": "dr.okafor",
-}
+CLEAN_DOCUMENTATION = BASE["documentation"]
 
 
 @st.composite
