@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -136,7 +135,7 @@ def facts_for_encounter(
     values = encounter_effective_values(encounter)
     day = encounter.date_of_service
     payer = coverage.payer
-    zone = zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
+    zone = timezone.get_default_timezone()  # the clinic's (settings.TIME_ZONE)
     started = values["infusion_started_at"]
     verified_by = [_username(encounter.performing_nurse)]
     if encounter.verified_by_id:
@@ -543,7 +542,7 @@ def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
         else:
             exporting.write_csv(claims.iterator(chunk_size=500), buffer)
         content = buffer.getvalue().encode("utf-8")
-        stamp = timezone.localtime(now, zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE))
+        stamp = timezone.localtime(now, timezone.get_default_timezone())
         export = ClaimExport.objects.create(
             created_at=now,
             created_by=by,

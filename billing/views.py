@@ -67,7 +67,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "billing/claim_detail.html",
-        {"claim": claim, "reason_form": ReasonForm(), "line_total": claim.total_charge},
+        {"claim": claim, "reason_form": ReasonForm()},
     )
 
 
