@@ -10,7 +10,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from billing.models import ChargeMasterItem, Coverage, FeeScheduleEntry, Payer, PracticeSettings
+from billing import services as billing_services
+from billing.models import (
+    ChargeMasterItem,
+    Claim,
+    Coverage,
+    FeeScheduleEntry,
+    Payer,
+    PracticeSettings,
+)
+from refills import services as refill_services
 from refills.models import ClinicianProfile, Encounter, Patient, PatientDiagnosis
 
 PASSWORD = "correct-horse-battery"
@@ -181,3 +190,41 @@ PRACTICE = {
 
 def practice_settings(**overrides) -> PracticeSettings:
     return PracticeSettings.objects.create(**{**PRACTICE, **overrides})
+
+
+# What the second clinician types blind on the verify page; matches encounter_data().
+BLIND_OK = {
+    "rate_ml_h": Decimal("2.00"),
+    "pump_volume_ml": Decimal("96.00"),
+    "drug_concentration_mg_ml": Decimal("50.000"),
+}
+
+
+def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_em=False):
+    """A signed Aetna refill (optionally with a same-day E/M) whose claim the biller approved."""
+    payer = billing_reference(program="commercial", code="AETNA")
+    patient = PatientFactory(last_name=last_name, codes=["C18.9", "C78.7"])
+    cover(patient, payer)
+    provider.clinician.npi = "1234567893"
+    provider.clinician.save()
+    encounter = refill_services.encounter_create(
+        by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
+    )
+    if with_em:
+        refill_services.provider_visit_record(
+            by=provider,
+            patient=patient,
+            data={
+                "date_of_service": encounter.date_of_service,
+                "em_code": "99213",
+                "performed_by_role": "physician",
+                "separately_identifiable": True,
+                "note": "Nausea evaluated.",
+            },
+            diagnoses=["R11.0"],
+        )
+    refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
+    refill_services.encounter_sign(by=nurse, encounter=encounter)
+    claim = Claim.objects.exclude(status="void").get(encounter=encounter)
+    assert claim.status == "ready", list(claim.findings.values_list("rule", "severity"))
+    return billing_services.claim_approve(claim=claim, by=biller)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -12,14 +10,7 @@ from billing import services as billing_services
 from billing.models import Claim, ClaimEvent, ClaimExport, ClaimLine
 from refills import services
 from refills.models import Addendum, Encounter
-from tests.billing.test_export import approved_claim, practice  # noqa: F401 (fixture)
-from tests.factories import billing_reference, cover, encounter_data
-
-BLIND_OK = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
+from tests.factories import BLIND_OK, approved_claim, billing_reference, cover, encounter_data
 
 
 class Outage(Exception):

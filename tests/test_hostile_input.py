@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from copy import copy
-from decimal import Decimal
 
 import django.test.client
 import pytest
@@ -32,6 +31,7 @@ from billing.models import Claim, ClaimEvent
 from refills import services
 from refills.models import Addendum, Encounter, Patient, ProviderVisit, VerificationAttempt
 from tests.factories import (
+    BLIND_OK,
     PASSWORD,
     billing_reference,
     cover,
@@ -226,13 +226,6 @@ def as_provider(client, provider):
 @pytest.fixture
 def as_biller(client, biller):
     client.force_login(biller)
-
-
-BLIND_OK = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
 
 
 def verified_encounter(patient, nurse, nurse2, **overrides) -> Encounter:

@@ -11,7 +11,6 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -23,8 +22,14 @@ from billing.models import Claim, ClaimEvent, ClaimExport
 from refills import services
 from refills.models import Encounter, VerificationAttempt
 from refills.services import RefillError
-from tests.billing.test_export import practice  # noqa: F401 (fixture)
-from tests.factories import PatientFactory, billing_reference, cover, encounter_data, encounter_post
+from tests.factories import (
+    BLIND_OK,
+    PatientFactory,
+    billing_reference,
+    cover,
+    encounter_data,
+    encounter_post,
+)
 
 # serialized_rollback: the flush that ends a transactional test would take the role groups
 # (made by data migrations) with it.
@@ -34,11 +39,6 @@ pytestmark = [
 ]
 
 WORKERS = 20
-BLIND_OK = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
 
 
 def run_together(jobs: list[Callable[[], object]]) -> list[object]:

@@ -23,8 +23,7 @@ from django.urls.converters import IntConverter
 from django.utils import timezone
 
 from refills import services
-from tests.billing.test_export import approved_claim, practice  # noqa: F401 (fixture)
-from tests.factories import PASSWORD, PatientFactory, encounter_data
+from tests.factories import PASSWORD, PatientFactory, approved_claim, encounter_data
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from billing import services
 from billing.models import Claim, ClaimExport, Payer
 from refills.selectors import AuditChange
-from tests.billing.test_export import approved_claim, practice  # noqa: F401 (fixture)
+from tests.factories import approved_claim
 
 LONG_REASON = "Payer asked for the signed order and the pump log before paying; " * 4
 

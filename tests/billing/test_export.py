@@ -14,43 +14,15 @@ from django.urls import reverse
 from billing import services
 from billing.models import Claim, ClaimExport
 from refills import services as refill_services
-from tests.factories import PatientFactory, billing_reference, cover, encounter_data
+from tests.factories import (
+    BLIND_OK,
+    PatientFactory,
+    approved_claim,
+    billing_reference,
+    cover,
+    encounter_data,
+)
 from tests.x12check import pyx12_problems
-
-BLIND = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
-
-
-def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_em=False):
-    payer = billing_reference(program="commercial", code="AETNA")
-    patient = PatientFactory(last_name=last_name, codes=["C18.9", "C78.7"])
-    cover(patient, payer)
-    provider.clinician.npi = "1234567893"
-    provider.clinician.save()
-    encounter = refill_services.encounter_create(
-        by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
-    )
-    if with_em:
-        refill_services.provider_visit_record(
-            by=provider,
-            patient=patient,
-            data={
-                "date_of_service": encounter.date_of_service,
-                "em_code": "99213",
-                "performed_by_role": "physician",
-                "separately_identifiable": True,
-                "note": "Nausea evaluated.",
-            },
-            diagnoses=["R11.0"],
-        )
-    refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND)
-    refill_services.encounter_sign(by=nurse, encounter=encounter)
-    claim = Claim.objects.exclude(status="void").get(encounter=encounter)
-    assert claim.status == "ready", list(claim.findings.values_list("rule", "severity"))
-    return services.claim_approve(claim=claim, by=biller)
 
 
 def test_x12_export_is_valid_and_marks_claims_exported(practice, nurse, nurse2, biller, provider):
@@ -167,7 +139,7 @@ def test_claim_without_charge_cannot_be_approved(nurse, nurse2, biller, provider
     patient = PatientFactory()
     cover(patient, payer)
     encounter = refill_services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND)
+    refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
     refill_services.encounter_sign(by=nurse, encounter=encounter)
     claim = Claim.objects.get(encounter=encounter)
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from billing.models import Claim
 from refills import services
 from refills.models import Encounter
-from tests.factories import PatientFactory, billing_reference, cover, encounter_data
+from tests.factories import BLIND_OK, PatientFactory, billing_reference, cover, encounter_data
 
 pytestmark = [
     pytest.mark.e2e,
@@ -21,11 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-BLIND_ENTRY = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
 # Form controls that take input but have no label (buttons are named by their text).
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll(
     "input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea"
@@ -109,7 +104,7 @@ def test_main_pages_have_labels_and_no_serious_axe_violations(
     done = services.encounter_create(
         by=nurse, patient=other, data=encounter_data(supervising_practitioner=provider)
     )
-    services.encounter_verify(verifier=nurse2, encounter=done, entered=BLIND_ENTRY)
+    services.encounter_verify(verifier=nurse2, encounter=done, entered=BLIND_OK)
     services.encounter_sign(by=nurse, encounter=done)
     claim = Claim.objects.get(encounter=done)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,14 @@ from playwright.sync_api import Page, expect
 from billing.models import Claim
 from refills import services
 from refills.models import Encounter, ProviderVisit, VerificationAttempt
-from tests.factories import PASSWORD, PatientFactory, billing_reference, cover, encounter_data
+from tests.factories import (
+    BLIND_OK,
+    PASSWORD,
+    PatientFactory,
+    billing_reference,
+    cover,
+    encounter_data,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -28,20 +34,13 @@ def field(page: Page, label: str):
     return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
 
 
-BLIND_ENTRY = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
-
-
 def draft(nurse, patient, **overrides) -> Encounter:
     return services.encounter_create(by=nurse, patient=patient, data=encounter_data(**overrides))
 
 
 def signed(nurse, verifier, patient, **overrides) -> Encounter:
     encounter = draft(nurse, patient, **overrides)
-    services.encounter_verify(verifier=verifier, encounter=encounter, entered=BLIND_ENTRY)
+    services.encounter_verify(verifier=verifier, encounter=encounter, entered=BLIND_OK)
     return services.encounter_sign(by=nurse, encounter=encounter)
 
 

@@ -10,13 +10,7 @@ from django.urls import reverse
 from billing.models import Claim
 from refills import services
 from refills.models import Encounter, Patient
-from tests.factories import UserFactory, encounter_data
-
-BLIND_OK = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
+from tests.factories import BLIND_OK, UserFactory, encounter_data
 
 
 @pytest.fixture

@@ -12,13 +12,7 @@ from django.urls import reverse
 from refills import services
 from refills.models import Encounter, VerificationAttempt
 from refills.selectors import NOTHING, AuditChange
-from tests.factories import PASSWORD, encounter_data, encounter_post
-
-BLIND_OK = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
+from tests.factories import BLIND_OK, PASSWORD, encounter_data, encounter_post
 
 
 @pytest.fixture

@@ -9,13 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from refills import services
 from refills.models import Encounter, SignedRecordError, VerificationAttempt
-from tests.factories import encounter_data
-
-BLIND_OK = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
+from tests.factories import BLIND_OK, encounter_data
 
 
 @pytest.fixture

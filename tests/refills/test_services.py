@@ -10,13 +10,7 @@ from django.utils import timezone
 from refills import services
 from refills.models import Addendum, Encounter, SignedRecordError, VerificationAttempt
 from refills.services import HardStopError, RefillError
-from tests.factories import PatientFactory, encounter_data, make_encounter
-
-BLIND_OK = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
+from tests.factories import BLIND_OK, PatientFactory, encounter_data, make_encounter
 
 
 @pytest.fixture
