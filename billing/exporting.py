@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TextIO
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
 
 from billing import x12
 from billing.models import Claim, ClaimLine, Payer, PracticeSettings
@@ -39,17 +42,116 @@ CSV_HEADER = [
 ]
 
 
-def claims_for_export(claims: QuerySet[Claim]) -> QuerySet[Claim]:
-    return claims.select_related(
-        "patient",
-        "payer",
-        "coverage",
-        "encounter__supervising_practitioner__clinician",
-    ).prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("position")))
+CHUNK_SIZE = 500
+
+# What the 837P and the CSV read, and nothing more: plain rows, a chunk of claims at a time,
+# without a claim's facts and decision JSON or the encounter's documentation.
+_CLAIM_COLUMNS = {
+    "id": "id",
+    "date_of_service": "date_of_service",
+    "diagnoses": "diagnoses",
+    "total_charge": "total_charge",
+    "place_of_service": "encounter__place_of_service",
+    "supervising_id": "encounter__supervising_practitioner_id",
+    "patient_id": "patient_id",
+    "mrn": "patient__mrn",
+    "last_name": "patient__last_name",
+    "first_name": "patient__first_name",
+    "date_of_birth": "patient__date_of_birth",
+    "sex": "patient__sex",
+    "address_line1": "patient__address_line1",
+    "address_line2": "patient__address_line2",
+    "city": "patient__city",
+    "state": "patient__state",
+    "postal_code": "patient__postal_code",
+    "payer_code": "payer__code",
+    "payer_name": "payer__name",
+    "payer_program": "payer__program",
+    "payer_x12_id": "payer__x12_payer_id",
+    "member_id": "coverage__member_id",
+}
+_LINE_COLUMNS = (
+    "claim_id",
+    "position",
+    "code",
+    "modifiers",
+    "units",
+    "place_of_service",
+    "diagnosis_pointers",
+    "charge",
+)
 
 
-def claim_id(claim: Claim) -> str:
-    return f"C{claim.pk:08d}"
+@dataclass(frozen=True, slots=True)
+class ExportLine:
+    position: int
+    code: str
+    modifiers: list[str]
+    units: int
+    place_of_service: str
+    diagnosis_pointers: list[int]
+    charge: Decimal
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExportClaim:
+    """One claim as the export files see it: the claim, its patient, payer and lines."""
+
+    id: int
+    date_of_service: dt.date
+    diagnoses: list[str]
+    total_charge: Decimal
+    place_of_service: str
+    supervising_id: int | None
+    patient_id: int
+    mrn: str
+    last_name: str
+    first_name: str
+    date_of_birth: dt.date
+    sex: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+    payer_code: str | None
+    payer_name: str | None
+    payer_program: str | None
+    payer_x12_id: str | None
+    member_id: str | None
+    lines: tuple[ExportLine, ...]
+
+
+def claims_for_export(ids: Sequence[int]) -> Iterator[ExportClaim]:
+    """The claims with these ids, in the order given, read ``CHUNK_SIZE`` at a time.
+
+    Two queries per chunk (claims, then their lines), so a large export streams in
+    bounded memory.
+    """
+    names = tuple(_CLAIM_COLUMNS)
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start : start + CHUNK_SIZE]
+        rows = {
+            row[0]: row
+            for row in Claim.objects.filter(id__in=chunk).values_list(*_CLAIM_COLUMNS.values())
+        }
+        lines: dict[int, list[ExportLine]] = {}
+        for owner, *line in (
+            ClaimLine.objects.filter(claim_id__in=chunk)
+            .order_by("claim_id", "position")
+            .values_list(*_LINE_COLUMNS)
+        ):
+            lines.setdefault(owner, []).append(ExportLine(*line))
+        for pk in chunk:
+            row = rows.get(pk)
+            if row is not None:
+                yield ExportClaim(
+                    **dict(zip(names, row, strict=True)), lines=tuple(lines.get(pk, ()))
+                )
+
+
+def claim_id(claim: ExportClaim) -> str:
+    return f"C{claim.id:08d}"
 
 
 def separators(practice: PracticeSettings) -> x12.Separators:
@@ -71,92 +173,104 @@ def _address(obj) -> x12.Address:
     )
 
 
-def _provider(user) -> x12.Provider | None:
-    profile = getattr(user, "clinician", None) if user is not None else None
-    if profile is None or not npi_is_valid(profile.npi):
-        return None
-    return x12.Provider(
-        last_name=user.last_name or user.get_username(),
-        first_name=user.first_name or "",
-        npi=profile.npi,
+def _providers(user_ids: set[int]) -> dict[int, x12.Provider | None]:
+    """The practitioners as 837P providers; one without a valid NPI is None."""
+    providers: dict[int, x12.Provider | None] = {}
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .values_list("pk", "username", "last_name", "first_name", "clinician__npi")
     )
+    for pk, username, last_name, first_name, npi in rows:
+        providers[pk] = (
+            x12.Provider(last_name=last_name or username, first_name=first_name or "", npi=npi)
+            if npi and npi_is_valid(npi)
+            else None
+        )
+    return providers
 
 
-def _rendering_by_claim(claims: list[Claim]) -> dict[int, object]:
-    """The practitioner who rendered the E/M, where the claim bills one."""
-    keys = {(c.patient_id, c.date_of_service) for c in claims}
-    if not keys:
+def _rendering_by_claim(claims: list[ExportClaim]) -> dict[int, int]:
+    """The practitioner (user id) who rendered the E/M, where the claim bills one."""
+    if not claims:
         return {}
     visits = ProviderVisit.objects.filter(
-        patient_id__in={k[0] for k in keys},
-        date_of_service__in={k[1] for k in keys},
-    ).select_related("provider__clinician")
-    by_key = {(v.patient_id, v.date_of_service, v.em_code): v.provider for v in visits}
+        patient_id__in={c.patient_id for c in claims},
+        date_of_service__in={c.date_of_service for c in claims},
+    ).values_list("patient_id", "date_of_service", "em_code", "provider_id")
+    by_key = {(patient, day, code): provider for patient, day, code, provider in visits}
     rendering = {}
     for claim in claims:
-        for line in claim.lines.all():
+        for line in claim.lines:
             provider = by_key.get((claim.patient_id, claim.date_of_service, line.code))
             if provider is not None:
-                rendering[claim.pk] = provider
+                rendering[claim.id] = provider
     return rendering
 
 
-def x12_claims(claims: Iterable[Claim]) -> Iterator[x12.Claim]:
+def x12_claims(claims: Iterable[ExportClaim]) -> Iterator[x12.Claim]:
     """X12 claims, built a chunk at a time so a large export streams."""
-    chunk: list[Claim] = []
-    for claim in claims:
-        chunk.append(claim)
-        if len(chunk) == 500:
-            yield from _x12_chunk(chunk)
-            chunk = []
-    if chunk:
-        yield from _x12_chunk(chunk)
+    # A few practitioners sign thousands of claims: each is read and checked once.
+    providers: dict[int, x12.Provider | None] = {}
+    remaining = iter(claims)
+    while chunk := list(itertools.islice(remaining, CHUNK_SIZE)):
+        rendering = _rendering_by_claim(chunk)
+        wanted = {c.supervising_id for c in chunk} | set(rendering.values())
+        wanted -= {None, *providers}
+        if wanted:
+            providers.update(_providers(wanted))
+        for claim in chunk:
+            supervising = providers.get(claim.supervising_id)
+            rendered_by = providers.get(rendering.get(claim.id)) or supervising
+            yield _x12_claim(claim, rendered_by, supervising)
 
 
-def _x12_chunk(claims: list[Claim]) -> Iterator[x12.Claim]:
-    rendering = _rendering_by_claim(claims)
-    for claim in claims:
-        patient = claim.patient
-        supervising_user = claim.encounter.supervising_practitioner
-        supervising = _provider(supervising_user)
-        rendered_by = _provider(rendering.get(claim.pk)) or supervising
-        yield x12.Claim(
-            claim_id=claim_id(claim),
-            place_of_service=claim.encounter.place_of_service,
-            diagnoses=tuple(claim.diagnoses),
-            lines=tuple(
-                x12.ServiceLine(
-                    code=line.code,
-                    modifiers=tuple(line.modifiers),
-                    charge=line.charge,
-                    units=line.units,
-                    place_of_service=line.place_of_service,
-                    pointers=tuple(line.diagnosis_pointers),
-                    service_date=claim.date_of_service,
-                )
-                for line in claim.lines.all()
+def _x12_claim(
+    claim: ExportClaim, rendered_by: x12.Provider | None, supervising: x12.Provider | None
+) -> x12.Claim:
+    return x12.Claim(
+        claim_id=claim_id(claim),
+        place_of_service=claim.place_of_service,
+        diagnoses=tuple(claim.diagnoses),
+        lines=tuple(
+            x12.ServiceLine(
+                code=line.code,
+                modifiers=tuple(line.modifiers),
+                charge=line.charge,
+                units=line.units,
+                place_of_service=line.place_of_service,
+                pointers=tuple(line.diagnosis_pointers),
+                service_date=claim.date_of_service,
+            )
+            for line in claim.lines
+        ),
+        subscriber=x12.Subscriber(
+            member_id=claim.member_id,
+            last_name=claim.last_name,
+            first_name=claim.first_name,
+            birth_date=claim.date_of_birth,
+            sex=claim.sex,
+            address=x12.Address(
+                line1=claim.address_line1,
+                line2=claim.address_line2 or None,
+                city=claim.city,
+                state=claim.state,
+                postal_code=claim.postal_code,
             ),
-            subscriber=x12.Subscriber(
-                member_id=claim.coverage.member_id,
-                last_name=patient.last_name,
-                first_name=patient.first_name,
-                birth_date=patient.date_of_birth,
-                sex=patient.sex,
-                address=_address(patient),
-            ),
-            payer=x12.PayerRef(
-                name=claim.payer.name,
-                payer_id=claim.payer.x12_payer_id,
-                claim_filing_indicator=CLAIM_FILING[claim.payer.program],
-            ),
-            rendering=rendered_by,
-            supervising=supervising if supervising != rendered_by else None,
-        )
+        ),
+        payer=x12.PayerRef(
+            name=claim.payer_name,
+            payer_id=claim.payer_x12_id,
+            claim_filing_indicator=CLAIM_FILING.get(claim.payer_program, ""),
+        ),
+        rendering=rendered_by,
+        supervising=supervising if supervising != rendered_by else None,
+    )
 
 
 def write_x12(
     practice: PracticeSettings,
-    claims: Iterable[Claim],
+    claims: Iterable[ExportClaim],
     out: TextIO,
     *,
     control_number: int,
@@ -198,21 +312,21 @@ def _cell(value: str) -> str:
     return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
-def write_csv(claims: Iterable[Claim], out: TextIO) -> int:
+def write_csv(claims: Iterable[ExportClaim], out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     rows = 0
     for claim in claims:
-        for line in claim.lines.all():
+        for line in claim.lines:
             writer.writerow(
                 [
                     claim_id(claim),
                     claim.date_of_service.isoformat(),
-                    _cell(claim.payer.code),
-                    _cell(claim.coverage.member_id),
-                    _cell(claim.patient.mrn),
-                    _cell(claim.patient.last_name),
-                    _cell(claim.patient.first_name),
+                    _cell(claim.payer_code or ""),
+                    _cell(claim.member_id or ""),
+                    _cell(claim.mrn),
+                    _cell(claim.last_name),
+                    _cell(claim.first_name),
                     line.position,
                     line.code,
                     " ".join(line.modifiers),
@@ -220,7 +334,7 @@ def write_csv(claims: Iterable[Claim], out: TextIO) -> int:
                     line.place_of_service,
                     " ".join(str(p) for p in line.diagnosis_pointers),
                     " ".join(claim.diagnoses),
-                    f"{line.charge:.2f}",
+                    "" if line.charge is None else f"{line.charge:.2f}",
                     f"{claim.total_charge:.2f}",
                 ]
             )

@@ -523,7 +523,7 @@ def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
         )
         if not ids:
             return None
-        claims = exporting.claims_for_export(Claim.objects.filter(id__in=ids).order_by("id"))
+        claims = exporting.claims_for_export(ids)
         buffer = io.StringIO()
         control = None
         if fmt == ClaimExport.Format.X12:
@@ -532,7 +532,7 @@ def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
             try:
                 exporting.write_x12(
                     practice,
-                    claims.iterator(chunk_size=500),
+                    claims,
                     buffer,
                     control_number=control,
                     now=now,
@@ -540,7 +540,7 @@ def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
             except ValueError as exc:
                 raise BillingError(f"The 837P could not be written: {exc}", code="x12") from exc
         else:
-            exporting.write_csv(claims.iterator(chunk_size=500), buffer)
+            exporting.write_csv(claims, buffer)
         content = buffer.getvalue().encode("utf-8")
         stamp = timezone.localtime(now, timezone.get_default_timezone())
         export = ClaimExport.objects.create(

@@ -11,6 +11,7 @@ interchange and must be discarded.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import unicodedata
@@ -88,13 +89,26 @@ def clean_element(value: str, reserved: str = "") -> str:
     character of `reserved` (the separators in use) becomes a space, and runs of
     spaces collapse to one, so no separator can reach the file inside data.
     """
-    text = unicodedata.normalize("NFKD", value).upper()
-    kept = [
-        char if char in _BASIC_CHARACTERS and char not in reserved else " "
-        for char in text
-        if not unicodedata.combining(char)
-    ]
-    return " ".join("".join(kept).split())
+    if value.isascii():
+        # NFKD leaves ASCII as it is, so one table lookup per character does the rest.
+        text = value.translate(_ascii_table(reserved))
+    else:
+        text = "".join(
+            char if char in _BASIC_CHARACTERS and char not in reserved else " "
+            for char in unicodedata.normalize("NFKD", value).upper()
+            if not unicodedata.combining(char)
+        )
+    return " ".join(text.split())
+
+
+@functools.cache
+def _ascii_table(reserved: str) -> dict[int, str]:
+    """Each ASCII character's upper case when it is a kept basic character, else a space."""
+    table = {}
+    for code in range(128):
+        char = chr(code).upper()
+        table[code] = char if char in _BASIC_CHARACTERS and char not in reserved else " "
+    return table
 
 
 def _check(condition: bool, message: str) -> None:
@@ -544,20 +558,35 @@ _Element = str | tuple[str, ...] | None
 
 
 class _SegmentWriter:
+    # The same values (qualifiers, codes, payer names, dates) recur in every claim; the
+    # cache is bounded so a long interchange cannot grow it without limit.
+    _CACHE_SIZE = 20_000
+
     def __init__(self, separators: Separators) -> None:
         self.separators = separators
+        self._reserved = separators.reserved
+        self._cleaned: dict[str, str] = {}
 
     def clean(self, value: str) -> str:
-        return clean_element(value, self.separators.reserved)
+        cleaned = self._cleaned.get(value)
+        if cleaned is None:
+            if len(self._cleaned) >= self._CACHE_SIZE:
+                self._cleaned.clear()
+            cleaned = self._cleaned[value] = clean_element(value, self._reserved)
+        return cleaned
 
     def segment(self, segment_id: str, *elements: _Element) -> str:
+        # Called for every segment of the file: the cache is read inline.
+        cleaned = self._cleaned
         parts = [segment_id]
         for element in elements:
-            if isinstance(element, tuple):
+            if element is None:
+                parts.append("")
+            elif isinstance(element, tuple):
                 components = _without_trailing_empties([self.clean(c) for c in element])
                 parts.append(self.separators.sub_element.join(components))
             else:
-                parts.append(self.clean(element or ""))
+                parts.append(cleaned.get(element) or self.clean(element))
         written = self.separators.element.join(_without_trailing_empties(parts))
         return written + self.separators.segment
 

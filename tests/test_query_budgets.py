@@ -4,6 +4,7 @@ many rows it shows or writes. Each test runs with 3 rows and with 30 under the s
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 
 import pytest
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.exporting import claims_for_export, write_csv, write_x12
 from billing.models import Claim, ClaimEvent, ClaimFinding, Coverage
 from billing.services import claims_decide_batch
 from refills.models import (
@@ -235,3 +237,42 @@ def test_deciding_claims(nurse, nurse2, rows, django_assert_max_num_queries):
     assert Claim.objects.filter(status="void").count() == rows
     assert [c.supersedes_id for c in decided] == [c.pk for c in claims]
     assert {tuple(c.lines.values_list("code", flat=True)) for c in decided} == {("96521", "99213")}
+
+
+@ROWS
+def test_export_reads(practice, nurse, nurse2, provider, rows, django_assert_max_num_queries):
+    """The 837P and CSV read claims, lines, visits and practitioners a chunk at a time."""
+    provider.clinician.npi = "1234567893"
+    provider.clinician.save()
+    encounters = make_encounters(nurse, nurse2, rows)
+    ProviderVisit.objects.bulk_create(
+        ProviderVisit(
+            patient=e.patient,
+            date_of_service=e.date_of_service,
+            provider=provider,
+            em_code="99213",
+            performed_by_role="physician",
+            separately_identifiable=True,
+            note="Nausea evaluated.",
+        )
+        for e in encounters
+    )
+    payer = billing_reference(program="commercial", code="AETNA")
+    Coverage.objects.bulk_create(
+        Coverage(patient=e.patient, payer=payer, member_id="M1", effective_from=dt.date(2020, 1, 1))
+        for e in encounters
+    )
+    ids = [claim.pk for claim in claims_decide_batch([e.pk for e in encounters], reason="signed")]
+    x12_file, csv_file = io.StringIO(), io.StringIO()
+
+    # Claims, lines, the day's visits, the practitioners.
+    with django_assert_max_num_queries(4):
+        written = write_x12(
+            practice, claims_for_export(ids), x12_file, control_number=1, now=timezone.now()
+        )
+    with django_assert_max_num_queries(2):
+        csv_rows = write_csv(claims_for_export(ids), csv_file)
+
+    assert (written.claim_count, written.line_count, csv_rows) == (rows, 2 * rows, 2 * rows)
+    # Each claim names the practitioner who rendered its E/M.
+    assert x12_file.getvalue().count("NM1*82*1*") == rows

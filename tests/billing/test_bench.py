@@ -25,6 +25,7 @@ def test_quick_bench_prints_the_table_and_rolls_back(db):
         "engine: one decision",
         "batch: queries per 1,000 encounters",
         "export: 837P of 20 claims",
+        "export: claims_export of 20 claims",
         "queue: first page (vs admin changelist)",
         "queue: COUNT queries per request (vs admin)",
     ):

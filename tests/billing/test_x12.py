@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import string
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -509,6 +510,26 @@ def test_clean_element_keeps_only_basic_characters(raw: str, reserved: str) -> N
     assert cleaned == cleaned.strip()
     assert "  " not in cleaned
     assert clean_element(cleaned, reserved) == cleaned
+
+
+def _clean_by_nfkd(value: str, reserved: str) -> str:
+    """The definition: NFKD, upper case, combining marks dropped, the rest kept or spaced."""
+    text = unicodedata.normalize("NFKD", value).upper()
+    kept = [
+        char if char in BASIC_CHARACTERS and char not in reserved else " "
+        for char in text
+        if not unicodedata.combining(char)
+    ]
+    return " ".join("".join(kept).split())
+
+
+@given(
+    st.one_of(st.text(), st.text(alphabet=st.characters(max_codepoint=127))),
+    st.sampled_from(["*:~^", "|>'!", ""]),
+)
+@example("mixed ascii and ü*", "*:~^")
+def test_clean_element_ascii_fast_path_matches_the_definition(raw: str, reserved: str) -> None:
+    assert clean_element(raw, reserved) == _clean_by_nfkd(raw, reserved)
 
 
 @pytest.mark.parametrize(
