@@ -72,13 +72,31 @@ def make_encounters(nurse, nurse2, count: int, *, status: str = "signed") -> lis
     )
 
 
-def make_claims(nurse, nurse2, count: int) -> list[Claim]:
+def make_visits(encounters, provider) -> None:
+    """A same-day E/M by `provider` for each encounter."""
+    ProviderVisit.objects.bulk_create(
+        ProviderVisit(
+            patient=e.patient,
+            date_of_service=e.date_of_service,
+            provider=provider,
+            em_code="99213",
+            performed_by_role="physician",
+            separately_identifiable=True,
+            note="Nausea evaluated.",
+        )
+        for e in encounters
+    )
+
+
+def make_claims(nurse, nurse2, count: int, *, visits_by=None) -> list[Claim]:
     payer = billing_reference(program="commercial", code="AETNA")
     encounters = make_encounters(nurse, nurse2, count)
     Coverage.objects.bulk_create(
         Coverage(patient=e.patient, payer=payer, member_id="M1", effective_from=dt.date(2020, 1, 1))
         for e in encounters
     )
+    if visits_by is not None:
+        make_visits(encounters, visits_by)
     return claims_decide_batch([e.pk for e in encounters], reason="signed")
 
 
@@ -217,18 +235,7 @@ def test_deciding_claims(nurse, nurse2, rows, django_assert_max_num_queries):
     Addendum.objects.bulk_create(
         Addendum(encounter=e, author=nurse, text="Late entry.", corrections={}) for e in encounters
     )
-    ProviderVisit.objects.bulk_create(
-        ProviderVisit(
-            patient=e.patient,
-            date_of_service=e.date_of_service,
-            provider=nurse2,
-            em_code="99213",
-            performed_by_role="physician",
-            separately_identifiable=True,
-            note="n",
-        )
-        for e in encounters
-    )
+    make_visits(encounters, nurse2)
 
     with django_assert_max_num_queries(17):
         decided = claims_decide_batch(ids, reason="re-decided")
@@ -244,25 +251,7 @@ def test_export_reads(practice, nurse, nurse2, provider, rows, django_assert_max
     """The 837P and CSV read claims, lines, visits and practitioners a chunk at a time."""
     provider.clinician.npi = "1234567893"
     provider.clinician.save()
-    encounters = make_encounters(nurse, nurse2, rows)
-    ProviderVisit.objects.bulk_create(
-        ProviderVisit(
-            patient=e.patient,
-            date_of_service=e.date_of_service,
-            provider=provider,
-            em_code="99213",
-            performed_by_role="physician",
-            separately_identifiable=True,
-            note="Nausea evaluated.",
-        )
-        for e in encounters
-    )
-    payer = billing_reference(program="commercial", code="AETNA")
-    Coverage.objects.bulk_create(
-        Coverage(patient=e.patient, payer=payer, member_id="M1", effective_from=dt.date(2020, 1, 1))
-        for e in encounters
-    )
-    ids = [claim.pk for claim in claims_decide_batch([e.pk for e in encounters], reason="signed")]
+    ids = [claim.pk for claim in make_claims(nurse, nurse2, rows, visits_by=provider)]
     x12_file, csv_file = io.StringIO(), io.StringIO()
 
     # Claims, lines, the day's visits, the practitioners.
