@@ -68,6 +68,8 @@ _POSTAL_CODE = re.compile(r"[0-9]{5}(?:-?[0-9]{4})?")
 _NDC = re.compile(r"[0-9]{11}")
 _EIN = re.compile(r"[0-9]{9}")
 _AMOUNT_LIMIT = Decimal(10) ** 10
+# The smallest step of an amount with 0 to 3 decimal places.
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(4)}
 
 # Maximum lengths of the free-text elements (names, addresses) in 005010X222A1.
 _ORGANIZATION_NAME = 60
@@ -111,55 +113,46 @@ def _ascii_table(reserved: str) -> dict[int, str]:
     return table
 
 
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise X12Error(message)
-
-
 def _check_text(value: object, what: str) -> None:
-    _check(isinstance(value, str) and value.strip() != "", f"{what} must be a non-empty string")
+    if not (isinstance(value, str) and value.strip() != ""):
+        raise X12Error(f"{what} must be a non-empty string")
 
 
 def _check_identifier(value: object, what: str, min_length: int, max_length: int) -> None:
     """An identifier is written exactly as given, so it must already be clean X12 text."""
     if not isinstance(value, str):
         raise X12Error(f"{what} must be a string, got {value!r}")
-    _check(
-        min_length <= len(value) <= max_length,
-        f"{what} must be {min_length} to {max_length} characters, got {value!r}",
-    )
-    _check(
-        clean_element(value) == value,
-        f"{what} {value!r} may hold only upper-case letters, digits, single inner spaces "
-        "and the X12 basic special characters",
-    )
+    if not (min_length <= len(value) <= max_length):
+        raise X12Error(f"{what} must be {min_length} to {max_length} characters, got {value!r}")
+    if clean_element(value) != value:
+        raise X12Error(
+            f"{what} {value!r} may hold only upper-case letters, digits, single inner spaces "
+            "and the X12 basic special characters"
+        )
 
 
 def _check_match(pattern: re.Pattern[str], value: object, what: str) -> None:
-    _check(
-        isinstance(value, str) and pattern.fullmatch(value) is not None,
-        f"{what} is not valid: {value!r}",
-    )
+    if not (isinstance(value, str) and pattern.fullmatch(value) is not None):
+        raise X12Error(f"{what} is not valid: {value!r}")
 
 
 def _check_npi(value: object, what: str) -> None:
-    _check(
+    if not (
         isinstance(value, str)
         and _NPI.fullmatch(value) is not None
-        and luhn.is_valid("80840" + value),
-        f"{what} is not a valid NPI: {value!r}",
-    )
+        and luhn.is_valid("80840" + value)
+    ):
+        raise X12Error(f"{what} is not a valid NPI: {value!r}")
 
 
 def _check_date(value: object, what: str) -> None:
-    _check(
-        isinstance(value, date) and not isinstance(value, datetime),
-        f"{what} must be a date, got {value!r}",
-    )
+    if not (isinstance(value, date) and not isinstance(value, datetime)):
+        raise X12Error(f"{what} must be a date, got {value!r}")
 
 
 def _check_sex(value: object, what: str) -> None:
-    _check(value in ("M", "F", "U"), f"{what} must be 'M', 'F' or 'U', got {value!r}")
+    if value not in ("M", "F", "U"):
+        raise X12Error(f"{what} must be 'M', 'F' or 'U', got {value!r}")
 
 
 def _phone_digits(value: str) -> str:
@@ -167,23 +160,22 @@ def _phone_digits(value: str) -> str:
 
 
 def _check_phone(value: object, what: str) -> None:
-    _check(
+    if not (
         isinstance(value, str)
         and set(value) <= set(string.digits + " ()-.")
-        and len(_phone_digits(value)) == 10,
-        f"{what} must be a 10-digit phone number, got {value!r}",
-    )
+        and len(_phone_digits(value)) == 10
+    ):
+        raise X12Error(f"{what} must be a 10-digit phone number, got {value!r}")
 
 
 def _check_amount(value: object, what: str, places: int) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise X12Error(f"{what} must be a finite Decimal, got {value!r}")
     # Bounded first, so that the remainder below and format_decimal stay exact.
-    _check(abs(value) < _AMOUNT_LIMIT, f"{what} is too large: {value}")
-    _check(
-        value % Decimal(1).scaleb(-places) == 0,
-        f"{what} may have at most {places} decimal places, got {value}",
-    )
+    if abs(value) >= _AMOUNT_LIMIT:
+        raise X12Error(f"{what} is too large: {value}")
+    if value % _QUANTUM[places] != 0:
+        raise X12Error(f"{what} may have at most {places} decimal places, got {value}")
     return value
 
 
@@ -202,16 +194,13 @@ class Separators:
 
     def __post_init__(self) -> None:
         chosen = (self.element, self.sub_element, self.segment, self.repetition)
-        _check(
-            all(isinstance(char, str) and len(char) == 1 for char in chosen),
-            f"each separator must be one character, got {chosen!r}",
-        )
-        _check(len(set(chosen)) == 4, f"the four separators must differ, got {chosen!r}")
+        if not all(isinstance(char, str) and len(char) == 1 for char in chosen):
+            raise X12Error(f"each separator must be one character, got {chosen!r}")
+        if len(set(chosen)) != 4:
+            raise X12Error(f"the four separators must differ, got {chosen!r}")
         # '.' is the decimal mark of every amount, so it can never be a separator.
-        _check(
-            all(char in string.punctuation and char != "." for char in chosen),
-            f"separators must be ASCII punctuation other than '.', got {chosen!r}",
-        )
+        if not all(char in string.punctuation and char != "." for char in chosen):
+            raise X12Error(f"separators must be ASCII punctuation other than '.', got {chosen!r}")
 
     @property
     def reserved(self) -> str:
@@ -228,12 +217,11 @@ class Address:
 
     def __post_init__(self) -> None:
         _check_text(self.line1, "address line 1")
-        _check(self.line2 is None or isinstance(self.line2, str), "address line 2 must be text")
+        if not (self.line2 is None or isinstance(self.line2, str)):
+            raise X12Error("address line 2 must be text")
         _check_text(self.city, "city")
-        _check(
-            self.state in US_STATE_CODES,
-            f"state code must be a USPS state or territory code, got {self.state!r}",
-        )
+        if self.state not in US_STATE_CODES:
+            raise X12Error(f"state code must be a USPS state or territory code, got {self.state!r}")
         _check_match(_POSTAL_CODE, self.postal_code, "postal code")
 
     @property
@@ -278,23 +266,24 @@ class BillingProvider:
     def __post_init__(self) -> None:
         _check_text(self.name, "billing provider name")
         _check_npi(self.npi, "billing provider NPI")
-        _check(
+        if not (
             isinstance(self.tax_id, str)
             and _EIN.fullmatch(self.tax_id) is not None
-            and ein.is_valid(self.tax_id),
-            f"billing provider tax id must be a valid EIN of 9 digits, got {self.tax_id!r}",
-        )
+            and ein.is_valid(self.tax_id)
+        ):
+            raise X12Error(
+                f"billing provider tax id must be a valid EIN of 9 digits, got {self.tax_id!r}"
+            )
         _check_match(_TAXONOMY, self.taxonomy, "billing provider taxonomy")
-        _check(isinstance(self.address, Address), "billing provider address must be an Address")
+        if not isinstance(self.address, Address):
+            raise X12Error("billing provider address must be an Address")
         # 005010X222A1 requires the full ZIP+4 for the billing provider.
-        _check(
-            len(self.address.postal_digits) == 9,
-            f"billing provider postal code must be ZIP+4, got {self.address.postal_code!r}",
-        )
-        _check(
-            (self.contact_name is None) == (self.contact_phone is None),
-            "billing provider contact name and phone go together",
-        )
+        if len(self.address.postal_digits) != 9:
+            raise X12Error(
+                f"billing provider postal code must be ZIP+4, got {self.address.postal_code!r}"
+            )
+        if (self.contact_name is None) != (self.contact_phone is None):
+            raise X12Error("billing provider contact name and phone go together")
         if self.contact_name is not None:
             _check_text(self.contact_name, "billing provider contact name")
             _check_phone(self.contact_phone, "billing provider contact phone")
@@ -316,7 +305,8 @@ class Subscriber:
         _check_text(self.first_name, "subscriber first name")
         _check_date(self.birth_date, "subscriber birth date")
         _check_sex(self.sex, "subscriber sex")
-        _check(isinstance(self.address, Address), "subscriber address must be an Address")
+        if not isinstance(self.address, Address):
+            raise X12Error("subscriber address must be an Address")
         if self.group_number is not None:
             _check_identifier(self.group_number, "subscriber group number", 1, 50)
 
@@ -333,16 +323,17 @@ class Patient:
     address: Address
 
     def __post_init__(self) -> None:
-        _check(
-            self.relationship in PATIENT_RELATIONSHIPS,
-            f"patient relationship must be one of {sorted(PATIENT_RELATIONSHIPS)}, "
-            f"got {self.relationship!r}",
-        )
+        if self.relationship not in PATIENT_RELATIONSHIPS:
+            raise X12Error(
+                f"patient relationship must be one of {sorted(PATIENT_RELATIONSHIPS)}, "
+                f"got {self.relationship!r}"
+            )
         _check_text(self.last_name, "patient last name")
         _check_text(self.first_name, "patient first name")
         _check_date(self.birth_date, "patient birth date")
         _check_sex(self.sex, "patient sex")
-        _check(isinstance(self.address, Address), "patient address must be an Address")
+        if not isinstance(self.address, Address):
+            raise X12Error("patient address must be an Address")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -354,10 +345,8 @@ class PayerRef:
     def __post_init__(self) -> None:
         _check_text(self.name, "payer name")
         _check_identifier(self.payer_id, "payer id", 2, 80)
-        _check(
-            self.claim_filing_indicator in CLAIM_FILING_INDICATORS,
-            f"claim filing indicator is not valid: {self.claim_filing_indicator!r}",
-        )
+        if self.claim_filing_indicator not in CLAIM_FILING_INDICATORS:
+            raise X12Error(f"claim filing indicator is not valid: {self.claim_filing_indicator!r}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -392,51 +381,51 @@ class ServiceLine:
 
     def __post_init__(self) -> None:
         _check_match(_PROCEDURE, self.code, "procedure code")
-        _check(isinstance(self.modifiers, tuple), "modifiers must be a tuple")
-        _check(
-            len(self.modifiers) <= MAX_MODIFIERS,
-            f"{self.code}: at most {MAX_MODIFIERS} modifiers, got {len(self.modifiers)}",
-        )
+        if not isinstance(self.modifiers, tuple):
+            raise X12Error("modifiers must be a tuple")
+        if len(self.modifiers) > MAX_MODIFIERS:
+            raise X12Error(
+                f"{self.code}: at most {MAX_MODIFIERS} modifiers, got {len(self.modifiers)}"
+            )
         for modifier in self.modifiers:
             _check_match(_MODIFIER, modifier, f"{self.code}: modifier")
         charge = _check_amount(self.charge, f"{self.code}: charge", places=2)
-        _check(charge >= 0, f"{self.code}: charge must not be negative, got {self.charge}")
-        _check(
-            isinstance(self.units, int) and not isinstance(self.units, bool),
-            f"{self.code}: units must be an int, got {self.units!r}",
-        )
-        _check(1 <= self.units <= 9999, f"{self.code}: units must be 1 to 9999, got {self.units}")
+        if charge < 0:
+            raise X12Error(f"{self.code}: charge must not be negative, got {self.charge}")
+        if not (isinstance(self.units, int) and not isinstance(self.units, bool)):
+            raise X12Error(f"{self.code}: units must be an int, got {self.units!r}")
+        if not (1 <= self.units <= 9999):
+            raise X12Error(f"{self.code}: units must be 1 to 9999, got {self.units}")
         _check_match(_PLACE_OF_SERVICE, self.place_of_service, f"{self.code}: place of service")
-        _check(isinstance(self.pointers, tuple), "diagnosis pointers must be a tuple")
-        _check(
-            1 <= len(self.pointers) <= MAX_POINTERS,
-            f"{self.code}: 1 to {MAX_POINTERS} diagnosis pointers, got {len(self.pointers)}",
-        )
-        _check(
-            all(
-                isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= MAX_DIAGNOSES
-                for p in self.pointers
-            ),
-            f"{self.code}: diagnosis pointers must be 1 to {MAX_DIAGNOSES}, got {self.pointers}",
-        )
-        _check(
-            len(set(self.pointers)) == len(self.pointers),
-            f"{self.code}: repeated diagnosis pointer in {self.pointers}",
-        )
+        if not isinstance(self.pointers, tuple):
+            raise X12Error("diagnosis pointers must be a tuple")
+        if not (1 <= len(self.pointers) <= MAX_POINTERS):
+            raise X12Error(
+                f"{self.code}: 1 to {MAX_POINTERS} diagnosis pointers, got {len(self.pointers)}"
+            )
+        if not all(
+            isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= MAX_DIAGNOSES
+            for p in self.pointers
+        ):
+            raise X12Error(
+                f"{self.code}: diagnosis pointers must be 1 to {MAX_DIAGNOSES}, got {self.pointers}"
+            )
+        if len(set(self.pointers)) != len(self.pointers):
+            raise X12Error(f"{self.code}: repeated diagnosis pointer in {self.pointers}")
         _check_date(self.service_date, f"{self.code}: service date")
         drug = (self.ndc, self.ndc_quantity, self.ndc_unit)
-        _check(
-            all(part is None for part in drug) or all(part is not None for part in drug),
-            f"{self.code}: NDC, NDC quantity and NDC unit go together",
-        )
+        if not (all(part is None for part in drug) or all(part is not None for part in drug)):
+            raise X12Error(f"{self.code}: NDC, NDC quantity and NDC unit go together")
         if self.ndc is not None:
             _check_match(_NDC, self.ndc, f"{self.code}: NDC (11 digits, 5-4-2 without dashes)")
             quantity = _check_amount(self.ndc_quantity, f"{self.code}: NDC quantity", places=3)
-            _check(quantity > 0, f"{self.code}: NDC quantity must be positive")
-            _check(
-                self.ndc_unit in NDC_UNITS,
-                f"{self.code}: NDC unit must be one of {sorted(NDC_UNITS)}, got {self.ndc_unit!r}",
-            )
+            if quantity <= 0:
+                raise X12Error(f"{self.code}: NDC quantity must be positive")
+            if self.ndc_unit not in NDC_UNITS:
+                raise X12Error(
+                    f"{self.code}: NDC unit must be one of {sorted(NDC_UNITS)}, "
+                    f"got {self.ndc_unit!r}"
+                )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -458,41 +447,48 @@ class Claim:
     def __post_init__(self) -> None:
         _check_identifier(self.claim_id, "claim id", 1, MAX_CLAIM_ID_LENGTH)
         _check_match(_PLACE_OF_SERVICE, self.place_of_service, "claim place of service")
-        _check(isinstance(self.diagnoses, tuple), "diagnoses must be a tuple")
-        _check(
-            1 <= len(self.diagnoses) <= MAX_DIAGNOSES,
-            f"claim {self.claim_id}: 1 to {MAX_DIAGNOSES} diagnoses, got {len(self.diagnoses)}",
-        )
+        if not isinstance(self.diagnoses, tuple):
+            raise X12Error("diagnoses must be a tuple")
+        if not (1 <= len(self.diagnoses) <= MAX_DIAGNOSES):
+            raise X12Error(
+                f"claim {self.claim_id}: 1 to {MAX_DIAGNOSES} diagnoses, got {len(self.diagnoses)}"
+            )
         for code in self.diagnoses:
             _check_match(_ICD10, code, f"claim {self.claim_id}: ICD-10 code")
         undotted = [code.replace(".", "") for code in self.diagnoses]
-        _check(
-            len(set(undotted)) == len(undotted),
-            f"claim {self.claim_id}: repeated diagnosis in {self.diagnoses}",
-        )
-        _check(isinstance(self.lines, tuple), "lines must be a tuple")
-        _check(
-            1 <= len(self.lines) <= MAX_LINES,
-            f"claim {self.claim_id}: 1 to {MAX_LINES} service lines, got {len(self.lines)}",
-        )
-        for line in self.lines:
-            _check(isinstance(line, ServiceLine), "lines must hold ServiceLine objects")
-            _check(
-                max(line.pointers) <= len(self.diagnoses),
-                f"claim {self.claim_id}, {line.code}: pointer {max(line.pointers)} is beyond "
-                f"the {len(self.diagnoses)} diagnoses",
+        if len(set(undotted)) != len(undotted):
+            raise X12Error(f"claim {self.claim_id}: repeated diagnosis in {self.diagnoses}")
+        if not isinstance(self.lines, tuple):
+            raise X12Error("lines must be a tuple")
+        if not (1 <= len(self.lines) <= MAX_LINES):
+            raise X12Error(
+                f"claim {self.claim_id}: 1 to {MAX_LINES} service lines, got {len(self.lines)}"
             )
-        _check(isinstance(self.subscriber, Subscriber), "subscriber must be a Subscriber")
-        _check(isinstance(self.payer, PayerRef), "payer must be a PayerRef")
+        for line in self.lines:
+            if not isinstance(line, ServiceLine):
+                raise X12Error("lines must hold ServiceLine objects")
+            if max(line.pointers) > len(self.diagnoses):
+                raise X12Error(
+                    f"claim {self.claim_id}, {line.code}: pointer {max(line.pointers)} is beyond "
+                    f"the {len(self.diagnoses)} diagnoses"
+                )
+        if not isinstance(self.subscriber, Subscriber):
+            raise X12Error("subscriber must be a Subscriber")
+        if not isinstance(self.payer, PayerRef):
+            raise X12Error("payer must be a PayerRef")
         for role, provider in (("rendering", self.rendering), ("supervising", self.supervising)):
-            _check(provider is None or isinstance(provider, Provider), f"{role} must be a Provider")
-        _check(
-            self.patient is None or isinstance(self.patient, Patient), "patient must be a Patient"
-        )
-        _check(isinstance(self.provider_signature, bool), "provider signature must be a bool")
-        _check(self.assignment in ("A", "B", "C"), "assignment must be A, B or C")
-        _check(self.benefits_assigned in ("Y", "N", "W"), "benefits assigned must be Y, N or W")
-        _check(self.release_of_information in ("Y", "I"), "release of information must be Y or I")
+            if not (provider is None or isinstance(provider, Provider)):
+                raise X12Error(f"{role} must be a Provider")
+        if not (self.patient is None or isinstance(self.patient, Patient)):
+            raise X12Error("patient must be a Patient")
+        if not isinstance(self.provider_signature, bool):
+            raise X12Error("provider signature must be a bool")
+        if self.assignment not in ("A", "B", "C"):
+            raise X12Error("assignment must be A, B or C")
+        if self.benefits_assigned not in ("Y", "N", "W"):
+            raise X12Error("benefits assigned must be Y, N or W")
+        if self.release_of_information not in ("Y", "I"):
+            raise X12Error("release of information must be Y or I")
 
     @property
     def total_charge(self) -> Decimal:
@@ -519,28 +515,30 @@ class Interchange:
             ("interchange control number", self.interchange_control_number),
             ("group control number", self.group_control_number),
         ):
-            _check(
+            if not (
                 isinstance(number, int)
                 and not isinstance(number, bool)
-                and 1 <= number <= 999_999_999,
-                f"{what} must be 1 to 999999999, got {number!r}",
-            )
-        _check(
-            isinstance(self.created_at, datetime) and self.created_at.utcoffset() is not None,
-            f"created_at must be an aware datetime, got {self.created_at!r}",
-        )
-        _check(self.usage in ("P", "T"), f"usage must be 'P' or 'T', got {self.usage!r}")
-        _check(isinstance(self.separators, Separators), "separators must be Separators")
+                and 1 <= number <= 999_999_999
+            ):
+                raise X12Error(f"{what} must be 1 to 999999999, got {number!r}")
+        if not (isinstance(self.created_at, datetime) and self.created_at.utcoffset() is not None):
+            raise X12Error(f"created_at must be an aware datetime, got {self.created_at!r}")
+        if self.usage not in ("P", "T"):
+            raise X12Error(f"usage must be 'P' or 'T', got {self.usage!r}")
+        if not isinstance(self.separators, Separators):
+            raise X12Error("separators must be Separators")
         for what, qualifier in (
             ("sender", self.sender_qualifier),
             ("receiver", self.receiver_qualifier),
         ):
-            _check(
+            if not (
                 isinstance(qualifier, str)
                 and len(qualifier) == 2
-                and clean_element(qualifier) == qualifier,
-                f"interchange {what} qualifier must be 2 characters, got {qualifier!r}",
-            )
+                and clean_element(qualifier) == qualifier
+            ):
+                raise X12Error(
+                    f"interchange {what} qualifier must be 2 characters, got {qualifier!r}"
+                )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -565,6 +563,9 @@ class _SegmentWriter:
     def __init__(self, separators: Separators) -> None:
         self.separators = separators
         self._reserved = separators.reserved
+        self._element = separators.element
+        self._sub_element = separators.sub_element
+        self._terminator = separators.segment
         self._cleaned: dict[str, str] = {}
 
     def clean(self, value: str) -> str:
@@ -584,16 +585,16 @@ class _SegmentWriter:
                 parts.append("")
             elif isinstance(element, tuple):
                 components = _without_trailing_empties([self.clean(c) for c in element])
-                parts.append(self.separators.sub_element.join(components))
+                parts.append(self._sub_element.join(components))
             else:
                 parts.append(cleaned.get(element) or self.clean(element))
-        written = self.separators.element.join(_without_trailing_empties(parts))
-        return written + self.separators.segment
+        return self._element.join(_without_trailing_empties(parts)) + self._terminator
 
     def text(self, value: str, max_length: int, what: str) -> str:
         """Free text (a name, an address): cleaned, cut to the element's length, required."""
         cleaned = self.clean(value)[:max_length].rstrip()
-        _check(cleaned != "", f"{what} {value!r} has no character X12 can carry")
+        if cleaned == "":
+            raise X12Error(f"{what} {value!r} has no character X12 can carry")
         return cleaned
 
     def optional_text(self, value: str | None, max_length: int) -> str | None:
@@ -602,10 +603,8 @@ class _SegmentWriter:
         return self.clean(value)[:max_length].rstrip() or None
 
     def identifier(self, value: str, what: str) -> str:
-        _check(
-            self.clean(value) == value,
-            f"{what} {value!r} holds a character reserved as a separator",
-        )
+        if self.clean(value) != value:
+            raise X12Error(f"{what} {value!r} holds a character reserved as a separator")
         return value
 
 
@@ -634,7 +633,8 @@ def _name_segment(
 
 def _address_segments(w: _SegmentWriter, address: Address, what: str) -> list[str]:
     city = w.text(address.city, _CITY, f"{what} city")
-    _check(len(city) >= 2, f"{what} city {address.city!r} is shorter than 2 characters")
+    if len(city) < 2:
+        raise X12Error(f"{what} city {address.city!r} is shorter than 2 characters")
     return [
         w.segment(
             "N3",
@@ -912,8 +912,10 @@ def write_837p(
     line_count = 0
     total = Decimal(0)
     for claim in chain([first], remaining):
-        _check(isinstance(claim, Claim), f"claims must hold Claim objects, got {claim!r}")
-        _check(claim_count < MAX_CLAIMS, f"at most {MAX_CLAIMS} claims in one transaction set")
+        if not isinstance(claim, Claim):
+            raise X12Error(f"claims must hold Claim objects, got {claim!r}")
+        if claim_count >= MAX_CLAIMS:
+            raise X12Error(f"at most {MAX_CLAIMS} claims in one transaction set")
         segments = _claim_segments(w, claim, hl)
         out.write("".join(segments))
         segment_count += len(segments)
