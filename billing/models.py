@@ -259,7 +259,9 @@ class Claim(models.Model):
     export = models.ForeignKey(
         ClaimExport, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )
-    history = HistoricalRecords()
+    # A claim's facts and decision are written once, when it is decided (a new decision is a
+    # new claim), so its history need not copy those kilobytes into every row.
+    history = HistoricalRecords(excluded_fields=["facts", "decision"])
 
     class Meta:
         ordering = ["-date_of_service", "-id"]
