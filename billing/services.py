@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from billing import exporting, x12
 from billing.engine import ENGINE_VERSION, Finding, Line, decide, parse_facts
@@ -285,10 +285,14 @@ def claims_decide_batch(
         for old, _ in superseded:
             old.status = Claim.Status.VOID
             old.void_reason = f"Superseded: {reason}"
-            old._change_reason = old.void_reason
         if superseded:
-            bulk_update_with_history(
-                [old for old, _ in superseded], Claim, ["status", "void_reason"], default_user=by
+            # Every superseded claim gets the same values: one UPDATE, then their history.
+            voided = [old for old, _ in superseded]
+            Claim.objects.filter(pk__in=[old.pk for old in voided]).update(
+                status=Claim.Status.VOID, void_reason=f"Superseded: {reason}"
+            )
+            Claim.history.bulk_history_create(
+                voided, update=True, default_user=by, default_change_reason=f"Superseded: {reason}"
             )
         events += [
             ClaimEvent(

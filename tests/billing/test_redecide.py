@@ -67,6 +67,9 @@ def test_a_changed_charge_is_applied_in_the_period_only(nurse, nurse2, patient, 
         old = Claim.objects.get(pk=old_claims[encounter.pk].pk)
         new = live_claim(encounter)
         assert (old.status, old.void_reason) == ("void", f"Superseded: {REASON}")
+        voided = old.history.latest("history_id")
+        assert (voided.status, voided.history_type) == ("void", "~")
+        assert voided.history_change_reason == f"Superseded: {REASON}"
         assert new.supersedes_id == old.pk
         assert (new.status, new.total_charge) == ("ready", Decimal("180.00"))
         assert [line.charge for line in new.lines.all()] == [Decimal("180.00")]
