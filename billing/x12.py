@@ -91,22 +91,27 @@ def clean_element(value: str, reserved: str = "") -> str:
     character of `reserved` (the separators in use) becomes a space, and runs of
     spaces collapse to one, so no separator can reach the file inside data.
     """
-    if value.isascii():
-        # NFKD leaves ASCII as it is, so one table lookup per character does the rest.
-        text = value.translate(_ascii_table(reserved))
-    else:
-        text = "".join(
-            char if char in _BASIC_CHARACTERS and char not in reserved else " "
+    if not value.isascii():
+        # NFKD leaves ASCII as it is; elsewhere it splits off accents as combining marks.
+        value = "".join(
+            char
             for char in unicodedata.normalize("NFKD", value).upper()
             if not unicodedata.combining(char)
         )
-    return " ".join(text.split())
+    return " ".join(value.translate(_kept_characters(reserved)).split())
+
+
+class _KeptCharacters(dict[int, str]):
+    """A `str.translate` table: each ASCII character's upper case when it is a kept basic
+    character, else a space; any other character, a space."""
+
+    def __missing__(self, code: int) -> str:
+        return " "
 
 
 @functools.cache
-def _ascii_table(reserved: str) -> dict[int, str]:
-    """Each ASCII character's upper case when it is a kept basic character, else a space."""
-    table = {}
+def _kept_characters(reserved: str) -> _KeptCharacters:
+    table = _KeptCharacters()
     for code in range(128):
         char = chr(code).upper()
         table[code] = char if char in _BASIC_CHARACTERS and char not in reserved else " "
