@@ -250,13 +250,7 @@ def _x12_claim(
             first_name=claim.first_name,
             birth_date=claim.date_of_birth,
             sex=claim.sex,
-            address=x12.Address(
-                line1=claim.address_line1,
-                line2=claim.address_line2 or None,
-                city=claim.city,
-                state=claim.state,
-                postal_code=claim.postal_code,
-            ),
+            address=_address(claim),
         ),
         payer=x12.PayerRef(
             name=claim.payer_name,

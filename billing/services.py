@@ -282,17 +282,14 @@ def claims_decide_batch(
         superseded = [
             (d.claim.supersedes, d.claim.supersedes.status) for d in decided if d.claim.supersedes
         ]
-        for old, _ in superseded:
-            old.status = Claim.Status.VOID
-            old.void_reason = f"Superseded: {reason}"
         if superseded:
-            # Every superseded claim gets the same values: one UPDATE, then their history.
-            voided = [old for old, _ in superseded]
-            Claim.objects.filter(pk__in=[old.pk for old in voided]).update(
-                status=Claim.Status.VOID, void_reason=f"Superseded: {reason}"
-            )
-            Claim.history.bulk_history_create(
-                voided, update=True, default_user=by, default_change_reason=f"Superseded: {reason}"
+            void_reason = f"Superseded: {reason}"
+            _claims_update(
+                [old for old, _ in superseded],
+                by=by,
+                reason=void_reason,
+                status=Claim.Status.VOID,
+                void_reason=void_reason,
             )
         events += [
             ClaimEvent(
@@ -412,6 +409,18 @@ def _decide_all(
             _Decided(claim, lines, findings, references.allowed_amounts(claim.payer_id, day))
         )
     return decided
+
+
+def _claims_update(claims: list[Claim], *, by, reason: str, **values) -> None:
+    """Give every claim the same values: one UPDATE (a bulk_update would send a CASE per
+    row), then a history row each, with who and why."""
+    for claim in claims:
+        for field, value in values.items():
+            setattr(claim, field, value)
+    Claim.objects.filter(pk__in=[claim.pk for claim in claims]).update(**values)
+    Claim.history.bulk_history_create(
+        claims, batch_size=500, update=True, default_user=by, default_change_reason=reason
+    )
 
 
 def _transition(
@@ -557,16 +566,14 @@ def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
             claim_count=len(ids),
             interchange_control_number=control,
         )
-        # One UPDATE for every claim (a bulk_update would send a CASE per row), then the
-        # history rows from the claims as they now stand (history keeps no facts or decision).
-        Claim.objects.filter(id__in=ids).update(status=Claim.Status.EXPORTED, export=export)
+        # History keeps no facts or decision: the claims are read without them.
         marked = list(Claim.objects.filter(id__in=ids).defer("facts", "decision"))
-        Claim.history.bulk_history_create(
+        _claims_update(
             marked,
-            batch_size=500,
-            update=True,
-            default_user=by,
-            default_change_reason=f"exported in {export.filename}",
+            by=by,
+            reason=f"exported in {export.filename}",
+            status=Claim.Status.EXPORTED,
+            export=export,
         )
         ClaimEvent.objects.bulk_create(
             ClaimEvent(
