@@ -6,15 +6,13 @@ someone has decided who may use it.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from billing.models import Claim, ClaimExport
 from refills import services
-from tests.factories import PatientFactory, encounter_data
+from tests.factories import BLIND_OK, PatientFactory, encounter_data
 
 ANONYMOUS = ("anonymous", "inactive")
 ROLES = ("nurse", "nurse2", "provider", "biller", "admin")
@@ -121,11 +119,7 @@ def targets(nurse, nurse2):
     services.encounter_verify(
         verifier=nurse2,
         encounter=signed,
-        entered={
-            "rate_ml_h": Decimal("2"),
-            "pump_volume_ml": Decimal("96"),
-            "drug_concentration_mg_ml": Decimal("50"),
-        },
+        entered=BLIND_OK,
     )
     services.encounter_sign(by=nurse, encounter=signed)
     export = ClaimExport.objects.create(

@@ -11,7 +11,14 @@ from django.utils import timezone
 from billing.models import Claim, ClaimEvent, Payer
 from refills import services
 from refills.models import Encounter
-from tests.factories import PASSWORD, billing_reference, cover, encounter_data, encounter_post
+from tests.factories import (
+    BLIND_OK,
+    PASSWORD,
+    billing_reference,
+    cover,
+    encounter_data,
+    encounter_post,
+)
 
 
 @pytest.fixture
@@ -161,11 +168,7 @@ def test_payer_policy_change_affects_the_next_decision_only(nurse, nurse2, patie
     services.encounter_verify(
         verifier=nurse2,
         encounter=encounter,
-        entered={
-            "rate_ml_h": Decimal("2"),
-            "pump_volume_ml": Decimal("96"),
-            "drug_concentration_mg_ml": Decimal("50"),
-        },
+        entered=BLIND_OK,
     )
     services.encounter_sign(by=nurse, encounter=encounter)
     first = Claim.objects.get(encounter=encounter)

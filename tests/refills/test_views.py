@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from refills import services
 from refills.models import Encounter, Patient, ProviderVisit, VerificationAttempt
-from tests.factories import PASSWORD, encounter_data, encounter_post
+from tests.factories import BLIND_OK, PASSWORD, encounter_data, encounter_post
 
 
 @pytest.fixture
@@ -175,11 +175,7 @@ def test_signed_encounter_edit_redirects_and_post_changes_nothing(client, nurse,
     services.encounter_verify(
         verifier=nurse2,
         encounter=draft,
-        entered={
-            "rate_ml_h": Decimal("2"),
-            "pump_volume_ml": Decimal("96"),
-            "drug_concentration_mg_ml": Decimal("50"),
-        },
+        entered=BLIND_OK,
     )
     services.encounter_sign(by=nurse, encounter=draft)
     client.force_login(nurse)
