@@ -92,26 +92,21 @@ def clean_element(value: str, reserved: str = "") -> str:
     spaces collapse to one, so no separator can reach the file inside data.
     """
     if not value.isascii():
-        # NFKD leaves ASCII as it is; elsewhere it splits off accents as combining marks.
+        # NFKD splits accents off as combining marks; what is still not ASCII is outside
+        # the basic set.
         value = "".join(
-            char
+            char if char.isascii() else " "
             for char in unicodedata.normalize("NFKD", value).upper()
             if not unicodedata.combining(char)
         )
     return " ".join(value.translate(_kept_characters(reserved)).split())
 
 
-class _KeptCharacters(dict[int, str]):
-    """A `str.translate` table: each ASCII character's upper case when it is a kept basic
-    character, else a space; any other character, a space."""
-
-    def __missing__(self, code: int) -> str:
-        return " "
-
-
 @functools.cache
-def _kept_characters(reserved: str) -> _KeptCharacters:
-    table = _KeptCharacters()
+def _kept_characters(reserved: str) -> dict[int, str]:
+    """A `str.translate` table for ASCII: each character's upper case when it is a kept
+    basic character, else a space."""
+    table = {}
     for code in range(128):
         char = chr(code).upper()
         table[code] = char if char in _BASIC_CHARACTERS and char not in reserved else " "
