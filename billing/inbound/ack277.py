@@ -1,0 +1,370 @@
+"""The 277CA claim acknowledgment (005010X214) of an exported 837P.
+
+For each claim (loop 2200D) the payer or clearinghouse says whether it entered
+adjudication: the patient control number is our claim number (TRN02, sent as CLM01),
+REF*1K carries the payer's claim control number, and each STC gives a status category
+(STC01-1), a status (STC01-2) and the entity it concerns (STC01-3), with STC03 ``WQ``
+(accepted) or ``U`` (rejected). The receiver (2200B) and billing provider (2200C) levels
+can reject every claim beneath them. The ``claim_status_category``, ``claim_status``
+and ``entity_identifier`` code lists put the codes in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from billing.inbound.errors import X12ReadError
+from billing.inbound.reading import (
+    Interchange,
+    Patient,
+    Segment,
+    TransactionSet,
+    read_document,
+)
+
+ACCEPT = "WQ"
+REJECT = "U"
+
+
+@dataclass(frozen=True)
+class StatusCode:
+    """One composite of an STC (STC01, STC10 or STC11)."""
+
+    category: str  # -1: claim status category code (list "claim_status_category")
+    code: str  # -2: claim status code (list "claim_status")
+    entity: str | None  # -3: entity identifier code (list "entity_identifier")
+
+
+@dataclass(frozen=True)
+class Status:
+    """One STC segment."""
+
+    codes: tuple[StatusCode, ...]
+    effective: date | None  # STC02
+    action: str  # STC03: "WQ" accepted, "U" rejected
+    amount: Decimal | None  # STC04: total submitted charges
+    message: str | None  # STC12: free-form text
+    position: int
+
+    @property
+    def accepted(self) -> bool:
+        return self.action == ACCEPT
+
+
+@dataclass(frozen=True)
+class ServiceLineStatus:
+    """Loop 2220D: the status of one service line, where the payer reports lines."""
+
+    qualifier: str  # SVC01-1, "HC"
+    procedure: str  # SVC01-2
+    modifiers: tuple[str, ...]  # SVC01-3 to -6
+    charge: Decimal  # SVC02
+    units: Decimal | None  # SVC07
+    statuses: tuple[Status, ...]
+    line_control_number: str | None  # REF*FJ: REF*6R of the 837P line
+    service_from: date | None
+    service_to: date | None
+    position: int
+
+    @property
+    def accepted(self) -> bool:
+        return all(status.accepted for status in self.statuses)
+
+
+@dataclass(frozen=True)
+class ClaimStatus:
+    """Loop 2200D: the acknowledgment of one claim."""
+
+    claim_number: str  # TRN02: the patient control number, our CLM01
+    payer_claim_control_number: str | None  # REF*1K
+    clearinghouse_trace: str | None  # REF*D9
+    patient: Patient
+    statuses: tuple[Status, ...]
+    service_from: date
+    service_to: date
+    lines: tuple[ServiceLineStatus, ...]
+    position: int
+
+    @property
+    def accepted(self) -> bool:
+        """Its own statuses accept it (see `ClaimAcknowledgment.outcomes` for the levels above)."""
+        return all(status.accepted for status in self.statuses)
+
+    @property
+    def amount(self) -> Decimal | None:
+        return self.statuses[0].amount
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    """Loop 2000C: the billing provider, its status and its claims."""
+
+    name: str
+    id_qualifier: str  # NM108: XX NPI, FI tax id
+    id: str
+    trace: str  # 2200C TRN02
+    statuses: tuple[Status, ...]
+    accepted_quantity: int | None  # QTY*QA
+    rejected_quantity: int | None  # QTY*QC
+    accepted_amount: Decimal | None  # AMT*YU
+    rejected_amount: Decimal | None  # AMT*YY
+    claims: tuple[ClaimStatus, ...]
+    position: int
+
+    @property
+    def accepted(self) -> bool:
+        return all(status.accepted for status in self.statuses)
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """A claim with every level considered: rejected if the batch, its provider or it is."""
+
+    claim: ClaimStatus
+    accepted: bool
+    reasons: tuple[Status, ...]  # the rejecting statuses, batch first, then provider, claim
+
+
+@dataclass(frozen=True)
+class ClaimAcknowledgment:
+    """One information source (loop 2000A) of a 277CA, with everything beneath it."""
+
+    control_number: str  # ST02
+    group_control_number: str  # GS06
+    reference: str  # BHT03
+    created: date  # BHT04
+    source_name: str  # 2100A NM103: the payer or clearinghouse
+    source_id: str  # 2100A NM109
+    source_trace: str  # 2200A TRN02
+    received: date  # 2200A DTP*050
+    processed: date  # 2200A DTP*009
+    receiver_name: str  # 2100B NM103
+    receiver_id: str  # 2100B NM109
+    receiver_trace: str  # 2200B TRN02: BHT03 of the acknowledged 837P
+    receiver_statuses: tuple[Status, ...]
+    accepted_quantity: int | None  # QTY*90
+    rejected_quantity: int | None  # QTY*AA
+    accepted_amount: Decimal | None  # AMT*YU
+    rejected_amount: Decimal | None  # AMT*YY
+    providers: tuple[ProviderStatus, ...]
+    position: int  # the HL of loop 2000A
+
+    @property
+    def accepted(self) -> bool:
+        return all(status.accepted for status in self.receiver_statuses)
+
+    @property
+    def claims(self) -> tuple[ClaimStatus, ...]:
+        return tuple(claim for provider in self.providers for claim in provider.claims)
+
+    def outcomes(self) -> tuple[ClaimOutcome, ...]:
+        batch = tuple(status for status in self.receiver_statuses if not status.accepted)
+        found: list[ClaimOutcome] = []
+        for provider in self.providers:
+            above = batch + tuple(status for status in provider.statuses if not status.accepted)
+            for claim in provider.claims:
+                reasons = above + tuple(status for status in claim.statuses if not status.accepted)
+                found.append(ClaimOutcome(claim=claim, accepted=not reasons, reasons=reasons))
+        return tuple(found)
+
+
+@dataclass(frozen=True)
+class ClaimAcknowledgmentFile:
+    interchange: Interchange
+    acknowledgments: tuple[ClaimAcknowledgment, ...]
+
+    @property
+    def claims(self) -> tuple[ClaimStatus, ...]:
+        return tuple(claim for ack in self.acknowledgments for claim in ack.claims)
+
+
+def _status(segment: Segment) -> Status:
+    codes = tuple(
+        StatusCode(
+            category=segment.value(f"{ref}-1"),
+            code=segment.value(f"{ref}-2"),
+            entity=segment.text(f"{ref}-3"),
+        )
+        for ref in ("STC01", "STC10", "STC11")
+        if segment.value(f"{ref}-1")
+    )
+    return Status(
+        codes=codes,
+        effective=segment.optional_date("STC02"),
+        action=segment.value("STC03"),
+        amount=segment.optional_money("STC04"),
+        message=segment.text("STC12"),
+        position=segment.position,
+    )
+
+
+def _statuses(segments: Sequence[Segment]) -> tuple[Status, ...]:
+    return tuple(_status(segment) for segment in segments if segment.id == "STC")
+
+
+def _quantity(segments: Sequence[Segment], qualifier: str) -> int | None:
+    for segment in segments:
+        if segment.id == "QTY" and segment.value("QTY01") == qualifier:
+            raw = segment.value("QTY02")
+            try:
+                return int(Decimal(raw))
+            except ArithmeticError:
+                raise X12ReadError(segment.problem("QTY02", "is not a number")) from None
+    return None
+
+
+def _amount(segments: Sequence[Segment], qualifier: str) -> Decimal | None:
+    for segment in segments:
+        if segment.id == "AMT" and segment.value("AMT01") == qualifier:
+            return segment.money("AMT02")
+    return None
+
+
+def _first(segments: Sequence[Segment], seg_id: str, qualifier: str | None = None) -> Segment:
+    for segment in segments:
+        if segment.id == seg_id and (qualifier is None or segment.value("01") == qualifier):
+            return segment
+    raise X12ReadError(segments[0].problem(None, f"the loop has no {seg_id} segment"))
+
+
+def _reference(segments: Sequence[Segment], qualifier: str) -> str | None:
+    for segment in segments:
+        if segment.id == "REF" and segment.value("REF01") == qualifier:
+            return segment.text("REF02")
+    return None
+
+
+def _split(segments: Sequence[Segment], starts: str) -> list[list[Segment]]:
+    """The segments cut where a segment of id ``starts`` begins a new run."""
+    runs: list[list[Segment]] = []
+    for segment in segments:
+        if segment.id == starts or not runs:
+            runs.append([])
+        runs[-1].append(segment)
+    return runs
+
+
+def _line(segments: Sequence[Segment]) -> ServiceLineStatus:
+    svc = segments[0]
+    dates = [s for s in segments if s.id == "DTP" and s.value("DTP01") == "472"]
+    service = dates[0].date_range("DTP02", "DTP03") if dates else (None, None)
+    return ServiceLineStatus(
+        qualifier=svc.value("SVC01-1"),
+        procedure=svc.value("SVC01-2"),
+        modifiers=tuple(m for m in (svc.value(f"SVC01-{i}") for i in range(3, 7)) if m),
+        charge=svc.money("SVC02"),
+        units=svc.optional_number("SVC07"),
+        statuses=_statuses(segments),
+        line_control_number=_reference(segments, "FJ"),
+        service_from=service[0],
+        service_to=service[1],
+        position=svc.position,
+    )
+
+
+def _claim(segments: Sequence[Segment], patient: Patient) -> ClaimStatus:
+    trn = segments[0]
+    own = [s for s in segments if s.loop == "2200D"]
+    service_from, service_to = _first(own, "DTP", "472").date_range("DTP02", "DTP03")
+    lines = [s for s in segments if s.loop == "2220D"]
+    return ClaimStatus(
+        claim_number=trn.value("TRN02"),
+        payer_claim_control_number=_reference(own, "1K"),
+        clearinghouse_trace=_reference(own, "D9"),
+        patient=patient,
+        statuses=_statuses(own),
+        service_from=service_from,
+        service_to=service_to,
+        lines=tuple(_line(run) for run in _split(lines, "SVC") if run),
+        position=trn.position,
+    )
+
+
+def _patient_claims(segments: Sequence[Segment]) -> list[ClaimStatus]:
+    patient = Patient.from_nm1(_first(segments, "NM1"))
+    claims = [s for s in segments if s.loop in ("2200D", "2220D")]
+    return [_claim(run, patient) for run in _split(claims, "TRN") if run]
+
+
+def _provider(segments: Sequence[Segment], patients: list[list[Segment]]) -> ProviderStatus:
+    nm1 = _first(segments, "NM1")
+    own = [s for s in segments if s.loop == "2200C"]
+    return ProviderStatus(
+        name=nm1.value("NM103"),
+        id_qualifier=nm1.value("NM108"),
+        id=nm1.value("NM109"),
+        trace=_first(own, "TRN").value("TRN02"),
+        statuses=_statuses(own),
+        accepted_quantity=_quantity(own, "QA"),
+        rejected_quantity=_quantity(own, "QC"),
+        accepted_amount=_amount(own, "YU"),
+        rejected_amount=_amount(own, "YY"),
+        claims=tuple(claim for block in patients for claim in _patient_claims(block)),
+        position=segments[0].position,
+    )
+
+
+def _acknowledgment(
+    group: Segment, st: Segment, bht: Segment, blocks: list[list[Segment]]
+) -> ClaimAcknowledgment:
+    """One 2000A block followed by its 2000B, 2000C and 2000D blocks, in file order."""
+    source, receiver = blocks[0], blocks[1]
+    providers: list[tuple[list[Segment], list[list[Segment]]]] = []
+    for block in blocks[2:]:
+        if block[0].value("HL03") == "19":
+            providers.append((block, []))
+        elif providers:
+            providers[-1][1].append(block)
+    source_nm1 = _first(source, "NM1")
+    receiver_nm1 = _first(receiver, "NM1")
+    receiver_own = [s for s in receiver if s.loop == "2200B"]
+    return ClaimAcknowledgment(
+        control_number=st.value("ST02"),
+        group_control_number=group.value("GS06"),
+        reference=bht.value("BHT03"),
+        created=bht.date("BHT04"),
+        source_name=source_nm1.value("NM103"),
+        source_id=source_nm1.value("NM109"),
+        source_trace=_first(source, "TRN").value("TRN02"),
+        received=_first(source, "DTP", "050").date("DTP03"),
+        processed=_first(source, "DTP", "009").date("DTP03"),
+        receiver_name=receiver_nm1.value("NM103"),
+        receiver_id=receiver_nm1.value("NM109"),
+        receiver_trace=_first(receiver_own, "TRN").value("TRN02"),
+        receiver_statuses=_statuses(receiver_own),
+        accepted_quantity=_quantity(receiver_own, "90"),
+        rejected_quantity=_quantity(receiver_own, "AA"),
+        accepted_amount=_amount(receiver_own, "YU"),
+        rejected_amount=_amount(receiver_own, "YY"),
+        providers=tuple(_provider(block, patients) for block, patients in providers),
+        position=source[0].position,
+    )
+
+
+def _transaction(group: Segment, segments: Sequence[Segment]) -> list[ClaimAcknowledgment]:
+    st, bht = segments[0], _first(segments, "BHT")
+    hierarchy = [s for s in segments if s.loop.startswith(("2000", "2100", "2200", "2220"))]
+    blocks = [block for block in _split(hierarchy, "HL") if block and block[0].id == "HL"]
+    sources: list[list[list[Segment]]] = []
+    for block in blocks:
+        if block[0].value("HL03") == "20":
+            sources.append([])
+        if sources:
+            sources[-1].append(block)
+    return [_acknowledgment(group, st, bht, source) for source in sources]
+
+
+def read_277ca(data: bytes) -> ClaimAcknowledgmentFile:
+    """Every claim acknowledgment in a 277CA file; `X12ReadError` if it is refused."""
+    document = read_document(data, TransactionSet.CLAIM_ACK_277)
+    return ClaimAcknowledgmentFile(
+        interchange=document.interchange,
+        acknowledgments=tuple(
+            ack
+            for group, segments in document.transaction_sets()
+            for ack in _transaction(group, segments)
+        ),
+    )

@@ -1,0 +1,582 @@
+"""Reading an X12 interchange with pyx12.
+
+pyx12 splits the file into segments, checks it against the implementation guide's map
+(`x12n_document`) and says which loop of the map each segment belongs to. This module
+turns what pyx12 reports into `Segment` values for the transaction readers, and every
+problem it finds into one `X12ReadError` naming the segment and element.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+import pyx12.errors
+import pyx12.params
+import pyx12.segment
+import pyx12.x12file
+import pyx12.x12n_document
+
+from billing.inbound.codes import read_code_list
+from billing.inbound.errors import Problem, X12ReadError
+
+# pyx12 logs each problem with the offending value, which can be a patient's name or
+# member ID. Its records stop at this logger; problems reach callers as X12ReadError.
+_PYX12_LOG = logging.getLogger("pyx12")
+_PYX12_LOG.addHandler(logging.NullHandler())
+_PYX12_LOG.propagate = False
+
+
+class TransactionSet(StrEnum):
+    """The transaction sets the app reads (ST01)."""
+
+    ACK_999 = "999"
+    CLAIM_ACK_277 = "277"
+    REMITTANCE_835 = "835"
+
+
+# The implementation guides (GS08) each transaction set is read under.
+GUIDES: dict[TransactionSet, frozenset[str]] = {
+    TransactionSet.ACK_999: frozenset({"005010X231A1", "005010X231"}),
+    TransactionSet.CLAIM_ACK_277: frozenset({"005010X214"}),
+    TransactionSet.REMITTANCE_835: frozenset({"005010X221A1"}),
+}
+
+_KINDS = {
+    "999": "a 999 (implementation acknowledgment)",
+    "277": "a 277CA (claim acknowledgment)",
+    "835": "an 835 (remittance advice)",
+    "837": "an 837 (health care claim)",
+    "997": "a 997 (functional acknowledgment)",
+    "276": "a 276 (claim status request)",
+    "270": "a 270 (eligibility inquiry)",
+    "271": "a 271 (eligibility response)",
+}
+
+_ISA_LENGTH = 106
+CENT = Decimal("0.01")
+_SUPPORTED_VERSION = "00501"
+
+
+def _kind(st01: str) -> str:
+    return _KINDS.get(st01, f"transaction set {st01!r}")
+
+
+@dataclass(frozen=True)
+class Interchange:
+    """The ISA envelope: who sent the file to whom, and its control number."""
+
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    control_number: str
+    date: date
+    time: time
+    usage: str  # ISA15: P production, T test
+
+    @property
+    def is_production(self) -> bool:
+        return self.usage == "P"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment as pyx12 read it, with its number in the file and its map path.
+
+    ``path`` is pyx12's path of the segment in the guide's map, for example
+    ``/ISA_LOOP/GS_LOOP/ST_LOOP/DETAIL/2000/2100/CLP``; ``loop`` is its last loop.
+    """
+
+    position: int
+    id: str
+    path: str
+    data: pyx12.segment.Segment = field(repr=False, compare=False)
+
+    @property
+    def loop(self) -> str:
+        parts = self.path.split("/")
+        return parts[-2] if len(parts) > 2 else ""
+
+    def value(self, ref: str) -> str:
+        """The element or component at ``ref`` (``"CLP04"``, ``"SVC01-2"``), "" if absent."""
+        return self.data.get_value(ref) or ""
+
+    def problem(self, ref: str | None, message: str) -> Problem:
+        return Problem(message, segment_id=self.id, position=self.position, element=ref)
+
+    def text(self, ref: str) -> str | None:
+        return self.value(ref) or None
+
+    def optional_number(self, ref: str) -> Decimal | None:
+        raw = self.value(ref)
+        if not raw:
+            return None
+        try:
+            found = Decimal(raw)
+        except InvalidOperation:
+            raise X12ReadError(self.problem(ref, "is not a number")) from None
+        if not found.is_finite():
+            raise X12ReadError(self.problem(ref, "is not a number"))
+        return found
+
+    def money(self, ref: str) -> Decimal:
+        found = self.optional_money(ref)
+        if found is None:
+            raise X12ReadError(self.problem(ref, "the amount is missing"))
+        return found
+
+    def optional_money(self, ref: str) -> Decimal | None:
+        """An amount in dollars and cents; more precision than a cent is refused."""
+        found = self.optional_number(ref)
+        if found is None:
+            return None
+        try:
+            cents = found.quantize(CENT)
+        except InvalidOperation:
+            raise X12ReadError(self.problem(ref, "is not an amount of money")) from None
+        if cents != found:
+            raise X12ReadError(self.problem(ref, "has more than two decimal places"))
+        return cents
+
+    def date(self, ref: str) -> date:
+        found = self.optional_date(ref)
+        if found is None:
+            raise X12ReadError(self.problem(ref, "the date is missing"))
+        return found
+
+    def optional_date(self, ref: str) -> date | None:
+        raw = self.value(ref)
+        if not raw:
+            return None
+        try:
+            return datetime.strptime(raw, "%Y%m%d").date()
+        except ValueError:
+            raise X12ReadError(self.problem(ref, "is not a date (CCYYMMDD)")) from None
+
+    def date_range(self, qualifier_ref: str, value_ref: str) -> tuple[date, date]:
+        """A D8 date or an RD8 range (``CCYYMMDD-CCYYMMDD``) as (first, last)."""
+        raw = self.value(value_ref)
+        parts = raw.split("-") if self.value(qualifier_ref) == "RD8" else [raw]
+        try:
+            days = [datetime.strptime(part, "%Y%m%d").date() for part in parts]
+        except ValueError:
+            raise X12ReadError(self.problem(value_ref, "is not a date or date range")) from None
+        if len(days) not in (1, 2) or days[0] > days[-1]:
+            raise X12ReadError(self.problem(value_ref, "is not a date or date range"))
+        return days[0], days[-1]
+
+
+@dataclass(frozen=True)
+class Patient:
+    """The patient's NM1 (NM101 ``QC``) as the payer has it."""
+
+    last_name: str | None  # NM103
+    first_name: str | None  # NM104
+    id_qualifier: str | None  # NM108: MI member ID, II, ...
+    id: str | None  # NM109
+
+    @classmethod
+    def from_nm1(cls, nm1: Segment | None) -> Patient:
+        if nm1 is None:
+            return cls(last_name=None, first_name=None, id_qualifier=None, id=None)
+        return cls(
+            last_name=nm1.text("NM103"),
+            first_name=nm1.text("NM104"),
+            id_qualifier=nm1.text("NM108"),
+            id=nm1.text("NM109"),
+        )
+
+
+@dataclass(frozen=True)
+class Document:
+    """A validated interchange: its envelope and every segment in file order."""
+
+    interchange: Interchange
+    segments: tuple[Segment, ...]
+
+    def transaction_sets(self) -> Iterator[tuple[Segment, tuple[Segment, ...]]]:
+        """Each ST with the segments from it to its SE, and the GS it sits in."""
+        group: Segment | None = None
+        start: int | None = None
+        for index, segment in enumerate(self.segments):
+            if segment.id == "GS":
+                group = segment
+            elif segment.id == "ST":
+                start = index
+            elif segment.id == "SE" and start is not None and group is not None:
+                yield group, self.segments[start : index + 1]
+                start = None
+
+
+@dataclass(frozen=True)
+class _Header:
+    position: int
+    st01: str
+    gs_position: int | None
+    gs08: str
+
+
+def _text(data: bytes) -> str:
+    raw = bytes(data)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise X12ReadError(
+            Problem(
+                f"byte {exc.start + 1} (0x{raw[exc.start]:02X}) is not text: an X12 file is "
+                "plain text, and this looks like a binary file"
+            )
+        ) from None
+    text = text.lstrip()
+    if not text:
+        raise X12ReadError(Problem("the file is empty"))
+    return text
+
+
+def _isa_problem(text: str) -> Problem | None:
+    if not text.startswith("ISA"):
+        return Problem(
+            "the file does not begin with an ISA segment (interchange header): "
+            "it is not an X12 file",
+            segment_id="ISA",
+            position=1,
+        )
+    if len(text) < _ISA_LENGTH:
+        return Problem(
+            f"the ISA segment (interchange header) is cut short: it must be {_ISA_LENGTH} "
+            f"characters and the file has {len(text)}",
+            segment_id="ISA",
+            position=1,
+        )
+    if text[84:89] != _SUPPORTED_VERSION:
+        return Problem(
+            f"the interchange version is not {_SUPPORTED_VERSION} (5010)",
+            segment_id="ISA",
+            position=1,
+            element="ISA12",
+        )
+    separators = {text[3], text[104], text[105]}
+    if len(separators) != 3 or any(c.isalnum() or c.isspace() for c in separators):
+        return Problem(
+            "the ISA segment does not give three distinct separators "
+            "(element, component and segment)",
+            segment_id="ISA",
+            position=1,
+            element="ISA16",
+        )
+    return None
+
+
+def _isa_date(segment: pyx12.segment.Segment) -> tuple[date, time]:
+    try:
+        stamp = datetime.strptime(
+            f"{segment.get_value('ISA09')}{segment.get_value('ISA10')}", "%y%m%d%H%M"
+        )
+    except ValueError:
+        raise X12ReadError(
+            Problem(
+                "the interchange date and time are not YYMMDD and HHMM",
+                segment_id="ISA",
+                position=1,
+                element="ISA09",
+            )
+        ) from None
+    return stamp.date(), stamp.time()
+
+
+def _envelope(text: str) -> tuple[Interchange, list[_Header]]:
+    """The ISA and the ST01 of each transaction set, read without the guide's map."""
+    problem = _isa_problem(text)
+    if problem is not None:
+        raise X12ReadError(problem)
+    interchange: Interchange | None = None
+    headers: list[_Header] = []
+    gs_position: int | None = None
+    gs08 = ""
+    try:
+        reader = pyx12.x12file.X12Reader(io.StringIO(text))
+        for position, segment in enumerate(reader, start=1):
+            seg_id = segment.get_seg_id()
+            if seg_id == "ISA":
+                if interchange is not None:
+                    raise X12ReadError(
+                        Problem(
+                            "the file holds more than one interchange (ISA); "
+                            "each must come in a file of its own",
+                            segment_id="ISA",
+                            position=position,
+                        )
+                    )
+                day, clock = _isa_date(segment)
+                interchange = Interchange(
+                    sender_qualifier=segment.get_value("ISA05") or "",
+                    sender_id=(segment.get_value("ISA06") or "").strip(),
+                    receiver_qualifier=segment.get_value("ISA07") or "",
+                    receiver_id=(segment.get_value("ISA08") or "").strip(),
+                    control_number=segment.get_value("ISA13") or "",
+                    date=day,
+                    time=clock,
+                    usage=segment.get_value("ISA15") or "",
+                )
+            elif seg_id == "GS":
+                gs_position, gs08 = position, segment.get_value("GS08") or ""
+            elif seg_id == "ST":
+                headers.append(
+                    _Header(position, segment.get_value("ST01") or "", gs_position, gs08)
+                )
+    except pyx12.errors.X12Error:
+        # pyx12 raises this for an ISA that does not have its 16 elements.
+        raise X12ReadError(
+            Problem(
+                "the ISA segment (interchange header) does not have its 16 elements",
+                segment_id="ISA",
+                position=1,
+            )
+        ) from None
+    if interchange is None:
+        raise X12ReadError(Problem("the file has no ISA segment", segment_id="ISA", position=1))
+    if not headers:
+        raise X12ReadError(
+            Problem("the file holds no transaction set (no ST segment)", segment_id="ST")
+        )
+    return interchange, headers
+
+
+def sniff(data: bytes) -> TransactionSet:
+    """Which transaction set the file holds (its ST01), for routing an upload.
+
+    Reads only the envelope: the reader for that transaction set validates the file.
+    """
+    _, headers = _envelope(_text(data))
+    first = headers[0]
+    for header in headers:
+        if header.st01 not in TransactionSet.__members__.values():
+            raise X12ReadError(
+                Problem(
+                    f"this file holds {_kind(header.st01)}; only 999, 277CA and 835 files are read",
+                    segment_id="ST",
+                    position=header.position,
+                    element="ST01",
+                )
+            )
+        if header.st01 != first.st01:
+            raise X12ReadError(
+                Problem(
+                    f"this file mixes {_kind(first.st01)} and {_kind(header.st01)}; "
+                    "each must come in a file of its own",
+                    segment_id="ST",
+                    position=header.position,
+                    element="ST01",
+                )
+            )
+    return TransactionSet(first.st01)
+
+
+def _check_kind(headers: Sequence[_Header], expect: TransactionSet) -> None:
+    for header in headers:
+        if header.st01 != expect:
+            raise X12ReadError(
+                Problem(
+                    f"this file holds {_kind(header.st01)}, not {_kind(expect)}",
+                    segment_id="ST",
+                    position=header.position,
+                    element="ST01",
+                )
+            )
+        if header.gs08 not in GUIDES[expect]:
+            raise X12ReadError(
+                Problem(
+                    f"the functional group follows implementation guide {header.gs08!r}; "
+                    f"{_kind(expect)} is read under {' or '.join(sorted(GUIDES[expect]))}",
+                    segment_id="GS",
+                    position=header.gs_position,
+                    element="GS08",
+                )
+            )
+
+
+# --- what pyx12 found wrong ---------------------------------------------------------
+
+# Interchange, group and transaction set errors: pyx12's code -> (segment, element,
+# message). The trailers are named where pyx12 notices they are missing or wrong.
+_ISA_ERRORS = {
+    "001": ("IEA", "IEA02", "the interchange control numbers in ISA13 and IEA02 differ"),
+    "021": ("IEA", "IEA01", "IEA01 does not match the number of functional groups"),
+    "023": ("IEA", None, "the file ends without its IEA (interchange trailer): it is truncated"),
+    "024": ("GE", None, "a functional group ends without its GE (group trailer)"),
+    "025": ("ISA", "ISA13", "the interchange control number is not unique in the file"),
+}
+_GS_ERRORS = {
+    "3": ("GE", None, "the functional group ends without its GE (group trailer)"),
+    "4": ("GE", "GE02", "the group control numbers in GS06 and GE02 differ"),
+    "5": ("GE", "GE01", "GE01 does not match the number of transaction sets in the group"),
+    "6": ("GS", "GS06", "the group control number is not unique in the interchange"),
+}
+_ST_ERRORS = {
+    "1": ("ST", "ST01", "the transaction set is not supported"),
+    "2": ("SE", None, "the transaction set ends without its SE (trailer): it is truncated"),
+    "3": ("SE", "SE02", "the control numbers in ST02 and SE02 differ"),
+    "4": ("SE", "SE01", "SE01 does not match the number of segments in the transaction set"),
+    "23": ("ST", "ST02", "the transaction set control number is not unique in the group"),
+}
+_MISSING = re.compile(r'Mandatory (?:segment|loop) "[^"]*" \((\w+)\) missing')
+_MISSING_TRAILERS = {("isa", "023"), ("isa", "024"), ("gs", "3"), ("st", "2")}
+_TRAILER_ORDER = {"SE": 0, "GE": 1, "IEA": 2}
+
+
+def _last_position(segments: Sequence[Segment], seg_id: str) -> int | None:
+    for segment in reversed(segments):
+        if segment.id == seg_id:
+            return segment.position
+    return None
+
+
+def _envelope_problem(
+    level: str, error: dict[str, Any], segments: Sequence[Segment]
+) -> tuple[bool, Problem]:
+    table = {"isa": _ISA_ERRORS, "gs": _GS_ERRORS, "st": _ST_ERRORS}[level]
+    code = str(error.get("err_cde", ""))
+    seg_id, element, message = table.get(
+        code, ({"isa": "ISA", "gs": "GS", "st": "ST"}[level], None, str(error.get("err_str")))
+    )
+    missing = (level, code) in _MISSING_TRAILERS
+    position = None if missing else _last_position(segments, seg_id)
+    if missing:
+        position = (segments[-1].position + 1) if segments else None
+    return missing, Problem(message, segment_id=seg_id, position=position, element=element)
+
+
+def _element_ref(seg_id: str, element: dict[str, Any]) -> str:
+    ref = f"{seg_id}{int(element['ele_pos']):02d}"
+    if element.get("subele_pos"):
+        ref += f"-{int(element['subele_pos'])}"
+    return ref
+
+
+def _segment_problems(found: dict[str, Any], words: dict[str, str]) -> Iterator[Problem]:
+    seg_id = str(found.get("seg_id") or "")
+    position = found.get("cur_line")
+    segment_words = _SEGMENT_ERRORS
+    for error in found.get("errors", []):
+        code = str(error.get("err_cde"))
+        text = str(error.get("err_str") or "")
+        missing = _MISSING.search(text)
+        if missing:
+            yield Problem(text, segment_id=missing.group(1), position=position)
+        elif code in ("4", "5"):
+            yield Problem(text, segment_id=seg_id, position=position)
+        else:
+            yield Problem(segment_words.get(code, text), segment_id=seg_id, position=position)
+    for element in found.get("elements", []):
+        ref = _element_ref(seg_id, element)
+        for error in element.get("errors", []):
+            code = str(error.get("err_cde"))
+            message = words.get(code, "invalid value").capitalize()
+            yield Problem(
+                f"{message} ({element.get('name')})",
+                segment_id=seg_id,
+                position=position,
+                element=ref,
+            )
+
+
+_SEGMENT_ERRORS = {
+    "1": "segment not expected here: it is not in the implementation guide at this place",
+    "2": "segment not used by the implementation guide",
+    "8": "segment has data element errors",
+}
+
+
+def _problems(report: dict[str, Any], segments: Sequence[Segment]) -> list[Problem]:
+    words = read_code_list("element_error")
+    truncated: list[Problem] = []
+    others: list[Problem] = []
+
+    def envelope(level: str, errors: list[dict[str, Any]]) -> None:
+        for error in errors:
+            missing, problem = _envelope_problem(level, error, segments)
+            (truncated if missing else others).append(problem)
+
+    for interchange in report.get("interchanges", []):
+        envelope("isa", interchange.get("errors", []))
+        for group in interchange.get("groups", []):
+            envelope("gs", group.get("errors", []))
+            for transaction in group.get("transactions", []):
+                envelope("st", transaction.get("errors", []))
+                for found in transaction.get("segments", []):
+                    others.extend(_segment_problems(found, words))
+    # The innermost missing trailer first: the SE, then the GE, then the IEA.
+    truncated.sort(key=lambda p: _TRAILER_ORDER.get(p.segment_id or "", 0))
+    others.sort(key=lambda p: (p.position is None, p.position or 0))
+    return truncated + others
+
+
+def _validate(text: str) -> tuple[Segment, ...]:
+    segments: list[Segment] = []
+
+    def collect(seg: pyx12.segment.Segment, src: Any, node: Any, valid: bool) -> None:
+        segments.append(
+            Segment(
+                position=src.get_cur_line(),
+                id=seg.get_seg_id() or "",
+                path=node.get_path(),
+                data=seg,
+            )
+        )
+
+    report = io.StringIO()
+    try:
+        valid = pyx12.x12n_document.x12n_document(
+            param=pyx12.params.ParamsBase(),
+            src_file=io.StringIO(text),
+            fd_997=None,
+            fd_html=None,
+            fd_json=report,
+            callback=collect,
+        )
+    except (pyx12.errors.EngineError, pyx12.errors.X12Error) as exc:
+        position = segments[-1].position + 1 if segments else None
+        raise X12ReadError(
+            Problem(
+                f"the file cannot be followed through its implementation guide ({exc})",
+                position=position,
+            )
+        ) from None
+    problems = _problems(json.loads(report.getvalue() or "{}"), segments)
+    if not valid and not problems:
+        problems = [Problem("the file does not follow its implementation guide")]
+    if problems:
+        raise X12ReadError(problems)
+    return tuple(segments)
+
+
+def _trailing_text(text: str, segments: Sequence[Segment]) -> None:
+    """pyx12 drops what follows the last segment terminator; a whole file has nothing."""
+    terminator = text[_ISA_LENGTH - 1]
+    tail = text.rstrip("\r\n\t ")
+    if not tail.endswith(terminator):
+        raise X12ReadError(
+            Problem(
+                "the file ends in the middle of a segment: it is truncated",
+                position=segments[-1].position + 1 if segments else None,
+            )
+        )
+
+
+def read_document(data: bytes, expect: TransactionSet) -> Document:
+    """The file's segments, after checking it holds ``expect`` and pyx12 finds it valid."""
+    text = _text(data)
+    interchange, headers = _envelope(text)
+    _check_kind(headers, expect)
+    segments = _validate(text)
+    _trailing_text(text, segments)
+    return Document(interchange=interchange, segments=segments)
