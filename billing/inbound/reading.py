@@ -21,8 +21,8 @@ from typing import Any
 
 import pyx12.errors
 import pyx12.params
+import pyx12.rawx12file
 import pyx12.segment
-import pyx12.x12file
 import pyx12.x12n_document
 
 from billing.inbound.codes import read_code_list
@@ -265,7 +265,7 @@ def _isa_problem(text: str) -> Problem | None:
             element="ISA12",
         )
     separators = {text[3], text[104], text[105]}
-    if len(separators) != 3 or any(c.isalnum() or c.isspace() for c in separators):
+    if len(separators) != 3 or any(c.isalnum() or c == " " for c in separators):
         return Problem(
             "the ISA segment does not give three distinct separators "
             "(element, component and segment)",
@@ -293,62 +293,158 @@ def _isa_date(segment: pyx12.segment.Segment) -> tuple[date, time]:
     return stamp.date(), stamp.time()
 
 
-def _envelope(text: str) -> tuple[Interchange, list[_Header]]:
-    """The ISA and the ST01 of each transaction set, read without the guide's map."""
+_HEADERS = {"ISA": None, "GS": "ISA", "ST": "GS"}
+_TRAILERS = {"SE": "ST", "GE": "GS", "IEA": "ISA"}
+_TRAILER_OF = {header: trailer for trailer, header in _TRAILERS.items()}
+_NAMES = {
+    "ISA": "interchange header",
+    "GS": "functional group header",
+    "ST": "transaction set header",
+    "SE": "transaction set trailer",
+    "GE": "functional group trailer",
+    "IEA": "interchange trailer",
+}
+
+
+def _nesting_problem(open_loops: list[str], segment: pyx12.segment.Segment) -> str | None:
+    """What is wrong with where ``segment`` stands among the ISA/GS/ST envelopes, if anything.
+
+    pyx12 follows the envelopes as well, but fails with an IndexError on a trailer that
+    closes nothing, so the nesting is checked before pyx12 reads the file.
+    """
+    seg_id = segment.get_seg_id() or ""
+    innermost = open_loops[-1] if open_loops else None
+    if seg_id in _HEADERS:
+        parent = _HEADERS[seg_id]
+        if innermost != parent:
+            inside = f"inside a {parent} ({_NAMES[parent]})" if parent else "first in the file"
+            return f"the {_NAMES[seg_id]} must come {inside}"
+    elif seg_id in _TRAILERS:
+        header = _TRAILERS[seg_id]
+        if innermost != header:
+            return f"the {_NAMES[seg_id]} closes a {header} that is not open"
+    elif innermost != "ST":
+        return "the segment stands outside a transaction set (between ST and SE)"
+    return None
+
+
+def _count_problem(segment: pyx12.segment.Segment) -> str | None:
+    seg_id = segment.get_seg_id() or ""
+    if seg_id in _TRAILERS and not (segment.get_value(f"{seg_id}01") or "").isdigit():
+        return f"{seg_id}01 must be a count"
+    return None
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    interchange: Interchange
+    headers: tuple[_Header, ...]
+    segment_ids: tuple[str, ...]  # every segment's id, in file order
+
+
+def _envelope(text: str) -> _Envelope:
+    """The ISA, the ST01 of each transaction set and the segment ids, without the map."""
     problem = _isa_problem(text)
     if problem is not None:
         raise X12ReadError(problem)
+    raw = pyx12.rawx12file.RawX12File(io.StringIO(text))
+    seg_term, ele_term, subele_term, _, repetition = raw.get_term()
     interchange: Interchange | None = None
     headers: list[_Header] = []
+    open_loops: list[str] = []
+    ids: list[str] = []
     gs_position: int | None = None
     gs08 = ""
-    try:
-        reader = pyx12.x12file.X12Reader(io.StringIO(text))
-        for position, segment in enumerate(reader, start=1):
-            seg_id = segment.get_seg_id()
-            if seg_id == "ISA":
-                if interchange is not None:
-                    raise X12ReadError(
-                        Problem(
-                            "the file holds more than one interchange (ISA); "
-                            "each must come in a file of its own",
-                            segment_id="ISA",
-                            position=position,
-                        )
+    position = 0
+    for position, line in enumerate(raw, start=1):
+        segment = pyx12.segment.Segment(
+            line.lstrip(), seg_term, ele_term, subele_term, repetition or "^"
+        )
+        seg_id = segment.get_seg_id() or ""
+        ids.append(seg_id)
+        wrong = _nesting_problem(open_loops, segment)
+        if wrong is not None:
+            raise X12ReadError(Problem(wrong, segment_id=seg_id, position=position))
+        wrong_count = _count_problem(segment)
+        if wrong_count is not None:
+            raise X12ReadError(
+                Problem(wrong_count, segment_id=seg_id, position=position, element=f"{seg_id}01")
+            )
+        if seg_id in _HEADERS:
+            open_loops.append(seg_id)
+        elif seg_id in _TRAILERS:
+            open_loops.pop()
+        if seg_id == "ISA":
+            if interchange is not None:
+                raise X12ReadError(
+                    Problem(
+                        "the file holds more than one interchange (ISA); "
+                        "each must come in a file of its own",
+                        segment_id="ISA",
+                        position=position,
                     )
-                day, clock = _isa_date(segment)
-                interchange = Interchange(
-                    sender_qualifier=segment.get_value("ISA05") or "",
-                    sender_id=(segment.get_value("ISA06") or "").strip(),
-                    receiver_qualifier=segment.get_value("ISA07") or "",
-                    receiver_id=(segment.get_value("ISA08") or "").strip(),
-                    control_number=segment.get_value("ISA13") or "",
-                    date=day,
-                    time=clock,
-                    usage=segment.get_value("ISA15") or "",
                 )
-            elif seg_id == "GS":
-                gs_position, gs08 = position, segment.get_value("GS08") or ""
-            elif seg_id == "ST":
-                headers.append(
-                    _Header(position, segment.get_value("ST01") or "", gs_position, gs08)
+            interchange = _interchange(segment)
+        elif seg_id == "GS":
+            gs_position, gs08 = position, segment.get_value("GS08") or ""
+        elif seg_id == "ST":
+            headers.append(_Header(position, segment.get_value("ST01") or "", gs_position, gs08))
+    rest = raw.buffer.strip()
+    if rest:
+        # pyx12 stops at an empty segment and drops an unterminated last one.
+        if seg_term in rest:
+            raise X12ReadError(
+                Problem(
+                    "the file has an empty segment (two segment terminators in a row)",
+                    position=position + 1,
                 )
-    except pyx12.errors.X12Error:
-        # pyx12 raises this for an ISA that does not have its 16 elements.
+            )
+        partial = rest.split(ele_term)[0]
         raise X12ReadError(
             Problem(
-                "the ISA segment (interchange header) does not have its 16 elements",
-                segment_id="ISA",
-                position=1,
+                "the file ends in the middle of a segment: it is truncated",
+                segment_id=partial if re.fullmatch(r"[A-Z][A-Z0-9]{1,2}", partial) else None,
+                position=position + 1,
             )
-        ) from None
+        )
+    if open_loops:
+        trailer = _TRAILER_OF[open_loops[-1]]
+        raise X12ReadError(
+            Problem(
+                f"the file ends before the {_NAMES[trailer]} ({trailer}): it is truncated",
+                segment_id=trailer,
+                position=position + 1,
+            )
+        )
     if interchange is None:
         raise X12ReadError(Problem("the file has no ISA segment", segment_id="ISA", position=1))
     if not headers:
         raise X12ReadError(
             Problem("the file holds no transaction set (no ST segment)", segment_id="ST")
         )
-    return interchange, headers
+    return _Envelope(interchange, tuple(headers), tuple(ids))
+
+
+def _interchange(segment: pyx12.segment.Segment) -> Interchange:
+    if len(segment) != 16:
+        raise X12ReadError(
+            Problem(
+                "the ISA segment (interchange header) does not have its 16 elements",
+                segment_id="ISA",
+                position=1,
+            )
+        )
+    day, clock = _isa_date(segment)
+    return Interchange(
+        sender_qualifier=segment.get_value("ISA05") or "",
+        sender_id=(segment.get_value("ISA06") or "").strip(),
+        receiver_qualifier=segment.get_value("ISA07") or "",
+        receiver_id=(segment.get_value("ISA08") or "").strip(),
+        control_number=segment.get_value("ISA13") or "",
+        date=day,
+        time=clock,
+        usage=segment.get_value("ISA15") or "",
+    )
 
 
 def sniff(data: bytes) -> TransactionSet:
@@ -356,7 +452,7 @@ def sniff(data: bytes) -> TransactionSet:
 
     Reads only the envelope: the reader for that transaction set validates the file.
     """
-    _, headers = _envelope(_text(data))
+    headers = _envelope(_text(data)).headers
     first = headers[0]
     for header in headers:
         if header.st01 not in TransactionSet.__members__.values():
@@ -520,7 +616,7 @@ def _problems(report: dict[str, Any], segments: Sequence[Segment]) -> list[Probl
     return truncated + others
 
 
-def _validate(text: str) -> tuple[Segment, ...]:
+def _validate(text: str, ids: Sequence[str]) -> tuple[Segment, ...]:
     segments: list[Segment] = []
 
     def collect(seg: pyx12.segment.Segment, src: Any, node: Any, valid: bool) -> None:
@@ -543,14 +639,27 @@ def _validate(text: str) -> tuple[Segment, ...]:
             fd_json=report,
             callback=collect,
         )
-    except (pyx12.errors.EngineError, pyx12.errors.X12Error) as exc:
-        position = segments[-1].position + 1 if segments else None
+    except (
+        pyx12.errors.EngineError,
+        pyx12.errors.X12Error,
+        ArithmeticError,
+        AttributeError,
+        LookupError,
+        TypeError,
+        ValueError,
+    ):
+        # pyx12 reads files from outside; where it fails on a malformed segment instead of
+        # reporting it, the file is refused at the segment it could not get past.
+        position = segments[-1].position + 1 if segments else 1
         raise X12ReadError(
             Problem(
-                f"the file cannot be followed through its implementation guide ({exc})",
+                "the segment is malformed: it cannot be checked against the implementation guide",
+                segment_id=ids[position - 1] if position <= len(ids) else None,
                 position=position,
             )
         ) from None
+    if [segment.id for segment in segments] != list(ids):
+        raise X12ReadError(Problem("not every segment of the file could be followed"))
     problems = _problems(json.loads(report.getvalue() or "{}"), segments)
     if not valid and not problems:
         problems = [Problem("the file does not follow its implementation guide")]
@@ -559,24 +668,10 @@ def _validate(text: str) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def _trailing_text(text: str, segments: Sequence[Segment]) -> None:
-    """pyx12 drops what follows the last segment terminator; a whole file has nothing."""
-    terminator = text[_ISA_LENGTH - 1]
-    tail = text.rstrip("\r\n\t ")
-    if not tail.endswith(terminator):
-        raise X12ReadError(
-            Problem(
-                "the file ends in the middle of a segment: it is truncated",
-                position=segments[-1].position + 1 if segments else None,
-            )
-        )
-
-
 def read_document(data: bytes, expect: TransactionSet) -> Document:
     """The file's segments, after checking it holds ``expect`` and pyx12 finds it valid."""
     text = _text(data)
-    interchange, headers = _envelope(text)
-    _check_kind(headers, expect)
-    segments = _validate(text)
-    _trailing_text(text, segments)
-    return Document(interchange=interchange, segments=segments)
+    envelope = _envelope(text)
+    _check_kind(envelope.headers, expect)
+    segments = _validate(text, envelope.segment_ids)
+    return Document(interchange=envelope.interchange, segments=segments)
