@@ -67,7 +67,7 @@ _SUPPORTED_VERSION = "00501"
 
 
 def _kind(st01: str) -> str:
-    return _KINDS.get(st01, f"transaction set {st01!r}")
+    return _KINDS.get(st01, f"transaction set {st01[:6]!r}")
 
 
 @dataclass(frozen=True)
@@ -491,7 +491,7 @@ def _check_kind(headers: Sequence[_Header], expect: TransactionSet) -> None:
         if header.gs08 not in GUIDES[expect]:
             raise X12ReadError(
                 Problem(
-                    f"the functional group follows implementation guide {header.gs08!r}; "
+                    f"the functional group follows implementation guide {header.gs08[:12]!r}; "
                     f"{_kind(expect)} is read under {' or '.join(sorted(GUIDES[expect]))}",
                     segment_id="GS",
                     position=header.gs_position,

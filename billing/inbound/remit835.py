@@ -94,7 +94,7 @@ class ClaimPayment:
     facility_type: str | None  # CLP08
     frequency: str | None  # CLP09
     adjustments: tuple[Adjustment, ...]  # claim-level CAS
-    remarks: tuple[str, ...]  # MOA03-07, MIA05 and MIA20-24 (list "rarc")
+    remarks: tuple[str, ...]  # MOA03-07, MIA05 and MIA20-23 (list "rarc")
     patient: Patient
     received: date | None  # DTM*050
     lines: tuple[ServicePayment, ...]
@@ -236,7 +236,7 @@ def _line(segments: Sequence[Segment]) -> ServicePayment:
 def _claim_remarks(segments: Iterable[Segment]) -> tuple[str, ...]:
     refs = {
         "MOA": [f"MOA{i:02d}" for i in range(3, 8)],
-        "MIA": ["MIA05", *(f"MIA{i:02d}" for i in range(20, 25))],
+        "MIA": ["MIA05", *(f"MIA{i:02d}" for i in range(20, 24))],
     }
     return tuple(
         code
