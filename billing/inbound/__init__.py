@@ -22,6 +22,7 @@ from billing.inbound.ack277 import (
     ServiceLineStatus,
     Status,
     StatusCode,
+    describe_status,
     read_277ca,
 )
 from billing.inbound.ack999 import (
@@ -76,6 +77,7 @@ __all__ = [
     "TransactionSetResponse",
     "X12ReadError",
     "describe",
+    "describe_status",
     "read_277ca",
     "read_835",
     "read_999",

@@ -11,18 +11,22 @@ and ``entity_identifier`` code lists put the codes in words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from billing.inbound.codes import describe
 from billing.inbound.errors import X12ReadError
 from billing.inbound.reading import (
     Interchange,
     Patient,
     Segment,
     TransactionSet,
+    find,
+    first,
     read_document,
+    runs,
 )
 
 ACCEPT = "WQ"
@@ -181,6 +185,20 @@ class ClaimAcknowledgmentFile:
         return tuple(claim for ack in self.acknowledgments for claim in ack.claims)
 
 
+def describe_status(
+    code: StatusCode,
+    *,
+    categories: Mapping[str, str],
+    statuses: Mapping[str, str],
+    entities: Mapping[str, str],
+) -> str:
+    """One status composite in words, from the three code lists (files or tables)."""
+    words = f"{describe(code.category, categories)} {describe(code.code, statuses)}"
+    if code.entity:
+        words += f" Entity: {describe(code.entity, entities)}."
+    return words
+
+
 def _status(segment: Segment) -> Status:
     codes = tuple(
         StatusCode(
@@ -206,51 +224,29 @@ def _statuses(segments: Sequence[Segment]) -> tuple[Status, ...]:
 
 
 def _quantity(segments: Sequence[Segment], qualifier: str) -> int | None:
-    for segment in segments:
-        if segment.id == "QTY" and segment.value("QTY01") == qualifier:
-            raw = segment.value("QTY02")
-            try:
-                return int(Decimal(raw))
-            except ArithmeticError:
-                raise X12ReadError(segment.problem("QTY02", "is not a number")) from None
-    return None
+    found = find(segments, "QTY", qualifier)
+    if found is None:
+        return None
+    count = found.optional_number("QTY02")
+    if count is None or count != count.to_integral_value():
+        raise X12ReadError(found.problem("QTY02", "is not a whole number"))
+    return int(count)
 
 
 def _amount(segments: Sequence[Segment], qualifier: str) -> Decimal | None:
-    for segment in segments:
-        if segment.id == "AMT" and segment.value("AMT01") == qualifier:
-            return segment.money("AMT02")
-    return None
-
-
-def _first(segments: Sequence[Segment], seg_id: str, qualifier: str | None = None) -> Segment:
-    for segment in segments:
-        if segment.id == seg_id and (qualifier is None or segment.value("01") == qualifier):
-            return segment
-    raise X12ReadError(segments[0].problem(None, f"the loop has no {seg_id} segment"))
+    found = find(segments, "AMT", qualifier)
+    return found.money("AMT02") if found else None
 
 
 def _reference(segments: Sequence[Segment], qualifier: str) -> str | None:
-    for segment in segments:
-        if segment.id == "REF" and segment.value("REF01") == qualifier:
-            return segment.text("REF02")
-    return None
-
-
-def _split(segments: Sequence[Segment], starts: str) -> list[list[Segment]]:
-    """The segments cut where a segment of id ``starts`` begins a new run."""
-    runs: list[list[Segment]] = []
-    for segment in segments:
-        if segment.id == starts or not runs:
-            runs.append([])
-        runs[-1].append(segment)
-    return runs
+    found = find(segments, "REF", qualifier)
+    return found.text("REF02") if found else None
 
 
 def _line(segments: Sequence[Segment]) -> ServiceLineStatus:
     svc = segments[0]
-    dates = [s for s in segments if s.id == "DTP" and s.value("DTP01") == "472"]
-    service = dates[0].date_range("DTP02", "DTP03") if dates else (None, None)
+    day = find(segments, "DTP", "472")
+    service = day.date_range("DTP02", "DTP03") if day else (None, None)
     return ServiceLineStatus(
         qualifier=svc.value("SVC01-1"),
         procedure=svc.value("SVC01-2"),
@@ -268,7 +264,7 @@ def _line(segments: Sequence[Segment]) -> ServiceLineStatus:
 def _claim(segments: Sequence[Segment], patient: Patient) -> ClaimStatus:
     trn = segments[0]
     own = [s for s in segments if s.loop == "2200D"]
-    service_from, service_to = _first(own, "DTP", "472").date_range("DTP02", "DTP03")
+    service_from, service_to = first(own, "DTP", "472").date_range("DTP02", "DTP03")
     lines = [s for s in segments if s.loop == "2220D"]
     return ClaimStatus(
         claim_number=trn.value("TRN02"),
@@ -278,25 +274,25 @@ def _claim(segments: Sequence[Segment], patient: Patient) -> ClaimStatus:
         statuses=_statuses(own),
         service_from=service_from,
         service_to=service_to,
-        lines=tuple(_line(run) for run in _split(lines, "SVC") if run),
+        lines=tuple(_line(run) for run in runs(lines, "SVC") if run),
         position=trn.position,
     )
 
 
 def _patient_claims(segments: Sequence[Segment]) -> list[ClaimStatus]:
-    patient = Patient.from_nm1(_first(segments, "NM1"))
+    patient = Patient.from_nm1(first(segments, "NM1"))
     claims = [s for s in segments if s.loop in ("2200D", "2220D")]
-    return [_claim(run, patient) for run in _split(claims, "TRN") if run]
+    return [_claim(run, patient) for run in runs(claims, "TRN") if run]
 
 
 def _provider(segments: Sequence[Segment], patients: list[list[Segment]]) -> ProviderStatus:
-    nm1 = _first(segments, "NM1")
+    nm1 = first(segments, "NM1")
     own = [s for s in segments if s.loop == "2200C"]
     return ProviderStatus(
         name=nm1.value("NM103"),
         id_qualifier=nm1.value("NM108"),
         id=nm1.value("NM109"),
-        trace=_first(own, "TRN").value("TRN02"),
+        trace=first(own, "TRN").value("TRN02"),
         statuses=_statuses(own),
         accepted_quantity=_quantity(own, "QA"),
         rejected_quantity=_quantity(own, "QC"),
@@ -311,15 +307,20 @@ def _acknowledgment(
     group: Segment, st: Segment, bht: Segment, blocks: list[list[Segment]]
 ) -> ClaimAcknowledgment:
     """One 2000A block followed by its 2000B, 2000C and 2000D blocks, in file order."""
-    source, receiver = blocks[0], blocks[1]
+    source = blocks[0]
+    if len(blocks) < 2 or blocks[1][0].value("HL03") != "21":
+        raise X12ReadError(
+            source[0].problem(None, "the information source has no information receiver (2000B)")
+        )
+    receiver = blocks[1]
     providers: list[tuple[list[Segment], list[list[Segment]]]] = []
     for block in blocks[2:]:
         if block[0].value("HL03") == "19":
             providers.append((block, []))
         elif providers:
             providers[-1][1].append(block)
-    source_nm1 = _first(source, "NM1")
-    receiver_nm1 = _first(receiver, "NM1")
+    source_nm1 = first(source, "NM1")
+    receiver_nm1 = first(receiver, "NM1")
     receiver_own = [s for s in receiver if s.loop == "2200B"]
     return ClaimAcknowledgment(
         control_number=st.value("ST02"),
@@ -328,12 +329,12 @@ def _acknowledgment(
         created=bht.date("BHT04"),
         source_name=source_nm1.value("NM103"),
         source_id=source_nm1.value("NM109"),
-        source_trace=_first(source, "TRN").value("TRN02"),
-        received=_first(source, "DTP", "050").date("DTP03"),
-        processed=_first(source, "DTP", "009").date("DTP03"),
+        source_trace=first(source, "TRN").value("TRN02"),
+        received=first(source, "DTP", "050").date("DTP03"),
+        processed=first(source, "DTP", "009").date("DTP03"),
         receiver_name=receiver_nm1.value("NM103"),
         receiver_id=receiver_nm1.value("NM109"),
-        receiver_trace=_first(receiver_own, "TRN").value("TRN02"),
+        receiver_trace=first(receiver_own, "TRN").value("TRN02"),
         receiver_statuses=_statuses(receiver_own),
         accepted_quantity=_quantity(receiver_own, "90"),
         rejected_quantity=_quantity(receiver_own, "AA"),
@@ -345,9 +346,9 @@ def _acknowledgment(
 
 
 def _transaction(group: Segment, segments: Sequence[Segment]) -> list[ClaimAcknowledgment]:
-    st, bht = segments[0], _first(segments, "BHT")
+    st, bht = segments[0], first(segments, "BHT")
     hierarchy = [s for s in segments if s.loop.startswith(("2000", "2100", "2200", "2220"))]
-    blocks = [block for block in _split(hierarchy, "HL") if block and block[0].id == "HL"]
+    blocks = [block for block in runs(hierarchy, "HL") if block and block[0].id == "HL"]
     sources: list[list[list[Segment]]] = []
     for block in blocks:
         if block[0].value("HL03") == "20":

@@ -175,6 +175,39 @@ class Segment:
         return days[0], days[-1]
 
 
+def find(segments: Sequence[Segment], seg_id: str, qualifier: str | None = None) -> Segment | None:
+    """The first segment ``seg_id`` (whose first element is ``qualifier``, if given)."""
+    for segment in segments:
+        if segment.id == seg_id and (qualifier is None or segment.value("01") == qualifier):
+            return segment
+    return None
+
+
+def first(segments: Sequence[Segment], seg_id: str, qualifier: str | None = None) -> Segment:
+    """As `find`, for a segment the guide requires: its absence refuses the file."""
+    found = find(segments, seg_id, qualifier)
+    if found is None:
+        name = f"{seg_id}*{qualifier}" if qualifier else seg_id
+        raise X12ReadError(
+            Problem(
+                f"the required {name} segment is missing",
+                segment_id=seg_id,
+                position=segments[0].position if segments else None,
+            )
+        )
+    return found
+
+
+def runs(segments: Sequence[Segment], starts: str) -> list[list[Segment]]:
+    """``segments`` cut where a segment with id ``starts`` begins a new run (a loop repeat)."""
+    found: list[list[Segment]] = []
+    for segment in segments:
+        if segment.id == starts or not found:
+            found.append([])
+        found[-1].append(segment)
+    return found
+
+
 @dataclass(frozen=True)
 class Patient:
     """The patient's NM1 (NM101 ``QC``) as the payer has it."""

@@ -25,7 +25,10 @@ from billing.inbound.reading import (
     Patient,
     Segment,
     TransactionSet,
+    find,
+    first,
     read_document,
+    runs,
 )
 
 ZERO = Decimal("0.00")
@@ -250,14 +253,9 @@ def _claim_remarks(segments: Iterable[Segment]) -> tuple[str, ...]:
 def _claim(segments: Sequence[Segment]) -> ClaimPayment:
     clp = segments[0]
     own = [s for s in segments if s.loop == "2100"]
-    lines = [s for s in segments if s.loop == "2110"]
-    runs: list[list[Segment]] = []
-    for segment in lines:
-        if segment.id == "SVC":
-            runs.append([])
-        runs[-1].append(segment)
-    patient = next((s for s in own if s.id == "NM1" and s.value("NM101") == "QC"), None)
-    received = next((s for s in own if s.id == "DTM" and s.value("DTM01") == "050"), None)
+    lines = runs([s for s in segments if s.loop == "2110"], "SVC")
+    patient = find(own, "NM1", "QC")
+    received = find(own, "DTM", "050")
     return ClaimPayment(
         claim_number=clp.value("CLP01"),
         status=clp.value("CLP02"),
@@ -272,7 +270,7 @@ def _claim(segments: Sequence[Segment]) -> ClaimPayment:
         remarks=_claim_remarks(own),
         patient=Patient.from_nm1(patient),
         received=received.date("DTM02") if received else None,
-        lines=tuple(_line(run) for run in runs),
+        lines=tuple(_line(run) for run in lines),
         position=clp.position,
     )
 
@@ -298,24 +296,19 @@ def _provider_adjustments(segment: Segment) -> list[ProviderAdjustment]:
 
 def _party(segments: Sequence[Segment], loop: str) -> Party:
     own = [s for s in segments if s.loop == loop]
-    n1 = next(s for s in own if s.id == "N1")
+    n1 = first(own, "N1")
     id_qualifier, party_id = n1.text("N103"), n1.text("N104")
-    if party_id is None:
-        for ref in (s for s in own if s.id == "REF" and s.value("REF01") == "2U"):
-            id_qualifier, party_id = "2U", ref.text("REF02")
+    payer_id = find(own, "REF", "2U")
+    if party_id is None and payer_id is not None:
+        id_qualifier, party_id = "2U", payer_id.text("REF02")
     return Party(name=n1.value("N102"), id_qualifier=id_qualifier, id=party_id)
 
 
 def _remittance(group: Segment, segments: Sequence[Segment]) -> Remittance:
     st = segments[0]
-    header = {s.id: s for s in segments if s.loop == "HEADER" and s.id in ("BPR", "TRN", "DTM")}
-    bpr, trn, dtm = header["BPR"], header["TRN"], header.get("DTM")
-    claims: list[list[Segment]] = []
-    for segment in segments:
-        if segment.id == "CLP":
-            claims.append([])
-        if claims and segment.loop in ("2100", "2110"):
-            claims[-1].append(segment)
+    header = [s for s in segments if s.loop == "HEADER"]
+    bpr, trn, dtm = first(header, "BPR"), first(header, "TRN"), find(header, "DTM", "405")
+    claims = runs([s for s in segments if s.loop in ("2100", "2110")], "CLP")
     return Remittance(
         control_number=st.value("ST02"),
         group_control_number=group.value("GS06"),

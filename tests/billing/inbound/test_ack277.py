@@ -11,6 +11,7 @@ from billing.inbound import (
     Status,
     StatusCode,
     describe,
+    describe_status,
     read_277ca,
     read_code_list,
 )
@@ -202,4 +203,29 @@ def test_service_lines_and_a_clearinghouse_trace():
         "2",
         SERVICE_DAY,
         False,
+    )
+
+
+def test_a_status_in_one_sentence():
+    (code,) = acknowledgment("277ca_accepted_and_rejected").claims[2].statuses[0].codes
+    words = describe_status(
+        code,
+        categories=read_code_list("claim_status_category"),
+        statuses=read_code_list("claim_status"),
+        entities=read_code_list("entity_identifier"),
+    )
+    assert words == (
+        "Acknowledgement/Rejected for Invalid Information - The claim/encounter has invalid "
+        "information as specified in the Status details and has been rejected. "
+        "Entity's contract/member number. Usage: This code requires use of an Entity Code. "
+        "Entity: Insured or Subscriber."
+    )
+    assert (
+        describe_status(
+            StatusCode("A2", "20", None),
+            categories={"A2": "Accepted into adjudication."},
+            statuses={},
+            entities={},
+        )
+        == "Accepted into adjudication. code 20 is not in the code list"
     )

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -392,3 +396,19 @@ def test_a_segment_pyx12_cannot_check_is_refused_at_that_segment():
     assert error.message == (
         "the segment is malformed: it cannot be checked against the implementation guide"
     )
+
+
+def test_the_readers_import_no_django():
+    code = (
+        "import sys, billing.inbound; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'refills')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+    )
+    assert done.stdout.strip() == "[]"
