@@ -30,7 +30,6 @@ from billing.inbound.reading import (
 )
 
 ACCEPT = "WQ"
-REJECT = "U"
 
 
 @dataclass(frozen=True)

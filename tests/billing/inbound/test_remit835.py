@@ -474,3 +474,36 @@ def test_an_amount_with_fractions_of_a_cent_is_refused():
     error = refusal(edited("835_full_payment", ("CAS*CO*45*28~", "CAS*CO*45*28.001~")))
     assert (error.segment_id, error.position, error.element) == ("CAS", 24, "CAS03")
     assert error.message == "has more than two decimal places"
+
+
+def test_six_provider_adjustments_in_one_plb_and_a_second_plb():
+    raw = edited(
+        "835_plb_adjustment",
+        ("BPR*I*90.1*", "BPR*I*80.10*"),
+        (
+            "*WO:ACME26030100099*25*FB:ACME26030100100*10~",
+            "*WO:ACME26030100099*25*FB:ACME26030100100*10*CS:ADJ1*1*72:RET1*2*L3:PEN1*3~\n"
+            "PLB*1234567893*20261231*WO:ACME26030100101*4~",
+        ),
+        ("SE*21*0001~", "SE*22*0001~"),
+    )
+    (found,) = read_835(raw).remittances
+    assert [(a.reason, a.reference, a.amount, a.position) for a in found.provider_adjustments] == [
+        ("L6", CLAIM_1, Decimal("-1.27"), 22),
+        ("WO", "ACME26030100099", Decimal("25.00"), 22),
+        ("FB", "ACME26030100100", Decimal("10.00"), 22),
+        ("CS", "ADJ1", Decimal("1.00"), 22),
+        ("72", "RET1", Decimal("2.00"), 22),
+        ("L3", "PEN1", Decimal("3.00"), 22),
+        ("WO", "ACME26030100101", Decimal("4.00"), 23),
+    ]
+    assert found.amount == Decimal("80.10")
+
+
+@pytest.mark.parametrize("status", ["1", "2", "3", "4", "19", "20", "21", "22", "23"])
+def test_each_claim_status(status):
+    raw = edited("835_partial_pr1_pr2", ("CLP*C00000011*1*", f"CLP*C00000011*{status}*"))
+    (found,) = read_835(raw).remittances
+    assert found.claims[0].status == status
+    assert found.claims[0].is_denied is (status == "4")
+    assert found.claims[0].is_reversal is (status == "22")
