@@ -68,7 +68,7 @@ def test_rejected_with_segment_and_element_errors():
     assert answer.segment_errors == (
         SegmentError(
             segment_id="NM1",
-            position=18,
+            position=15,
             loop="2010",
             code="8",
             claim_number="C00000011",
@@ -86,7 +86,7 @@ def test_rejected_with_segment_and_element_errors():
         ),
         SegmentError(
             segment_id="CLM",
-            position=22,
+            position=20,
             loop="2300",
             code="8",
             claim_number="C00000011",
