@@ -1,6 +1,7 @@
-"""The pure billing rules engine: `refill-facts/1` in, `refill-decision/1` out.
+"""The pure billing rules engine: `refill-facts/1` or `/2` in, `refill-decision/1` or `/2` out.
 
 Imports nothing from Django, so it runs the same in the app, in `decide_claim` and in tests.
+Change `ENGINE_VERSION` whenever a rule changes: it is stored on every claim decided.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from billing.engine.facts import (
     Documentation,
     Drug,
     Payer,
+    Practitioner,
     Pump,
     RefillFacts,
     SameDayService,
@@ -19,7 +21,7 @@ from billing.engine.facts import (
 )
 from billing.engine.rules import decide
 
-ENGINE_VERSION = "2026.11.1"
+ENGINE_VERSION = "2026.12.1"
 
 __all__ = [
     "ENGINE_VERSION",
@@ -29,6 +31,7 @@ __all__ = [
     "Finding",
     "Line",
     "Payer",
+    "Practitioner",
     "Pump",
     "RefillFacts",
     "SameDayService",

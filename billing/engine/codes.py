@@ -22,14 +22,26 @@ EM_NEW_PATIENT = frozenset({"99202", "99203", "99204", "99205"})
 EM_MINIMAL = "99211"
 EM_ESTABLISHED = frozenset({EM_MINIMAL, "99212", "99213", "99214", "99215"})
 EM_CODES = EM_NEW_PATIENT | EM_ESTABLISHED
+# R27: the established-patient code of the same level as each new-patient code.
+EM_ESTABLISHED_OF_SAME_LEVEL = {
+    "99202": "99212",
+    "99203": "99213",
+    "99204": "99214",
+    "99205": "99215",
+}
 MODIFIER_SEPARATE_EM = "25"
+# R61: discarded drug billed on its own line (JW); nothing discarded (JZ).
+MODIFIER_DISCARDED_DRUG = "JW"
+MODIFIER_NO_DISCARDED_DRUG = "JZ"
+DRUG_MODIFIERS = frozenset({MODIFIER_DISCARDED_DRUG, MODIFIER_NO_DISCARDED_DRUG})
 
 BILLING_PRACTITIONER_ROLES = frozenset({"physician", "nurse_practitioner", "physician_assistant"})
+REGISTERED_NURSE = "registered_nurse"
 ROLE_LABELS = {
     "physician": "a physician",
     "nurse_practitioner": "a nurse practitioner",
     "physician_assistant": "a physician assistant",
-    "registered_nurse": "a registered nurse",
+    REGISTERED_NURSE: "a registered nurse",
 }
 
 FACILITY_PLACES_OF_SERVICE = frozenset({"19", "21", "22", "23"})
@@ -39,3 +51,16 @@ OFFICE_PLACE_OF_SERVICE = "11"
 CHEMOTHERAPY_ENCOUNTER_DIAGNOSIS = "Z51.11"
 MAX_CLAIM_DIAGNOSES = 12
 MAX_POINTERS_PER_LINE = 4
+
+# Every rule ID of the catalogue; a finding cites one of these and nothing else.
+RULE_IDS = frozenset(
+    f"R{number:02d}"
+    for number in (
+        *range(1, 8),
+        *range(10, 15),
+        *range(20, 28),
+        *range(30, 45),
+        *range(50, 53),
+        *range(60, 65),
+    )
+)

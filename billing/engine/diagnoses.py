@@ -13,16 +13,37 @@ from billing.engine.codes import (
     MAX_POINTERS_PER_LINE,
 )
 from billing.engine.decision import HOLD, INFO, Finding
-from billing.engine.facts import SameDayService
 from refills.icd10 import is_billable
 from refills.icd10 import is_malignancy as _is_malignancy
 from refills.icd10 import normalize as _normalize
 
 T = TypeVar("T")
 
-# Every decision asks about the same few codes, and the answers never change.
-normalize = lru_cache(maxsize=4096)(_normalize)
-is_malignancy = lru_cache(maxsize=4096)(_is_malignancy)
+
+@dataclass(frozen=True)
+class Code:
+    """One ICD-10-CM code as the rules read it: normalised, and what it is."""
+
+    code: str
+    billable: bool
+    # A malignancy counts only when it is billable (R51 reading).
+    malignancy: bool
+
+
+@lru_cache(maxsize=8192)
+def read_code(given: str) -> Code:
+    """Trimmed, upper-cased, every dot removed and one put after the third character ("c1.89"
+    and "C189" read C18.9); an inner space stays and the code then fails R52."""
+    code = _normalize(given)
+    return Code(code, is_billable(code), _is_malignancy(code))
+
+
+def normalize(given: str) -> str:
+    return read_code(given).code
+
+
+def is_malignancy(given: str) -> bool:
+    return read_code(given).malignancy
 
 
 @dataclass(frozen=True)
@@ -36,26 +57,54 @@ class ClaimDiagnoses:
 
 def claim_diagnoses(
     patient_codes: Sequence[str],
-    billed_em: Sequence[SameDayService],
+    billed_em_codes: Sequence[Sequence[str]],
     refill_code: str,
 ) -> ClaimDiagnoses:
-    patient = [normalize(code) for code in patient_codes]
-    malignancies = [code for code in patient if is_malignancy(code)]
-    others = [code for code in patient if not is_malignancy(code)]
-    em_codes = [normalize(code) for service in billed_em for code in service.diagnoses]
-    candidates = _distinct([CHEMOTHERAPY_ENCOUNTER_DIAGNOSIS, *malignancies, *others, *em_codes])
+    """The claim's codes and pointers, from the patient's codes and each billed E/M's own.
+
+    Answers depend on nothing else, so each combination is worked out once."""
+    return _claim_diagnoses(
+        tuple(patient_codes), tuple(tuple(codes) for codes in billed_em_codes), refill_code
+    )
+
+
+@lru_cache(maxsize=4096)
+def _claim_diagnoses(
+    patient_codes: tuple[str, ...],
+    billed_em_codes: tuple[tuple[str, ...], ...],
+    refill_code: str,
+) -> ClaimDiagnoses:
+    patient = [read_code(given) for given in patient_codes]
+    malignancies = [entry.code for entry in patient if entry.malignancy]
+    # Z51.11 among the patient's codes is the claim's first code, not one of "the others".
+    others = [
+        entry.code
+        for entry in patient
+        if not entry.malignancy and entry.code != CHEMOTHERAPY_ENCOUNTER_DIAGNOSIS
+    ]
+    em_own = [_distinct(read_code(given).code for given in codes) for codes in billed_em_codes]
+    candidates = _distinct(
+        [
+            CHEMOTHERAPY_ENCOUNTER_DIAGNOSIS,
+            *malignancies,
+            *others,
+            *(code for own in em_own for code in own),
+        ]
+    )
     kept = tuple(candidates[:MAX_CLAIM_DIAGNOSES])
     left_off = candidates[MAX_CLAIM_DIAGNOSES:]
     position = {code: index for index, code in enumerate(kept, start=1)}
-    first_malignancy = next((code for code in kept if is_malignancy(code)), None)
+    # R51: only the patient's own billable malignancies count, never one listed on an E/M.
+    # Malignancies follow Z51.11, so the first of them is always among the kept codes.
+    first_malignancy = malignancies[0] if malignancies else None
 
-    refill_pointers: tuple[int, ...] = (position[CHEMOTHERAPY_ENCOUNTER_DIAGNOSIS],)
+    refill_pointers: tuple[int, ...] = (1,)
     if first_malignancy is not None:
         refill_pointers += (position[first_malignancy],)
-
-    em_pointers = tuple(
-        _em_pointers(service, kept, position, first_malignancy) for service in billed_em
-    )
+    # An E/M with neither its own codes nor a malignancy points at the patient's first other
+    # code, else at Z51.11.
+    fallback = (position[others[0]],) if others and others[0] in position else (1,)
+    em_pointers = tuple(_em_pointers(own, position, first_malignancy) or fallback for own in em_own)
 
     findings = [_pointer_finding(kept, refill_code, refill_pointers)]
     if left_off:
@@ -75,9 +124,10 @@ def claim_diagnoses(
                 "R51",
                 HOLD,
                 refill_code,
-                "No valid malignancy code (C00-C96, D00-D09) on the claim: Z51.11 must be "
-                f"followed by the cancer being treated, or {refill_code} lacks medical "
-                "necessity. Add the patient's malignancy diagnosis before release.",
+                "No valid, billable malignancy code (C00-C96, D00-D09) among the patient's "
+                "diagnoses: Z51.11 must be followed by the cancer being treated, or "
+                f"{refill_code} lacks medical necessity. Add the patient's malignancy "
+                "diagnosis before release.",
             )
         )
     findings.extend(
@@ -85,12 +135,11 @@ def claim_diagnoses(
             "R52",
             HOLD,
             None,
-            f"Diagnosis {code or '(blank)'} is not a valid, billable ICD-10-CM code "
-            "(unknown, or a category that needs more characters). Correct or remove it "
-            "before release.",
+            f"Diagnosis {code} is not a valid, billable ICD-10-CM code (unknown, or a "
+            "category that needs more characters). Correct or remove it before release.",
         )
         for code in candidates
-        if not is_billable(code)
+        if not read_code(code).billable
     )
     return ClaimDiagnoses(
         codes=kept,
@@ -101,19 +150,11 @@ def claim_diagnoses(
 
 
 def _em_pointers(
-    service: SameDayService,
-    kept: tuple[str, ...],
-    position: dict[str, int],
-    first_malignancy: str | None,
+    own: list[str], position: dict[str, int], first_malignancy: str | None
 ) -> tuple[int, ...]:
-    own = [normalize(code) for code in service.diagnoses]
-    if first_malignancy is not None:
-        own.append(first_malignancy)
-    pointers = _distinct(position[code] for code in own if code in position)
-    if not pointers:
-        # Only reachable when the claim has no malignancy (already held by R51) and the E/M
-        # named no code: point at the patient's first code so the line stays well formed.
-        pointers = [2 if len(kept) > 1 else 1]
+    """Its own codes first (those the 12-code limit kept), then the first malignancy."""
+    codes = [*own, first_malignancy] if first_malignancy is not None else own
+    pointers = _distinct(position[code] for code in codes if code in position)
     return tuple(pointers[:MAX_POINTERS_PER_LINE])
 
 

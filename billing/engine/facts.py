@@ -1,22 +1,27 @@
-"""The engine's input: `refill-facts/1` as frozen dataclasses, and the one place that parses it.
+"""The engine's input: `refill-facts/1` and `/2` as frozen dataclasses, and the one door in.
 
-`parse_facts` is the only door from JSON-like data into the engine, so every shape and type
-check lives here and the rules can trust what they are given.
+`parse_facts` is the only way from JSON-like data into the engine, so every shape and type
+check lives here and the rules can trust what they are given. Whatever it is handed, it
+returns facts or raises `SchemaError`: never another exception.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, TypeVar
+from functools import cached_property, lru_cache
+from typing import Any
 
 from billing.engine.codes import EM_CODES
 
 FACTS_SCHEMA = "refill-facts/1"
+FACTS_SCHEMA_V2 = "refill-facts/2"
+SCHEMA_VERSIONS = {FACTS_SCHEMA: 1, FACTS_SCHEMA_V2: 2}
 DEFAULT_LAB_WINDOW_DAYS = 7
 
 CLAIM_TYPES = ("professional",)
@@ -29,20 +34,32 @@ PERFORMER_ROLES = (
     "physician_assistant",
     "registered_nurse",
 )
+CONTAINERS = ("single_dose", "multi_dose")
+NDC_UNITS = ("UN", "ML", "GR", "F2", "ME")
+MAX_WEIGHT_KG = 1000
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# A charge master amount: plain digits with at most cents; exponents, signs and NaN are refused
+# Every pattern is matched whole (fullmatch) and reads ASCII digits only.
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DATETIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"T([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9])(?:\.([0-9]+))?)?"
+    r"(Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+# A charge master amount: at most nine digits and cents; exponents, signs and NaN are refused
 # so that what the biller typed is exactly what reaches the claim.
-_CHARGE = re.compile(r"^\d+(\.\d{1,2})?$")
-_PLACE_OF_SERVICE = re.compile(r"^\d{2}$")
+_CHARGE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,2})?")
+_NPI = re.compile(r"[0-9]{10}")
+_NDC = re.compile(r"[0-9]{11}")
+_PLACES_OF_SERVICE = frozenset(f"{number:02d}" for number in range(100))
 _CENTS = Decimal("0.01")
-_MISSING = object()
-
-T = TypeVar("T")
+# Amounts must be finite as JSON numbers are commonly read (IEEE doubles); larger integers are
+# refused rather than carried into units and charges no claim can hold.
+_LARGEST_AMOUNT = int(sys.float_info.max)
 
 
 class SchemaError(ValueError):
-    """The input does not fit `refill-facts/1`; `field` is the dotted path of the culprit."""
+    """The input does not fit `refill-facts/1` or `/2`; `field` is the dotted path of the
+    culprit."""
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
@@ -74,6 +91,16 @@ class Drug:
     antineoplastic: bool
     lot: str | None
     expires_on: date | None
+    # refill-facts/2 only; None where not given. Amounts are exact decimals (mg, NDC units).
+    supplied_by_practice: bool | None = None
+    hcpcs: str | None = None
+    hcpcs_unit_mg: Decimal | None = None
+    dose_mg: Decimal | None = None
+    discarded_mg: Decimal | None = None
+    container: str | None = None
+    ndc: str | None = None
+    ndc_quantity: Decimal | None = None
+    ndc_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,10 +132,26 @@ class SameDayService:
     performed_by_role: str | None = None
     separately_identifiable: bool | None = None
     diagnoses: tuple[str, ...] = ()
+    # refill-facts/2: the key in `practitioners` of who performed it, as written in the input.
+    performed_by: str | None = None
 
     @property
     def is_em(self) -> bool:
         return self.code in EM_CODES
+
+
+@dataclass(frozen=True)
+class Practitioner:
+    """One entry of `practitioners` (refill-facts/2): its key as written, NPI and role."""
+
+    key: str
+    npi: str | None
+    role: str
+
+
+def practitioner_key(name: str) -> str:
+    """How practitioner names compare: after trimming, ignoring case."""
+    return name.strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -125,15 +168,34 @@ class RefillFacts:
     # (code, amount) pairs sorted by code: a tuple keeps the facts hashable and comparable.
     charges: tuple[tuple[str, Decimal], ...] = ()
     lab_window_days: int = DEFAULT_LAB_WINDOW_DAYS
+    # 1 for refill-facts/1, 2 for refill-facts/2; the decision answers in the same version.
+    version: int = 1
+    # refill-facts/2 only: the practitioners named by the facts (input order), and whether
+    # the patient is established with the practice (None when unknown).
+    practitioners: tuple[Practitioner, ...] = ()
+    patient_established: bool | None = None
+
+    @cached_property
+    def _charge_by_code(self) -> dict[str, Decimal]:
+        return dict(self.charges)
+
+    @cached_property
+    def _practitioner_by_key(self) -> dict[str, Practitioner]:
+        return {practitioner_key(p.key): p for p in self.practitioners}
 
     def charge_for(self, code: str) -> Decimal | None:
-        return dict(self.charges).get(code)
+        return self._charge_by_code.get(code)
+
+    def practitioner(self, name: str) -> Practitioner | None:
+        """The practitioner `name` refers to (trimmed, ignoring case), or None."""
+        return self._practitioner_by_key.get(practitioner_key(name))
 
     def to_dict(self) -> dict[str, Any]:
-        """The facts as `refill-facts/1` JSON data; `parse_facts` reads it back unchanged."""
+        """The facts as JSON data of their version; `parse_facts` reads it back unchanged."""
         doc = self.documentation
-        return {
-            "schema": FACTS_SCHEMA,
+        drug = self.drug
+        data: dict[str, Any] = {
+            "schema": FACTS_SCHEMA_V2 if self.version == 2 else FACTS_SCHEMA,
             "payer": {
                 "code": self.payer.code,
                 "program": self.payer.program,
@@ -146,10 +208,10 @@ class RefillFacts:
             "diagnoses": list(self.diagnoses),
             "pump": {"type": self.pump.type, "service": self.pump.service},
             "drug": {
-                "name": self.drug.name,
-                "antineoplastic": self.drug.antineoplastic,
-                "lot": self.drug.lot,
-                "expires_on": _iso_or_none(self.drug.expires_on),
+                "name": drug.name,
+                "antineoplastic": drug.antineoplastic,
+                "lot": drug.lot,
+                "expires_on": _iso_or_none(drug.expires_on),
             },
             "documentation": {
                 "weight_kg": doc.weight_kg,
@@ -178,6 +240,37 @@ class RefillFacts:
             "charges": {code: str(amount) for code, amount in self.charges},
             "lab_window_days": self.lab_window_days,
         }
+        if self.version == 2:
+            data["drug"].update(
+                supplied_by_practice=drug.supplied_by_practice,
+                hcpcs=drug.hcpcs,
+                hcpcs_unit_mg=json_number(drug.hcpcs_unit_mg),
+                dose_mg=json_number(drug.dose_mg),
+                discarded_mg=json_number(drug.discarded_mg),
+                container=drug.container,
+                ndc=drug.ndc,
+                ndc_quantity=json_number(drug.ndc_quantity),
+                ndc_unit=drug.ndc_unit,
+            )
+            for service, entry in zip(
+                self.same_day_services, data["same_day_services"], strict=True
+            ):
+                entry["performed_by"] = service.performed_by
+            data["practitioners"] = {
+                p.key: {"npi": p.npi, "role": p.role} for p in self.practitioners
+            }
+            data["patient"] = {"established": self.patient_established}
+        return data
+
+
+def json_number(amount: Decimal | None) -> int | float | None:
+    """An exact decimal as a JSON number: a whole number stays an integer."""
+    if amount is None:
+        return None
+    numerator, denominator = amount.as_integer_ratio()
+    if denominator == 1:
+        return numerator
+    return float(amount)
 
 
 def _iso_or_none(value: date | datetime | None) -> str | None:
@@ -185,254 +278,526 @@ def _iso_or_none(value: date | datetime | None) -> str | None:
 
 
 def parse_facts(data: object) -> RefillFacts:
-    """Validate JSON-like `refill-facts/1` data and build the facts, or raise `SchemaError`."""
-    root = _object(data, "facts")
-    schema = _required(root, "schema", "", _str)
-    if schema != FACTS_SCHEMA:
-        raise SchemaError("schema", f"must be {FACTS_SCHEMA!r}, got {schema!r}")
+    """Validate JSON-like `refill-facts/1` or `/2` data and build the facts, or raise
+    `SchemaError` naming the field. Unknown keys are ignored, so the `/2` keys are read
+    only from a `/2` input."""
+    if not isinstance(data, dict | Mapping):
+        raise SchemaError("facts", f"must be an object, got {_type_name(data)}")
+    schema = data.get("schema")
+    version = SCHEMA_VERSIONS.get(schema) if isinstance(schema, str) else None
+    if version is None:
+        if schema is None:
+            raise _absent(data, "schema", "")
+        raise SchemaError(
+            "schema", f"must be {FACTS_SCHEMA!r} or {FACTS_SCHEMA_V2!r}, got {_show(schema)}"
+        )
+    v2 = version == 2
+    diagnoses = data.get("diagnoses")
+    if diagnoses is None:
+        raise _absent(data, "diagnoses", "")
+    if v2:
+        patient = _optional_object(data, "patient", "")
+        practitioners = _practitioners(data.get("practitioners"))
+        established = None if patient is None else _optional_flag(patient, "established", "patient")
+    else:
+        practitioners, established = (), None
     return RefillFacts(
-        payer=_payer(_required(root, "payer", "", _object)),
-        claim_type=_required(root, "claim_type", "", _choice(CLAIM_TYPES)),
-        date_of_service=_required(root, "date_of_service", "", _date),
-        place_of_service=_required(root, "place_of_service", "", _place_of_service),
-        diagnoses=_required(root, "diagnoses", "", _list_of(_code_str)),
-        pump=_pump(_required(root, "pump", "", _object)),
-        drug=_drug(_required(root, "drug", "", _object)),
-        documentation=_documentation(_required(root, "documentation", "", _object)),
-        same_day_services=_optional(
-            root, "same_day_services", "", _list_of(_same_day_service), default=()
-        ),
-        charges=_optional(root, "charges", "", _charges, default=()),
-        lab_window_days=_optional(
-            root, "lab_window_days", "", _non_negative_int, default=DEFAULT_LAB_WINDOW_DAYS
-        ),
+        payer=_payer(_object(data, "payer", "")),
+        claim_type=_choice(data, "claim_type", "", CLAIM_TYPES),
+        date_of_service=_date(data, "date_of_service", ""),
+        place_of_service=_place_of_service(data),
+        diagnoses=_diagnoses(diagnoses, "diagnoses"),
+        pump=_pump(_object(data, "pump", "")),
+        drug=_drug(_object(data, "drug", ""), v2),
+        documentation=_documentation(_object(data, "documentation", "")),
+        same_day_services=_same_day_services(data.get("same_day_services"), v2),
+        charges=_charges(data.get("charges")),
+        lab_window_days=_lab_window_days(data.get("lab_window_days")),
+        version=version,
+        practitioners=practitioners,
+        patient_established=established,
     )
 
 
 def _payer(obj: Mapping[str, Any]) -> Payer:
     return Payer(
-        code=_required(obj, "code", "payer", _str),
-        program=_required(obj, "program", "payer", _choice(PROGRAMS)),
-        allows_99211_with_drug_admin=_required(obj, "allows_99211_with_drug_admin", "payer", _bool),
-        modifier25_requires_note=_required(obj, "modifier25_requires_note", "payer", _bool),
+        code=_name(obj, "code", "payer"),
+        program=_choice(obj, "program", "payer", PROGRAMS),
+        allows_99211_with_drug_admin=_flag(obj, "allows_99211_with_drug_admin", "payer"),
+        modifier25_requires_note=_flag(obj, "modifier25_requires_note", "payer"),
     )
 
 
 def _pump(obj: Mapping[str, Any]) -> Pump:
     return Pump(
-        type=_required(obj, "type", "pump", _choice(PUMP_TYPES)),
-        service=_required(obj, "service", "pump", _choice(PUMP_SERVICES)),
+        type=_choice(obj, "type", "pump", PUMP_TYPES),
+        service=_choice(obj, "service", "pump", PUMP_SERVICES),
     )
 
 
-def _drug(obj: Mapping[str, Any]) -> Drug:
+def _drug(obj: Mapping[str, Any], v2: bool) -> Drug:
+    name = _name(obj, "name", "drug")
+    antineoplastic = _flag(obj, "antineoplastic", "drug")
+    lot = _documented_text(obj, "lot", "drug")
+    expires_on = _documented_date(obj, "expires_on", "drug")
+    if not v2:
+        return Drug(name, antineoplastic, lot, expires_on)
+    hcpcs = _optional_text(obj, "hcpcs", "drug")
+    ndc = _optional_text(obj, "ndc", "drug")
+    if ndc is not None and not _NDC.fullmatch(ndc):
+        raise SchemaError("drug.ndc", f"must be 11 digits (5-4-2 without dashes), got {_show(ndc)}")
+    if hcpcs is not None:
+        # A blank code is no code: R63 then asks for one.
+        hcpcs = hcpcs.strip().upper() or None
     return Drug(
-        name=_required(obj, "name", "drug", _str),
-        antineoplastic=_required(obj, "antineoplastic", "drug", _bool),
-        lot=_documented(obj, "lot", "drug", _str),
-        expires_on=_documented(obj, "expires_on", "drug", _date),
+        name,
+        antineoplastic,
+        lot,
+        expires_on,
+        supplied_by_practice=_optional_flag(obj, "supplied_by_practice", "drug"),
+        hcpcs=hcpcs,
+        hcpcs_unit_mg=_amount(obj, "hcpcs_unit_mg", "drug", positive=True),
+        dose_mg=_amount(obj, "dose_mg", "drug", positive=True),
+        discarded_mg=_amount(obj, "discarded_mg", "drug", positive=False),
+        container=_optional_choice(obj, "container", "drug", CONTAINERS),
+        ndc=ndc,
+        ndc_quantity=_amount(obj, "ndc_quantity", "drug", positive=True),
+        ndc_unit=_optional_choice(obj, "ndc_unit", "drug", NDC_UNITS),
     )
 
 
 def _documentation(obj: Mapping[str, Any]) -> Documentation:
-    prefix = "documentation"
-    teaching = _documented(obj, "teaching", prefix, _object)
-    return Documentation(
-        weight_kg=_documented(obj, "weight_kg", prefix, _positive_number),
-        weight_measured_on=_documented(obj, "weight_measured_on", prefix, _date),
-        cbc_collected_on=_documented(obj, "cbc_collected_on", prefix, _date),
-        cmp_collected_on=_documented(obj, "cmp_collected_on", prefix, _date),
-        verified_by=_documented(obj, "verified_by", prefix, _list_of(_str)) or (),
-        pump_programmed=_flag(obj, "pump_programmed", prefix),
-        pump_primed=_flag(obj, "pump_primed", prefix),
-        pump_function_verified=_flag(obj, "pump_function_verified", prefix),
-        teaching=Teaching(
-            alarms=_flag(teaching, "alarms", f"{prefix}.teaching"),
-            site_care=_flag(teaching, "site_care", f"{prefix}.teaching"),
+    where = "documentation"
+    teaching = obj.get("teaching")
+    if teaching is None or teaching is False:
+        taught = Teaching()
+    elif isinstance(teaching, dict | Mapping):
+        where_taught = "documentation.teaching"
+        taught = Teaching(
+            alarms=_documented_flag(teaching, "alarms", where_taught),
+            site_care=_documented_flag(teaching, "site_care", where_taught),
         )
-        if teaching is not None
-        else Teaching(),
-        infusion_started_at=_documented(obj, "infusion_started_at", prefix, _aware_datetime),
-        adverse_reaction=_documented(obj, "adverse_reaction", prefix, _str),
-        signed_by=_documented(obj, "signed_by", prefix, _str),
-        supervising_practitioner=_documented(obj, "supervising_practitioner", prefix, _str),
+    else:
+        raise _wrong_type(teaching, "documentation.teaching", "an object")
+    verified_by = obj.get("verified_by")
+    return Documentation(
+        weight_kg=_weight(obj.get("weight_kg")),
+        weight_measured_on=_documented_date(obj, "weight_measured_on", where),
+        cbc_collected_on=_documented_date(obj, "cbc_collected_on", where),
+        cmp_collected_on=_documented_date(obj, "cmp_collected_on", where),
+        verified_by=()
+        if verified_by is None or verified_by is False
+        else _strings(verified_by, "documentation.verified_by"),
+        pump_programmed=_documented_flag(obj, "pump_programmed", where),
+        pump_primed=_documented_flag(obj, "pump_primed", where),
+        pump_function_verified=_documented_flag(obj, "pump_function_verified", where),
+        teaching=taught,
+        infusion_started_at=_documented_datetime(obj, "infusion_started_at", where),
+        adverse_reaction=_documented_text(obj, "adverse_reaction", where),
+        signed_by=_documented_text(obj, "signed_by", where),
+        supervising_practitioner=_documented_text(obj, "supervising_practitioner", where),
     )
 
 
-def _same_day_service(value: object, path: str) -> SameDayService:
-    obj = _object(value, path)
-    code = _required(obj, "code", path, _code_str).upper()
+def _same_day_services(value: object, v2: bool) -> tuple[SameDayService, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise _wrong_type(value, "same_day_services", "a list")
+    return tuple(_same_day_service(item, index, v2) for index, item in enumerate(value))
+
+
+def _same_day_service(value: object, index: int, v2: bool) -> SameDayService:
+    where = f"same_day_services[{index}]"
+    if not isinstance(value, dict | Mapping):
+        raise _wrong_type(value, where, "an object")
+    code = _code(value, "code", where)
     if code in EM_CODES:
-        role = _required(obj, "performed_by_role", path, _choice(PERFORMER_ROLES))
-        identifiable = _required(obj, "separately_identifiable", path, _bool)
+        role: str | None = _choice(value, "performed_by_role", where, PERFORMER_ROLES)
+        identifiable: bool | None = _flag(value, "separately_identifiable", where)
     else:
-        role = _optional(obj, "performed_by_role", path, _choice(PERFORMER_ROLES), default=None)
-        identifiable = _optional(obj, "separately_identifiable", path, _bool, default=None)
+        role = _optional_choice(value, "performed_by_role", where, PERFORMER_ROLES)
+        identifiable = _optional_flag(value, "separately_identifiable", where)
+    diagnoses = value.get("diagnoses")
     return SameDayService(
         code=code,
         performed_by_role=role,
         separately_identifiable=identifiable,
-        diagnoses=_optional(obj, "diagnoses", path, _list_of(_code_str), default=()),
+        diagnoses=() if diagnoses is None else _diagnoses(diagnoses, f"{where}.diagnoses"),
+        performed_by=_optional_text(value, "performed_by", where) if v2 else None,
     )
 
 
-def _charges(value: object, path: str) -> tuple[tuple[str, Decimal], ...]:
-    obj = _object(value, path)
+def _charges(value: object) -> tuple[tuple[str, Decimal], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict | Mapping):
+        raise _wrong_type(value, "charges", "an object")
     amounts: dict[str, Decimal] = {}
-    for raw_code, amount in obj.items():
+    for raw_code, amount in value.items():
+        if not isinstance(raw_code, str):
+            raise SchemaError("charges", "object keys must be strings")
         code = raw_code.strip().upper()
         if not code:
-            raise SchemaError(f"{path}.{raw_code}", "a charge needs a procedure code")
-        if not isinstance(amount, str) or not _CHARGE.match(amount):
+            raise SchemaError(f"charges.{raw_code}", "a charge needs a procedure code")
+        if code in amounts:
+            raise SchemaError(f"charges.{raw_code}", f"names the same code as another key ({code})")
+        if not isinstance(amount, str):
             raise SchemaError(
-                f"{path}.{raw_code}", f'must be a decimal string such as "175.00", got {amount!r}'
+                f"charges.{raw_code}",
+                f'must be a decimal string such as "175.00", got {_type_name(amount)}',
             )
-        amounts[code] = Decimal(amount).quantize(_CENTS)
+        try:
+            amounts[code] = _charge_amount(amount)
+        except ValueError:
+            raise SchemaError(
+                f"charges.{raw_code}",
+                'must be a decimal string such as "175.00" (at most 9 digits and cents), '
+                f"got {_show(amount)}",
+            ) from None
     return tuple(sorted(amounts.items()))
 
 
-# Field readers. Each takes (value, path) and returns the converted value or raises. They run
-# for every field of every decision, so paths are joined inline and each value is read once.
+@lru_cache(maxsize=1024)
+def _charge_amount(text: str) -> Decimal:
+    if not _CHARGE.fullmatch(text):
+        raise ValueError(text)
+    return Decimal(text).quantize(_CENTS)
 
 
-def _required(obj: Mapping[str, Any], key: str, prefix: str, read: Callable[[object, str], T]) -> T:
-    path = f"{prefix}.{key}" if prefix else key
-    value = obj.get(key, _MISSING)
-    if value is _MISSING:
-        raise SchemaError(path, "is required")
+def _practitioners(value: object) -> tuple[Practitioner, ...]:
     if value is None:
-        raise SchemaError(path, "must not be null")
-    return read(value, path)
+        return ()
+    if not isinstance(value, dict | Mapping):
+        raise _wrong_type(value, "practitioners", "an object")
+    seen: dict[str, str] = {}
+    practitioners = []
+    for key, entry in value.items():
+        if not isinstance(key, str):
+            raise SchemaError("practitioners", "object keys must be strings")
+        where = f"practitioners.{key}"
+        if not isinstance(entry, dict | Mapping):
+            raise _wrong_type(entry, where, "an object")
+        npi = entry.get("npi")
+        if npi is not None and not (isinstance(npi, str) and _NPI.fullmatch(npi)):
+            raise SchemaError(
+                f"{where}.npi", f"must be a string of 10 digits or null, got {_show(npi)}"
+            )
+        role = _choice(entry, "role", where, PERFORMER_ROLES)
+        compared = practitioner_key(key)
+        if compared in seen:
+            raise SchemaError(
+                where,
+                f"names the same practitioner as {_show(seen[compared])} "
+                "(keys compare after trimming, ignoring case)",
+            )
+        seen[compared] = key
+        practitioners.append(Practitioner(key, npi, role))
+    return tuple(practitioners)
 
 
-def _optional(
-    obj: Mapping[str, Any],
-    key: str,
-    prefix: str,
-    read: Callable[[object, str], T],
-    *,
-    default: T,
-) -> T:
+# Field readers. Each takes (object, key, where the object sits) and returns the converted
+# value or raises SchemaError; the dotted path is built only for the error.
+
+
+def _path(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _absent(obj: Mapping[str, Any], key: str, where: str) -> SchemaError:
+    return SchemaError(_path(where, key), "must not be null" if key in obj else "is required")
+
+
+def _wrong_type(value: object, path: str, expected: str) -> SchemaError:
+    return SchemaError(path, f"must be {expected}, got {_type_name(value)}")
+
+
+def _object(obj: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     value = obj.get(key)
+    if isinstance(value, dict | Mapping):
+        return value
     if value is None:
-        return default
-    return read(value, f"{prefix}.{key}" if prefix else key)
+        raise _absent(obj, key, where)
+    raise _wrong_type(value, _path(where, key), "an object")
 
 
-def _documented(
-    obj: Mapping[str, Any], key: str, prefix: str, read: Callable[[object, str], T]
-) -> T | None:
-    # Documentation not done arrives as null or false (or is left out); the rules then hold
-    # the claim, so all three mean "not documented" rather than a schema error.
+def _optional_object(obj: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, dict | Mapping):
+        return value
+    raise _wrong_type(value, _path(where, key), "an object")
+
+
+def _name(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """A required string that is not blank."""
+    value = obj.get(key)
+    if isinstance(value, str):
+        if value.strip():
+            return value
+        raise SchemaError(_path(where, key), "must not be blank")
+    if value is None:
+        raise _absent(obj, key, where)
+    raise _wrong_type(value, _path(where, key), "a string")
+
+
+def _code(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """A required procedure code: trimmed and upper-cased, not blank."""
+    return _name(obj, key, where).strip().upper()
+
+
+def _flag(obj: Mapping[str, Any], key: str, where: str) -> bool:
+    value = obj.get(key)
+    if value is True or value is False:
+        return value
+    if value is None:
+        raise _absent(obj, key, where)
+    raise _wrong_type(value, _path(where, key), "true or false")
+
+
+def _choice(obj: Mapping[str, Any], key: str, where: str, options: tuple[str, ...]) -> str:
+    value = obj.get(key)
+    if isinstance(value, str) and value in options:
+        return value
+    if value is None:
+        raise _absent(obj, key, where)
+    if not isinstance(value, str):
+        raise _wrong_type(value, _path(where, key), "a string")
+    raise SchemaError(_path(where, key), f"must be one of {', '.join(options)}; got {_show(value)}")
+
+
+def _optional_choice(
+    obj: Mapping[str, Any], key: str, where: str, options: tuple[str, ...]
+) -> str | None:
+    if obj.get(key) is None:
+        return None
+    return _choice(obj, key, where, options)
+
+
+def _optional_flag(obj: Mapping[str, Any], key: str, where: str) -> bool | None:
+    value = obj.get(key)
+    if value is None or value is True or value is False:
+        return value
+    raise _wrong_type(value, _path(where, key), "true or false")
+
+
+def _optional_text(obj: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise _wrong_type(value, _path(where, key), "a string")
+
+
+# Documentation not done arrives as null or false (or is left out); the rules then hold the
+# claim, so all three mean "not documented" rather than a schema error.
+
+
+def _documented_text(obj: Mapping[str, Any], key: str, where: str) -> str | None:
     value = obj.get(key)
     if value is None or value is False:
         return None
-    return read(value, f"{prefix}.{key}" if prefix else key)
+    if isinstance(value, str):
+        return value
+    raise _wrong_type(value, _path(where, key), "a string")
 
 
-def _flag(obj: Mapping[str, Any], key: str, prefix: str) -> bool:
-    return bool(_documented(obj, key, prefix, _bool))
+def _documented_flag(obj: Mapping[str, Any], key: str, where: str) -> bool:
+    value = obj.get(key)
+    if value is True:
+        return True
+    if value is None or value is False:
+        return False
+    raise _wrong_type(value, _path(where, key), "true or false")
 
 
-def _object(value: object, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise SchemaError(path, f"must be an object, got {_type_name(value)}")
-    # isinstance(key, str) for every key, without a Python frame per key.
-    if not all(map(str.__instancecheck__, value)):
-        raise SchemaError(path, "object keys must be strings")
-    return value
+def _documented_date(obj: Mapping[str, Any], key: str, where: str) -> date | None:
+    value = obj.get(key)
+    if value is None or value is False:
+        return None
+    return _date_value(value, _path(where, key))
 
 
-def _str(value: object, path: str) -> str:
+def _documented_datetime(obj: Mapping[str, Any], key: str, where: str) -> datetime | None:
+    value = obj.get(key)
+    if value is None or value is False:
+        return None
+    path = _path(where, key)
     if not isinstance(value, str):
-        raise SchemaError(path, f"must be a string, got {_type_name(value)}")
-    return value
+        raise _wrong_type(value, path, "a string")
+    try:
+        return _parse_datetime(value)
+    except ValueError as error:
+        raise SchemaError(path, str(error)) from None
 
 
-def _code_str(value: object, path: str) -> str:
-    text = _str(value, path).strip()
-    if not text:
-        raise SchemaError(path, "must not be blank")
-    return text
+def _date(obj: Mapping[str, Any], key: str, where: str) -> date:
+    value = obj.get(key)
+    if value is None:
+        raise _absent(obj, key, where)
+    return _date_value(value, _path(where, key))
 
 
-def _bool(value: object, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise SchemaError(path, f"must be true or false, got {_type_name(value)}")
-    return value
+def _date_value(value: object, path: str) -> date:
+    if not isinstance(value, str):
+        raise _wrong_type(value, path, "a string")
+    try:
+        return _parse_date(value)
+    except ValueError as error:
+        raise SchemaError(path, str(error)) from None
 
 
-def _non_negative_int(value: object, path: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SchemaError(path, f"must be a whole number, got {_type_name(value)}")
-    if value < 0:
-        raise SchemaError(path, f"must be 0 or more, got {value}")
-    return value
+# Dates and datetimes repeat from one decision to the next: each text is read once.
 
 
-def _positive_number(value: object, path: str) -> float:
+@lru_cache(maxsize=4096)
+def _parse_date(text: str) -> date:
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise ValueError(f"must be a date as YYYY-MM-DD, got {_show(text)}")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ValueError(f"is not a calendar date: {_show(text)}") from None
+
+
+@lru_cache(maxsize=4096)
+def _parse_datetime(text: str) -> datetime:
+    match = _DATETIME.fullmatch(text)
+    if not match:
+        if _DATETIME.fullmatch(f"{text}Z") or _DATETIME.fullmatch(f"{text}:00Z"):
+            raise ValueError("datetime needs a UTC offset (Z or +HH:MM)")
+        raise ValueError(
+            f"must be a datetime as YYYY-MM-DDTHH:MM[:SS[.f]] with Z or +HH:MM, got {_show(text)}"
+        )
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second or 0),
+            int(f"{fraction or ''}000000"[:6]),
+            tzinfo=_zone(offset),
+        )
+    except ValueError:
+        raise ValueError(f"is not a calendar date and time: {_show(text)}") from None
+
+
+@lru_cache(maxsize=64)
+def _zone(offset: str) -> timezone:
+    if offset == "Z":
+        return UTC
+    sign = -1 if offset[0] == "-" else 1
+    return timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+
+
+def _place_of_service(obj: Mapping[str, Any]) -> str:
+    value = obj.get("place_of_service")
+    if isinstance(value, str) and value in _PLACES_OF_SERVICE:
+        return value
+    if value is None:
+        raise _absent(obj, "place_of_service", "")
+    if not isinstance(value, str):
+        raise _wrong_type(value, "place_of_service", "a string")
+    raise SchemaError(
+        "place_of_service", f"must be a two-digit place of service code, got {_show(value)}"
+    )
+
+
+def _strings(value: object, path: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise _wrong_type(value, path, "a list")
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise _wrong_type(item, f"{path}[{index}]", "a string")
+    return tuple(value)
+
+
+def _diagnoses(value: object, path: str) -> tuple[str, ...]:
+    """ICD-10-CM codes as given, trimmed; one that is empty once its dots are removed (and so
+    after normalisation) is refused. The rules normalise them ("c1.89" reads C18.9)."""
+    if not isinstance(value, list | tuple):
+        raise _wrong_type(value, path, "a list")
+    codes = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise _wrong_type(item, f"{path}[{index}]", "a string")
+        code = item.strip()
+        if not code.replace(".", ""):
+            raise SchemaError(f"{path}[{index}]", f"must be a diagnosis code, got {_show(item)}")
+        codes.append(code)
+    return tuple(codes)
+
+
+def _weight(value: object) -> float | None:
+    if value is None or value is False:
+        return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SchemaError(path, f"must be a number, got {_type_name(value)}")
-    if not math.isfinite(value) or value <= 0:
-        raise SchemaError(path, f"must be a positive number, got {value!r}")
+        raise _wrong_type(value, "documentation.weight_kg", "a number")
+    # Compared as given, so that integers too large for a float are refused, not converted.
+    if not 0 < value <= MAX_WEIGHT_KG:
+        raise SchemaError(
+            "documentation.weight_kg",
+            f"must be a number of kilograms greater than 0 and at most {MAX_WEIGHT_KG}, "
+            f"got {_show(value)}",
+        )
     return float(value)
 
 
-def _date(value: object, path: str) -> date:
-    text = _str(value, path)
-    if not _DATE.match(text):
-        raise SchemaError(path, f"must be a date as YYYY-MM-DD, got {text!r}")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise SchemaError(path, f"is not a calendar date: {text!r}") from None
+def _amount(obj: Mapping[str, Any], key: str, where: str, *, positive: bool) -> Decimal | None:
+    """An optional amount (mg, NDC units) as an exact decimal: a float reads as the shortest
+    decimal that names it (2400.1 is 2400.1, not the binary fraction nearest to it)."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    path = _path(where, key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong_type(value, path, "a number")
+    if isinstance(value, int):
+        if value > _LARGEST_AMOUNT or value < -_LARGEST_AMOUNT:
+            raise SchemaError(path, "must be a finite number, got one too large to hold")
+        amount = Decimal(value)
+    else:
+        if not math.isfinite(value):
+            raise SchemaError(path, f"must be a finite number, got {_show(value)}")
+        amount = Decimal(repr(value))
+    if positive and amount <= 0:
+        raise SchemaError(path, f"must be greater than 0, got {_show(value)}")
+    if amount < 0:
+        raise SchemaError(path, f"must not be negative, got {_show(value)}")
+    return amount
 
 
-def _aware_datetime(value: object, path: str) -> datetime:
-    text = _str(value, path)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise SchemaError(path, f"must be an ISO 8601 datetime, got {text!r}") from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise SchemaError(path, "datetime needs a UTC offset")
-    return moment
+def _lab_window_days(value: object) -> int:
+    if value is None:
+        return DEFAULT_LAB_WINDOW_DAYS
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong_type(value, "lab_window_days", "a whole number")
+    if value < 0:
+        raise SchemaError("lab_window_days", f"must be 0 or more, got {_show(value)}")
+    return value
 
 
-def _place_of_service(value: object, path: str) -> str:
-    text = _str(value, path)
-    if not _PLACE_OF_SERVICE.match(text):
-        raise SchemaError(path, f"must be a two-digit place of service code, got {text!r}")
-    return text
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[object, str], str]:
-    def read(value: object, path: str) -> str:
-        text = _str(value, path)
-        if text not in options:
-            raise SchemaError(path, f"must be one of {', '.join(options)}; got {text!r}")
-        return text
-
-    return read
-
-
-def _list_of(read_item: Callable[[object, str], T]) -> Callable[[object, str], tuple[T, ...]]:
-    def read(value: object, path: str) -> tuple[T, ...]:
-        if not isinstance(value, list | tuple):
-            raise SchemaError(path, f"must be a list, got {_type_name(value)}")
-        return tuple(read_item(item, f"{path}[{index}]") for index, item in enumerate(value))
-
-    return read
+_TYPE_NAMES = {
+    type(None): "null",
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    tuple: "a list",
+    dict: "an object",
+}
 
 
 def _type_name(value: object) -> str:
-    names = {
-        type(None): "null",
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }
-    return names.get(type(value), type(value).__name__)
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _show(value: object) -> str:
+    """A value for an error message: short, on one line, and never too large to print."""
+    if isinstance(value, int) and not -(10**15) < value < 10**15:
+        return "a number too large to show"
+    text = repr(value) if isinstance(value, str | int | float) else _type_name(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."

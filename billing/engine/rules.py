@@ -1,24 +1,35 @@
-"""`decide`: rules R01-R52 of shared/domain/billing-rules.md applied to one refill encounter.
+"""`decide`: the rules of shared/domain/billing-rules.md applied to one refill encounter.
 
 Pure: facts in, decision out. Every line and every refusal cites the rule that produced it.
+A `refill-facts/1` input gets a `refill-decision/1` answer (R01-R52 with R26); a `/2` input
+also gets who rendered each line (R41-R44), the drug (R60-R64) and R27.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+from operator import attrgetter
+
 from billing.engine.codes import (
     BILLING_PRACTITIONER_ROLES,
     CHEMO_INFUSION_INITIATION,
+    EM_CODES,
+    EM_ESTABLISHED_OF_SAME_LEVEL,
     EM_MINIMAL,
+    EM_NEW_PATIENT,
     FACILITY_PLACES_OF_SERVICE,
     HOME_PLACE_OF_SERVICE,
     IMPLANTED_DEVICE_IRRIGATION,
     MEDICARE_CLINIC_PUMP_INITIATION,
+    MODIFIER_DISCARDED_DRUG,
+    MODIFIER_NO_DISCARDED_DRUG,
     MODIFIER_SEPARATE_EM,
     OFFICE_PLACE_OF_SERVICE,
     OTHER_CHEMO_ADMINISTRATION,
     PUMP_INITIATION_CODES,
     REFILL_CODE_BY_PUMP_TYPE,
     REFILL_CODES,
+    REGISTERED_NURSE,
     ROLE_LABELS,
     STATUS_T_BLOOD_DRAWS,
 )
@@ -36,68 +47,84 @@ from billing.engine.decision import (
 from billing.engine.diagnoses import claim_diagnoses
 from billing.engine.facts import RefillFacts, SameDayService
 
+_by_rule = attrgetter("rule")
+
 
 def decide(facts: RefillFacts) -> Decision:
     """Decide which lines of a refill encounter are billed, and why."""
     refill_code = REFILL_CODE_BY_PUMP_TYPE[facts.pump.type]
+    version = facts.version
 
     refusals = _refusals(facts, refill_code)
     if refusals:
-        # A refused refill leaves nothing to document or diagnose on this claim; any same-day
-        # E/M goes on its own visit claim outside this app.
-        return Decision(NOT_BILLABLE, (), (), _ordered(refusals))
+        # A refused refill leaves nothing to document, diagnose or render on this claim, and
+        # no drug line; any same-day E/M goes on its own visit claim outside this app.
+        return Decision(NOT_BILLABLE, (), (), _ordered(refusals), None, version)
 
-    findings = _service_selection(facts, refill_code)
-    billed_em, same_day_findings = _same_day_services(facts, refill_code)
-    findings += same_day_findings
-    findings += _documentation(facts, refill_code)
+    findings: list[Finding] = []
+    _service_selection(facts, refill_code, findings)
+    billed_em = _same_day_services(facts, refill_code, findings)
+    _documentation(facts, refill_code, findings)
 
-    diagnoses = claim_diagnoses(facts.diagnoses, billed_em, refill_code)
+    diagnoses = claim_diagnoses(
+        facts.diagnoses, [service.diagnoses for service in billed_em], refill_code
+    )
     findings += diagnoses.findings
+    place = facts.place_of_service
+    refill_pointers = diagnoses.refill_pointers
 
-    lines = [
+    supervising = None
+    drug_lines: list[Line] = []
+    em_rendering: list[str | None] = [None] * len(billed_em)
+    if version == 2:
+        supervising = _supervising(facts, refill_code, findings)
+        drug_lines = _drug_lines(facts, refill_pointers, supervising, findings)
+        em_rendering = [_em_rendering(facts, em, supervising, findings) for em in billed_em]
+
+    lines = (
         Line(
-            code=refill_code,
-            modifiers=(),
-            units=1,
-            place_of_service=facts.place_of_service,
-            diagnosis_pointers=diagnoses.refill_pointers,
-            charge=facts.charge_for(refill_code),
-        )
-    ]
-    lines += [
-        Line(
-            code=service.code,
-            modifiers=(MODIFIER_SEPARATE_EM,),
-            units=1,
-            place_of_service=facts.place_of_service,
-            diagnosis_pointers=pointers,
-            charge=facts.charge_for(service.code),
-        )
-        for service, pointers in zip(billed_em, diagnoses.em_pointers, strict=True)
-    ]
+            refill_code, (), 1, place, refill_pointers, facts.charge_for(refill_code), supervising
+        ),
+        *drug_lines,
+        *(
+            Line(
+                service.code,
+                (MODIFIER_SEPARATE_EM,),
+                1,
+                place,
+                pointers,
+                facts.charge_for(service.code),
+                rendering,
+            )
+            for service, pointers, rendering in zip(
+                billed_em, diagnoses.em_pointers, em_rendering, strict=True
+            )
+        ),
+    )
     ordered = _ordered(findings)
     return Decision(
-        status=status_for(tuple(lines), ordered),
-        diagnoses=diagnoses.codes,
-        lines=tuple(lines),
-        findings=ordered,
+        status_for(lines, ordered), diagnoses.codes, lines, ordered, supervising, version
     )
 
 
 def _ordered(findings: list[Finding]) -> tuple[Finding, ...]:
     # Rule order reads like the catalogue; the sort is stable, so findings of one rule keep
     # the order of the services they concern.
-    return tuple(sorted(findings, key=lambda finding: finding.rule))
+    return tuple(sorted(findings, key=_by_rule))
+
+
+# R01-R07: service selection -------------------------------------------------------------
 
 
 def _refusals(facts: RefillFacts, refill_code: str) -> list[Finding]:
     refusals: list[Finding] = []
+    service = facts.pump.service
+    place = facts.place_of_service
     same_day_starts = [s.code for s in facts.same_day_services if s.code in PUMP_INITIATION_CODES]
-    if facts.pump.service == "initiation" or same_day_starts:
+    if service == "initiation" or same_day_starts:
         reason = (
             "the pump was started at this encounter"
-            if facts.pump.service == "initiation"
+            if service == "initiation"
             else f"{' and '.join(same_day_starts)} (pump start) is reported the same day"
         )
         refusals.append(
@@ -110,7 +137,7 @@ def _refusals(facts: RefillFacts, refill_code: str) -> list[Finding]:
                 f"pump: {MEDICARE_CLINIC_PUMP_INITIATION}) instead of {refill_code}.",
             )
         )
-    if facts.pump.service == "flush_only":
+    if service == "flush_only":
         refusals.append(
             Finding(
                 "R04",
@@ -121,18 +148,18 @@ def _refusals(facts: RefillFacts, refill_code: str) -> list[Finding]:
                 "the sole service that day.",
             )
         )
-    if facts.place_of_service in FACILITY_PLACES_OF_SERVICE:
+    if place in FACILITY_PLACES_OF_SERVICE:
         refusals.append(
             Finding(
                 "R06",
                 DENY,
                 refill_code,
                 f"No refill is billed on this professional claim: place of service "
-                f"{facts.place_of_service} is a facility, where the practitioner does not "
-                f"report {refill_code}; the facility bills it on its own claim.",
+                f"{place} is a facility, where the practitioner does not report {refill_code}; "
+                "the facility bills it on its own claim.",
             )
         )
-    if facts.place_of_service == HOME_PLACE_OF_SERVICE and facts.payer.is_medicare:
+    if place == HOME_PLACE_OF_SERVICE and facts.payer.is_medicare:
         refusals.append(
             Finding(
                 "R07",
@@ -146,36 +173,36 @@ def _refusals(facts: RefillFacts, refill_code: str) -> list[Finding]:
     return refusals
 
 
-def _service_selection(facts: RefillFacts, refill_code: str) -> list[Finding]:
+def _service_selection(facts: RefillFacts, refill_code: str, findings: list[Finding]) -> None:
+    drug = facts.drug
     if facts.pump.type == "external":
-        findings = [
+        findings.append(
             Finding(
                 "R01",
                 INFO,
                 refill_code,
                 f"{refill_code} x1, no modifier: refill and maintenance of a portable "
-                f"(external) pump with {facts.drug.name or 'the drug'}.",
+                f"(external) pump with {drug.name}.",
             )
-        ]
+        )
     else:
-        findings = [
+        findings.append(
             Finding(
                 "R02",
                 INFO,
                 refill_code,
                 f"{refill_code} x1, no modifier, instead of 96521: the pump refilled is implanted.",
             )
-        ]
-    if not facts.drug.antineoplastic:
+        )
+    if not drug.antineoplastic:
         findings.append(
             Finding(
                 "R05",
                 HOLD,
                 refill_code,
-                f"{facts.drug.name or 'The drug'} is not recorded as antineoplastic: "
-                f"{refill_code} covers chemotherapy and highly complex drugs. Confirm the "
-                f"payer ({facts.payer.code}) covers this drug under {refill_code} before "
-                "release.",
+                f"{drug.name} is not recorded as antineoplastic: {refill_code} covers "
+                f"chemotherapy and highly complex drugs. Confirm the payer ({facts.payer.code}) "
+                f"covers this drug under {refill_code} before release.",
             )
         )
     if facts.place_of_service == HOME_PLACE_OF_SERVICE:
@@ -189,21 +216,24 @@ def _service_selection(facts: RefillFacts, refill_code: str) -> list[Finding]:
                 "rather than under a home infusion benefit before release.",
             )
         )
-    return findings
+
+
+# R10-R14, R20-R27: same-day services --------------------------------------------------------
 
 
 def _same_day_services(
-    facts: RefillFacts, refill_code: str
-) -> tuple[list[SameDayService], list[Finding]]:
-    billed_em: list[SameDayService] = []
-    findings: list[Finding] = []
+    facts: RefillFacts, refill_code: str, findings: list[Finding]
+) -> list[SameDayService]:
+    """The findings on each same-day service, and the one E/M billed (none or one, R26)."""
+    surviving: list[SameDayService] = []
     for service in facts.same_day_services:
         code = service.code
-        if service.is_em:
-            em_findings, billed = _em_service(facts, service, refill_code)
-            findings += em_findings
-            if billed:
-                billed_em.append(service)
+        if code in EM_CODES:
+            denials = _em_denials(facts, service, refill_code)
+            if denials:
+                findings += denials
+            else:
+                surviving.append(service)
         elif code in REFILL_CODES:
             findings.append(
                 Finding(
@@ -256,69 +286,74 @@ def _same_day_services(
                     f"{refill_code}.",
                 )
             )
-    return billed_em, findings
+    if not surviving:
+        return []
+    billed = max(surviving, key=_em_level)  # the first listed among the highest level
+    for service in surviving:
+        if service is not billed:
+            findings.append(
+                Finding(
+                    "R26",
+                    DENY,
+                    service.code,
+                    f"{service.code} is not billed: {billed.code} (level {_em_level(billed)}) "
+                    f"is billed for the same day, and one practice bills one E/M a day. Make "
+                    f"sure the {billed.code} note documents both visits and supports that level.",
+                )
+            )
+    _billed_em(facts, billed, refill_code, findings)
+    return [billed]
 
 
-def _em_service(
-    facts: RefillFacts, service: SameDayService, refill_code: str
-) -> tuple[list[Finding], bool]:
+def _em_level(service: SameDayService) -> int:
+    return int(service.code[-1])
+
+
+def _em_denials(facts: RefillFacts, service: SameDayService, refill_code: str) -> list[Finding]:
+    """R21-R23: why this E/M is not billed, or nothing when it may be."""
     code = service.code
+    payer = facts.payer
     if code == EM_MINIMAL:
-        return _minimal_em(facts, service, refill_code)
+        # Where the payer does not allow 99211 with drug administration, R22 alone denies it.
+        if payer.is_medicare:
+            return [
+                Finding(
+                    "R22",
+                    DENY,
+                    code,
+                    f"{code} is not billed: Medicare does not pay {code} with drug "
+                    f"administration such as {refill_code} the same day, even with modifier 25.",
+                )
+            ]
+        if not payer.allows_99211_with_drug_admin:
+            return [
+                Finding(
+                    "R22",
+                    DENY,
+                    code,
+                    f"{code} is not billed: {payer.code} does not allow {code} with drug "
+                    f"administration such as {refill_code} the same day.",
+                )
+            ]
+        if not service.separately_identifiable:
+            return [_not_separately_identifiable(code, refill_code)]
+        return []
 
-    findings: list[Finding] = []
+    denials = []
     if service.performed_by_role not in BILLING_PRACTITIONER_ROLES:
-        findings.append(
+        denials.append(
             Finding(
                 "R23",
                 DENY,
                 code,
                 f"{code} is not billed: it was performed by "
-                f"{ROLE_LABELS[service.performed_by_role or 'registered_nurse']}, who is not a "
+                f"{ROLE_LABELS[service.performed_by_role or REGISTERED_NURSE]}, who is not a "
                 "billing practitioner for this level of visit.",
             )
         )
     if not service.separately_identifiable:
-        findings.append(_not_separately_identifiable(code, refill_code))
-    if findings:
-        return findings, False
-    return _billed_em(facts, service, refill_code), True
-
-
-def _minimal_em(
-    facts: RefillFacts, service: SameDayService, refill_code: str
-) -> tuple[list[Finding], bool]:
-    code = service.code
-    if facts.payer.is_medicare:
-        return [
-            Finding(
-                "R22",
-                DENY,
-                code,
-                f"{code} is not billed: Medicare does not pay {code} with drug administration "
-                f"such as {refill_code} the same day, even with modifier 25.",
-            )
-        ], False
-    if not facts.payer.allows_99211_with_drug_admin:
-        return [
-            Finding(
-                "R22",
-                DENY,
-                code,
-                f"{code} is not billed: {facts.payer.code} does not allow {code} with drug "
-                f"administration such as {refill_code} the same day.",
-            )
-        ], False
-    if not service.separately_identifiable:
-        return [_not_separately_identifiable(code, refill_code)], False
-    allowed = Finding(
-        "R22",
-        INFO,
-        code,
-        f"{code} is billed: {facts.payer.code} allows {code} with drug administration when "
-        "it is separately identifiable.",
-    )
-    return [allowed, *_billed_em(facts, service, refill_code)], True
+        denials.append(_not_separately_identifiable(code, refill_code))
+    return denials
 
 
 def _not_separately_identifiable(code: str, refill_code: str) -> Finding:
@@ -331,42 +366,78 @@ def _not_separately_identifiable(code: str, refill_code: str) -> Finding:
     )
 
 
-def _billed_em(facts: RefillFacts, service: SameDayService, refill_code: str) -> list[Finding]:
+def _billed_em(
+    facts: RefillFacts, service: SameDayService, refill_code: str, findings: list[Finding]
+) -> None:
+    """R20, R22 (99211 allowed), R24, R25 and R27 on the one E/M that is billed."""
     code = service.code
-    findings = [
+    payer = facts.payer
+    findings.append(
         Finding(
             "R20",
             INFO,
             code,
             f"{code} is billed with modifier 25: a separately identifiable visit by "
-            f"{ROLE_LABELS.get(service.performed_by_role or '', 'the practitioner')} the same "
-            f"day as {refill_code}.",
-        ),
-        Finding(
-            "R25",
-            INFO,
-            refill_code,
-            f"{refill_code} carries no modifier: modifier 25 goes on the E/M line {code} only.",
-        ),
-    ]
-    if facts.payer.modifier25_requires_note:
+            f"{ROLE_LABELS[service.performed_by_role or REGISTERED_NURSE]} the same day as "
+            f"{refill_code}.",
+        )
+    )
+    if code == EM_MINIMAL:
+        findings.append(
+            Finding(
+                "R22",
+                INFO,
+                code,
+                f"{code} is billed: {payer.code} allows {code} with drug administration when "
+                "it is separately identifiable.",
+            )
+        )
+    if payer.modifier25_requires_note:
         findings.append(
             Finding(
                 "R24",
                 WARN,
                 code,
-                f"{facts.payer.code} requires the visit note with modifier-25 claims: attach "
-                f"the {code} note when you send the claim.",
+                f"{payer.code} requires the visit note with modifier-25 claims: attach the "
+                f"{code} note when you send the claim.",
             )
         )
-    return findings
+    findings.append(
+        Finding(
+            "R25",
+            INFO,
+            refill_code,
+            f"{refill_code} carries no modifier: modifier 25 goes on the E/M line {code} only.",
+        )
+    )
+    if code in EM_NEW_PATIENT and facts.patient_established:
+        established = EM_ESTABLISHED_OF_SAME_LEVEL[code]
+        findings.append(
+            Finding(
+                "R27",
+                HOLD,
+                code,
+                f"{code} is a new-patient visit, but the practice saw this patient in the "
+                "three years before the date of service: bill an established-patient code "
+                f"(99212-99215; {established} for the same level) before release.",
+            )
+        )
 
 
-def _documentation(facts: RefillFacts, refill_code: str) -> list[Finding]:
+# R30-R40: documentation -------------------------------------------------------------------
+
+
+def _documentation(facts: RefillFacts, refill_code: str, findings: list[Finding]) -> None:
     doc = facts.documentation
     dos = facts.date_of_service
-    # (rule, what is missing or wrong, what to do); a rule with nothing listed passes.
-    checks: list[tuple[str, list[str], str]] = []
+    drug = facts.drug
+
+    def hold(rule: str, problems: str, what_to_do: str, *, what: str = "missing") -> None:
+        findings.append(
+            Finding(
+                rule, HOLD, refill_code, f"{refill_code} on hold, {what}: {problems}. {what_to_do}"
+            )
+        )
 
     weight: list[str] = []
     if doc.weight_kg is None:
@@ -375,105 +446,412 @@ def _documentation(facts: RefillFacts, refill_code: str) -> list[Finding]:
         weight.append("date the weight was measured")
     elif doc.weight_measured_on != dos:
         weight.append(f"weight measured on the date of service (it was {doc.weight_measured_on})")
-    checks.append(("R30", weight, "Record today's weight; the dose depends on it."))
+    if weight:
+        hold("R30", "; ".join(weight), "Record today's weight; the dose depends on it.")
 
-    labs: list[str] = []
+    # One finding per lab that fails (R31 reading).
     for label, collected in (("CBC", doc.cbc_collected_on), ("CMP", doc.cmp_collected_on)):
         if collected is None:
-            labs.append(label)
+            problem = label
         elif collected > dos:
-            labs.append(f"{label} on or before the date of service (collected {collected})")
+            problem = f"{label} on or before the date of service (collected {collected})"
         elif (dos - collected).days > facts.lab_window_days:
-            labs.append(
+            problem = (
                 f"{label} within {facts.lab_window_days} days of the date of service "
                 f"(collected {collected}, {(dos - collected).days} days before)"
             )
-    checks.append(("R31", labs, "Record labs that cleared this refill."))
+        else:
+            continue
+        hold("R31", problem, f"Record the {label} that cleared this refill.")
 
-    drug: list[str] = []
-    if not _given(facts.drug.lot):
-        drug.append("drug lot number")
-    if facts.drug.expires_on is None:
-        drug.append("drug expiry date")
-    checks.append(("R32", drug, "Record them from the drug label."))
+    if not _given(drug.lot) or drug.expires_on is None:
+        missing = [
+            label
+            for label, absent in (
+                ("drug lot number", not _given(drug.lot)),
+                ("drug expiry date", drug.expires_on is None),
+            )
+            if absent
+        ]
+        hold("R32", "; ".join(missing), "Record them from the drug label.")
 
-    expired: list[str] = []
-    if facts.drug.expires_on is not None and facts.drug.expires_on < dos:
-        expired.append(
-            f"lot {facts.drug.lot or '(no lot)'} expired {facts.drug.expires_on}, before the "
-            "date of service"
+    if drug.expires_on is not None and drug.expires_on < dos:
+        hold(
+            "R33",
+            f"lot {drug.lot or '(no lot)'} expired {drug.expires_on}, before the date of service",
+            "Check the lot recorded; if it is right, report the expired drug given.",
+            what="drug expired",
         )
-    checks.append(
-        ("R33", expired, "Check the lot recorded; if it is right, report the expired drug given.")
-    )
 
     clinicians = {name.strip().casefold() for name in doc.verified_by if name.strip()}
-    verifiers = (
-        [f"second verifying clinician (only {len(clinicians)} distinct verifier recorded)"]
-        if len(clinicians) < 2
-        else []
-    )
-    checks.append(("R34", verifiers, "Two distinct clinicians must verify the drug and pump."))
-
-    pump = [
-        step
-        for step, done in (
-            ("pump programmed", doc.pump_programmed),
-            ("pump primed", doc.pump_primed),
-            ("pump function verified", doc.pump_function_verified),
+    if len(clinicians) < 2:
+        hold(
+            "R34",
+            f"second verifying clinician (only {len(clinicians)} distinct verifier recorded)",
+            "Two distinct clinicians must verify the drug and pump.",
         )
-        if not done
-    ]
-    checks.append(("R35", pump, "Document each pump step performed."))
 
-    teaching = [
-        topic
-        for topic, done in (
-            ("teaching on pump alarms", doc.teaching.alarms),
-            ("teaching on site care", doc.teaching.site_care),
+    if not (doc.pump_programmed and doc.pump_primed and doc.pump_function_verified):
+        steps = [
+            step
+            for step, done in (
+                ("pump programmed", doc.pump_programmed),
+                ("pump primed", doc.pump_primed),
+                ("pump function verified", doc.pump_function_verified),
+            )
+            if not done
+        ]
+        hold("R35", "; ".join(steps), "Document each pump step performed.")
+
+    teaching = doc.teaching
+    if not (teaching.alarms and teaching.site_care):
+        topics = [
+            topic
+            for topic, done in (
+                ("teaching on pump alarms", teaching.alarms),
+                ("teaching on site care", teaching.site_care),
+            )
+            if not done
+        ]
+        hold("R36", "; ".join(topics), "Document the patient education given.")
+
+    started = doc.infusion_started_at
+    if started is None:
+        hold("R37", "infusion start time", "Record when this infusion started.")
+    elif started.date() != dos:
+        hold(
+            "R37",
+            f"infusion start on the date of service (started {started.isoformat()}, local "
+            f"date {started.date()})",
+            "Record when this infusion started.",
         )
-        if not done
-    ]
-    checks.append(("R36", teaching, "Document the patient education given."))
 
-    start: list[str] = []
-    if doc.infusion_started_at is None:
-        start.append("infusion start time")
-    elif doc.infusion_started_at.date() != dos:
-        start.append(
-            f"infusion start on the date of service (started "
-            f"{doc.infusion_started_at.isoformat()}, local date "
-            f"{doc.infusion_started_at.date()})"
+    if not _given(doc.adverse_reaction):
+        hold("R38", "answer on adverse reaction", 'Record any reaction, or "none".')
+
+    if not _given(doc.signed_by):
+        hold("R39", "clinician signature", "The documenting nurse must sign the refill note.")
+
+    if _r40_applies(facts) and not _given(doc.supervising_practitioner):
+        hold(
+            "R40",
+            "supervising practitioner (Medicare office service, direct supervision)",
+            "Record the practitioner who supervised.",
         )
-    checks.append(("R37", start, "Record when this infusion started."))
 
-    reaction = [] if _given(doc.adverse_reaction) else ["answer on adverse reaction"]
-    checks.append(("R38", reaction, 'Record any reaction, or "none".'))
 
-    signature = [] if _given(doc.signed_by) else ["clinician signature"]
-    checks.append(("R39", signature, "The documenting nurse must sign the refill note."))
-
-    supervision: list[str] = []
-    if (
-        facts.payer.is_medicare
-        and facts.place_of_service == OFFICE_PLACE_OF_SERVICE
-        and not _given(doc.supervising_practitioner)
-    ):
-        supervision.append("supervising practitioner (Medicare office service, direct supervision)")
-    checks.append(("R40", supervision, "Record the practitioner who supervised."))
-
-    return [
-        Finding(
-            rule,
-            HOLD,
-            refill_code,
-            f"{refill_code} on hold, {'drug expired' if rule == 'R33' else 'missing'}: "
-            f"{'; '.join(problems)}. {what_to_do}",
-        )
-        for rule, problems, what_to_do in checks
-        if problems
-    ]
+def _r40_applies(facts: RefillFacts) -> bool:
+    return facts.payer.is_medicare and facts.place_of_service == OFFICE_PLACE_OF_SERVICE
 
 
 def _given(text: str | None) -> bool:
     return text is not None and bool(text.strip())
+
+
+# R41-R44: who rendered each line (refill-facts/2) ---------------------------------------------
+
+
+def _supervising(facts: RefillFacts, refill_code: str, findings: list[Finding]) -> str | None:
+    """R41, R42, R44: the supervising practitioner's key when accepted, else None."""
+    named = facts.documentation.supervising_practitioner
+    if named is None or not named.strip():
+        if not _r40_applies(facts):  # where R40 applies, it holds the claim instead
+            findings.append(
+                Finding(
+                    "R44",
+                    WARN,
+                    refill_code,
+                    f"No supervising practitioner is recorded: {refill_code} goes out under the "
+                    "billing provider alone, and most payers want an individual NPI. Record "
+                    "the practitioner who supervised the refill.",
+                )
+            )
+        return None
+    practitioner = facts.practitioner(named)
+    if practitioner is None:
+        problems = ["is not among the practitioners the facts name"]
+    else:
+        problems = []
+        if practitioner.role == REGISTERED_NURSE:
+            problems.append("is a registered nurse, who cannot supervise incident-to billing")
+        if practitioner.npi is None:
+            problems.append("has no NPI")
+    if problems:
+        findings.append(
+            Finding(
+                "R42",
+                HOLD,
+                refill_code,
+                f"The supervising practitioner {named.strip()} {' and '.join(problems)}, so "
+                f"{refill_code} and its drug line have no rendering practitioner. Record a "
+                "supervising physician, nurse practitioner or physician assistant with an "
+                "NPI (or correct the name) before release.",
+            )
+        )
+        return None
+    findings.append(
+        Finding(
+            "R41",
+            INFO,
+            refill_code,
+            f"{refill_code} is billed incident-to under {practitioner.key} "
+            f"({ROLE_LABELS[practitioner.role]}, NPI {practitioner.npi}), who supervised: the "
+            "refill is a nurse's service.",
+        )
+    )
+    return practitioner.key
+
+
+def _em_rendering(
+    facts: RefillFacts, service: SameDayService, supervising: str | None, findings: list[Finding]
+) -> str | None:
+    """R43: who the billed E/M line is billed under, or None with a hold."""
+    role = service.performed_by_role or REGISTERED_NURSE
+    # A registered nurse's E/M (a 99211 that R22 allows) is billed incident-to, like the
+    # refill line, and needs no NPI of the nurse's own.
+    incident_to = role == REGISTERED_NURSE
+    named = service.performed_by
+    practitioner = None if named is None or not named.strip() else facts.practitioner(named)
+    problems: list[str] = []
+    if named is None or not named.strip():
+        problems.append("does not say who performed it")
+    elif practitioner is None:
+        problems.append(f"was performed by {named.strip()}, who is not among the practitioners")
+    else:
+        if practitioner.role != role:
+            problems.append(
+                f"was performed by {practitioner.key}, who is {ROLE_LABELS[practitioner.role]} "
+                f"in the practitioners while the visit says {ROLE_LABELS[role]}"
+            )
+        if practitioner.npi is None and not incident_to:
+            problems.append(f"was performed by {practitioner.key}, who has no NPI")
+    if problems or practitioner is None:
+        findings.append(
+            Finding(
+                "R43",
+                HOLD,
+                service.code,
+                f"{service.code} has no rendering practitioner: it {'; it '.join(problems)}. "
+                "Record who performed the visit, with their NPI and role, before release.",
+            )
+        )
+        return None
+    return supervising if incident_to else practitioner.key
+
+
+# R60-R64: the drug (refill-facts/2) ---------------------------------------------------------
+
+
+def _drug_lines(
+    facts: RefillFacts,
+    pointers: tuple[int, ...],
+    rendering: str | None,
+    findings: list[Finding],
+) -> list[Line]:
+    drug = facts.drug
+    if drug.supplied_by_practice is None:
+        return []
+    if not drug.supplied_by_practice:
+        findings.append(
+            Finding(
+                "R64",
+                INFO,
+                drug.hcpcs,
+                f"No drug line: the practice did not supply {drug.name}, so only the refill "
+                "is billed.",
+            )
+        )
+        return []
+    code, per_unit_mg, dose = drug.hcpcs, drug.hcpcs_unit_mg, drug.dose_mg
+    if code is None or per_unit_mg is None or dose is None:
+        missing = [
+            label
+            for label, value in (
+                ("its HCPCS code", code),
+                ("the amount one billing unit describes", per_unit_mg),
+                ("the dose put in the pump", dose),
+            )
+            if value is None
+        ]
+        findings.append(
+            Finding(
+                "R63",
+                HOLD,
+                code,
+                f"The practice supplied {drug.name}, but no drug line can be built without "
+                f"{', '.join(missing)}. Map the drug to its HCPCS code and billing unit in the "
+                "charge master and record the dose before release.",
+            )
+        )
+        return []
+
+    units = _units_rounded_up(_exact(dose), per_unit_mg)
+    discarded = drug.discarded_mg if drug.discarded_mg is not None else Decimal(0)
+    per_unit = facts.charge_for(code)
+    modifiers: tuple[str, ...] = ()
+    wasted_units = 0
+    if not facts.payer.is_medicare:
+        findings.append(
+            Finding(
+                "R61",
+                INFO,
+                code,
+                f"{code} carries neither JW nor JZ: those modifiers are Medicare's, and "
+                f"{facts.payer.code} is not Medicare.",
+            )
+        )
+    elif drug.container == "multi_dose":
+        findings.append(
+            Finding(
+                "R61",
+                INFO,
+                code,
+                f"{code} carries neither JW nor JZ: the drug came from a multi-dose container.",
+            )
+        )
+    elif drug.container is None:
+        findings.append(
+            Finding(
+                "R61",
+                HOLD,
+                code,
+                f"Medicare wants JW or JZ on {code} from a single-dose container, and the "
+                "container is not recorded, so neither can be chosen. Record whether the drug "
+                "came from a single- or multi-dose container before release.",
+            )
+        )
+    else:
+        total = _units_rounded_up(_exact(dose, discarded), per_unit_mg)
+        if total > units:
+            wasted_units = total - units
+            findings.append(
+                Finding(
+                    "R61",
+                    INFO,
+                    code,
+                    f"{discarded} mg of {drug.name} from a single-dose container was discarded: "
+                    f"Medicare pays it on a second {code} line with modifier "
+                    f"{MODIFIER_DISCARDED_DRUG}, {wasted_units} unit(s) ({total} units in all, "
+                    f"{units} given).",
+                )
+            )
+        else:
+            modifiers = (MODIFIER_NO_DISCARDED_DRUG,)
+            what = (
+                "nothing was discarded"
+                if discarded == 0
+                else f"the {discarded} mg discarded fits within the units rounded up"
+            )
+            findings.append(
+                Finding(
+                    "R61",
+                    INFO,
+                    code,
+                    f"{code} carries modifier {MODIFIER_NO_DISCARDED_DRUG}: the drug came from "
+                    f"a single-dose container and {what}, as Medicare asks to be stated.",
+                )
+            )
+
+    charge = _charge(per_unit, units)
+    findings.append(
+        Finding(
+            "R60",
+            INFO,
+            code,
+            f"{code} x{units}: the practice supplied {drug.name}, {dose} mg at {per_unit_mg} mg "
+            "per billing unit, rounded up; billed with the refill's diagnoses and rendering"
+            + (
+                f", at {per_unit} per unit."
+                if per_unit is not None
+                else f", without a charge: set the per-unit charge of {code} in the charge master."
+            ),
+        )
+    )
+    lines = [
+        Line(
+            code,
+            modifiers,
+            units,
+            facts.place_of_service,
+            pointers,
+            charge,
+            rendering,
+            drug=True,
+            ndc=drug.ndc,
+            ndc_quantity=drug.ndc_quantity,
+            ndc_unit=drug.ndc_unit,
+        )
+    ]
+    if wasted_units:
+        lines.append(
+            Line(
+                code,
+                (MODIFIER_DISCARDED_DRUG,),
+                wasted_units,
+                facts.place_of_service,
+                pointers,
+                _charge(per_unit, wasted_units),
+                rendering,
+                drug=True,
+                ndc=drug.ndc,
+                ndc_quantity=None
+                if drug.ndc_quantity is None
+                else _share_rounded(drug.ndc_quantity, discarded, dose),
+                ndc_unit=drug.ndc_unit,
+            )
+        )
+    if drug.ndc is None or drug.ndc_quantity is None or drug.ndc_unit is None:
+        missing = [
+            label
+            for label, value in (
+                ("NDC", drug.ndc),
+                ("NDC quantity", drug.ndc_quantity),
+                ("NDC unit", drug.ndc_unit),
+            )
+            if value is None
+        ]
+        findings.append(
+            Finding(
+                "R62",
+                HOLD,
+                code,
+                f"The {code} line has no {', '.join(missing)}: payers want the NDC of the "
+                "drug given on drug lines. Record the NDC used, its quantity and unit before "
+                "release.",
+            )
+        )
+    return lines
+
+
+def _exact(*amounts: Decimal) -> tuple[int, int]:
+    """The sum of decimal amounts as an exact fraction (numerator, denominator): decimal
+    arithmetic would round to the context's 28 digits."""
+    numerator, denominator = 0, 1
+    for amount in amounts:
+        top, bottom = amount.as_integer_ratio()
+        numerator, denominator = numerator * bottom + top * denominator, denominator * bottom
+    return numerator, denominator
+
+
+def _units_rounded_up(amount: tuple[int, int], per_unit: Decimal) -> int:
+    """Billing units for an amount in mg (an exact fraction): amount / per_unit, rounded up."""
+    numerator, denominator = amount
+    unit_numerator, unit_denominator = per_unit.as_integer_ratio()
+    return -(-(numerator * unit_denominator) // (denominator * unit_numerator))
+
+
+def _share_rounded(quantity: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """quantity x part / whole, rounded half up to 3 decimals, exactly."""
+    (q, qd), (p, pd), (w, wd) = (value.as_integer_ratio() for value in (quantity, part, whole))
+    numerator, denominator = q * p * wd * 1000, qd * pd * w
+    thousandths = (2 * numerator + denominator) // (2 * denominator)
+    return Decimal(f"{thousandths}E-3")
+
+
+def _charge(per_unit: Decimal | None, units: int) -> Decimal | None:
+    """The per-unit charge times the units, in whole cents, without rounding."""
+    if per_unit is None:
+        return None
+    numerator, denominator = per_unit.as_integer_ratio()
+    cents = numerator * 100 // denominator * units
+    return Decimal(f"{cents}E-2")

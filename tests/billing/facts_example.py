@@ -1,4 +1,5 @@
-"""A complete, clean `refill-facts/1` example (scenario 01) that engine tests vary."""
+"""Complete, clean facts that engine tests vary: `refill-facts/1` (scenario 01) and
+`refill-facts/2` (scenario 11)."""
 
 from __future__ import annotations
 
@@ -49,4 +50,32 @@ BASE: dict[str, Any] = {
         "99215": "240.00",
         "99204": "210.00",
     },
+}
+
+# `refill-facts/2`: the same refill with who is who, the patient and the drug (scenario 11).
+PRACTITIONERS: dict[str, Any] = {
+    "dr.okafor": {"npi": "1234567893", "role": "physician"},
+    "np.patel": {"npi": "1245319599", "role": "nurse_practitioner"},
+    "pa.ruiz": {"npi": "1555555550", "role": "physician_assistant"},
+    "rn.alvarez": {"npi": None, "role": "registered_nurse"},
+    "dr.lee": {"npi": None, "role": "physician"},
+}
+BASE_V2: dict[str, Any] = {
+    **BASE,
+    "schema": "refill-facts/2",
+    "drug": {
+        **BASE["drug"],
+        "supplied_by_practice": True,
+        "hcpcs": "J9190",
+        "hcpcs_unit_mg": 500,
+        "dose_mg": 2400,
+        "discarded_mg": 0,
+        "container": "single_dose",
+        "ndc": "63323011710",
+        "ndc_quantity": 48,
+        "ndc_unit": "ML",
+    },
+    "charges": {**BASE["charges"], "J9190": "12.40"},
+    "practitioners": PRACTITIONERS,
+    "patient": {"established": True},
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -131,8 +131,9 @@ def test_lab_window_days_must_be_a_whole_number_of_zero_or_more(value):
     assert schema_error(build({"lab_window_days": value})).field == "lab_window_days"
 
 
-def test_wrong_schema_name_is_refused():
-    error = schema_error(build({"schema": "refill-facts/2"}))
+@pytest.mark.parametrize("schema", ["refill-facts/3", "refill-decision/1", "", 1])
+def test_wrong_schema_name_is_refused(schema):
+    error = schema_error(build({"schema": schema}))
 
     assert error.field == "schema"
 
@@ -166,7 +167,9 @@ def test_missing_required_field_names_it(path):
 def test_naive_datetime_is_refused_with_the_field_path():
     error = schema_error(build({"documentation.infusion_started_at": "2026-03-04T10:15:00"}))
 
-    assert str(error) == "documentation.infusion_started_at: datetime needs a UTC offset"
+    assert str(error) == (
+        "documentation.infusion_started_at: datetime needs a UTC offset (Z or +HH:MM)"
+    )
 
 
 def test_utc_z_suffix_counts_as_an_offset():
@@ -564,11 +567,12 @@ def test_r24_is_silent_when_the_em_is_denied():
 
 
 def test_r25_refill_line_keeps_no_modifier_beside_a_modifier_25_em():
-    decision = with_services(em(), em(code="99204"))
+    decision = with_services(em(code="99204"))
 
-    assert [line.modifiers for line in decision.lines] == [(), ("25",), ("25",)]
-    r25 = [(f.severity, f.code) for f in decision.findings if f.rule == "R25"]
-    assert r25 == [("info", "96521"), ("info", "96521")]
+    assert [line.modifiers for line in decision.lines] == [(), ("25",)]
+    r25 = only(decision, "R25")
+    assert (r25.severity, r25.code) == ("info", "96521")
+    assert r25.message == "96521 carries no modifier: modifier 25 goes on the E/M line 99204 only."
 
 
 @pytest.mark.parametrize("code", ["96521", "96522", "96523"])
@@ -980,3 +984,435 @@ def test_engine_imports_nothing_from_django():
 
     assert not {name for name in imported if name.split(".")[0] == "django"}
     assert {name for name in imported if name.startswith("refills")} == {"refills.icd10"}
+
+
+# Further readings: diagnosis codes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("given", ["c1.89", "C189", " c18.9 ", "C.1.8.9"])
+def test_diagnosis_codes_are_normalised_before_anything_reads_them(given):
+    decision = run({"diagnoses": [given]})
+
+    assert decision.status == "billable"
+    assert decision.diagnoses == ("Z51.11", "C18.9")
+    assert decision.lines[0].diagnosis_pointers == (1, 2)
+
+
+def test_e_m_diagnosis_codes_are_normalised_too():
+    decision = with_services(em(diagnoses=["r110", "r.11.0"]))
+
+    assert decision.diagnoses == ("Z51.11", "C18.9", "R11.0")
+    assert decision.lines[1].diagnosis_pointers == (3, 2)
+
+
+def test_an_inner_space_stays_and_the_code_fails_r52():
+    decision = run({"diagnoses": ["C18.9", "c1 8.9"]})
+
+    assert decision.diagnoses == ("Z51.11", "C18.9", "C1 .89")
+    assert only(decision, "R52").message == (
+        "Diagnosis C1 .89 is not a valid, billable ICD-10-CM code (unknown, or a category "
+        "that needs more characters). Correct or remove it before release."
+    )
+
+
+@pytest.mark.parametrize("given", ["", " ", ".", " . ", "..", "\t.\n"])
+def test_a_code_empty_after_normalisation_is_a_schema_error(given):
+    assert schema_error(build({"diagnoses": ["C18.9", given]})).field == "diagnoses[1]"
+    error = schema_error(build({"same_day_services": [em(diagnoses=[given])]}))
+    assert error.field == "same_day_services[0].diagnoses[0]"
+
+
+def test_procedure_codes_keep_their_dots():
+    decision = with_services({"code": "965.21"})
+
+    assert lines_of(decision) == REFILL_ONLY
+    assert [(f.rule, f.severity, f.code) for f in decision.findings if f.code != "96521"] == [
+        ("R14", "warn", "965.21")
+    ]
+
+
+# Further readings: only billable malignancies count, from the patient's own codes ----------
+
+
+def test_a_non_billable_code_in_the_malignancy_ranges_sits_among_the_other_codes():
+    decision = run({"diagnoses": ["C18", "E11.9", "C78.7"]})
+
+    assert decision.diagnoses == ("Z51.11", "C78.7", "C18", "E11.9")
+    assert decision.lines[0].diagnosis_pointers == (1, 2)
+    assert "R51" not in rules_of(decision)
+    assert "C18 " in only(decision, "R52").message
+
+
+def test_a_non_billable_malignancy_alone_does_not_satisfy_r51():
+    decision = run({"diagnoses": ["C18"]})
+
+    assert decision.status == "hold"
+    assert decision.lines[0].diagnosis_pointers == (1,)
+    assert [f.rule for f in decision.findings if f.severity == "hold"] == ["R51", "R52"]
+
+
+def test_r51_reads_the_patients_diagnoses_only_not_an_e_ms():
+    decision = with_services(em(diagnoses=["C18.9"]), diagnoses=["E11.9"])
+
+    assert decision.status == "hold"
+    assert decision.diagnoses == ("Z51.11", "E11.9", "C18.9")
+    assert decision.lines[0].diagnosis_pointers == (1,)
+    assert decision.lines[1].diagnosis_pointers == (3,)
+    r51 = only(decision, "R51")
+    assert (r51.severity, r51.code) == ("hold", "96521")
+    assert r51.message == (
+        "No valid, billable malignancy code (C00-C96, D00-D09) among the patient's diagnoses: "
+        "Z51.11 must be followed by the cancer being treated, or 96521 lacks medical "
+        "necessity. Add the patient's malignancy diagnosis before release."
+    )
+
+
+# Further readings: where an E/M with no codes of its own points -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("patient", "diagnoses", "pointers"),
+    [
+        (["E11.9", "I10"], ("Z51.11", "E11.9", "I10"), (2,)),
+        (["Z51.11", "E11.9"], ("Z51.11", "E11.9"), (2,)),
+        (["C18", "E11.9"], ("Z51.11", "C18", "E11.9"), (2,)),
+        (["Z51.11"], ("Z51.11",), (1,)),
+        ([], ("Z51.11",), (1,)),
+    ],
+)
+def test_an_e_m_with_no_codes_and_no_malignancy_points_at_the_first_other_code(
+    patient, diagnoses, pointers
+):
+    decision = with_services(em(), diagnoses=patient)
+
+    assert decision.diagnoses == diagnoses
+    assert decision.lines[1].diagnosis_pointers == pointers
+
+
+def test_an_e_m_whose_codes_were_all_cut_points_at_the_first_other_code():
+    others = ["E11.9", "I10", "K52.9", "R53.83", "E86.0", "R63.0", "D64.9", "N17.9", "K21.9"]
+    others += ["J18.9", "L03.90"]
+    decision = with_services(em(diagnoses=["R11.0"]), diagnoses=others)
+
+    assert decision.diagnoses == ("Z51.11", *others)
+    assert decision.lines[1].diagnosis_pointers == (2,)
+    assert [(f.rule, f.severity) for f in decision.findings if f.severity == "hold"] == [
+        ("R50", "hold"),
+        ("R51", "hold"),
+    ]
+
+
+def test_an_e_m_whose_codes_were_all_cut_points_at_the_first_malignancy():
+    decision = with_services(em(diagnoses=["R11.0"]), diagnoses=[*MANY, "K21.9"])
+
+    assert decision.diagnoses == ("Z51.11", *MANY, "K21.9")
+    assert decision.lines[1].diagnosis_pointers == (2,)
+    overflow = next(f for f in decision.findings if f.severity == "hold")
+    assert (overflow.rule, overflow.code) == ("R50", None)
+    assert "left off: R11.0." in overflow.message
+
+
+# Further readings: R31 per lab, 99211, R25 --------------------------------------------------
+
+
+def test_r31_gives_one_finding_per_failing_lab():
+    decision = run(
+        {"documentation.cbc_collected_on": None, "documentation.cmp_collected_on": "2026-02-20"}
+    )
+
+    assert decision.status == "hold"
+    assert [(f.rule, f.severity, f.code, f.message) for f in decision.findings[1:3]] == [
+        (
+            "R31",
+            "hold",
+            "96521",
+            "96521 on hold, missing: CBC. Record the CBC that cleared this refill.",
+        ),
+        (
+            "R31",
+            "hold",
+            "96521",
+            "96521 on hold, missing: CMP within 7 days of the date of service (collected "
+            "2026-02-20, 12 days before). Record the CMP that cleared this refill.",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "payer",
+    [
+        {"payer.program": "medicare", "payer.allows_99211_with_drug_admin": True},
+        {"payer.program": "commercial", "payer.allows_99211_with_drug_admin": False},
+    ],
+)
+def test_99211_where_the_payer_does_not_allow_it_is_denied_by_r22_alone(payer):
+    decision = with_services(em(code="99211", role="registered_nurse", identifiable=False), **payer)
+
+    about_99211 = [(f.rule, f.severity) for f in decision.findings if f.code == "99211"]
+    assert about_99211 == [("R22", "deny")]
+
+
+def test_99211_allowed_but_not_separately_identifiable_is_denied_by_r21_alone():
+    decision = with_services(
+        em(code="99211", identifiable=False),
+        **{"payer.program": "commercial", "payer.allows_99211_with_drug_admin": True},
+    )
+
+    about_99211 = [(f.rule, f.severity) for f in decision.findings if f.code == "99211"]
+    assert about_99211 == [("R21", "deny")]
+
+
+def test_99211_allowed_and_billed_carries_r22_info_beside_r20():
+    decision = with_services(
+        em(code="99211", role="registered_nurse"),
+        **{"payer.code": "AETNA", "payer.program": "commercial"},
+        **{"payer.allows_99211_with_drug_admin": True},
+    )
+
+    about_99211 = [(f.rule, f.severity, f.message) for f in decision.findings if f.code == "99211"]
+    assert about_99211 == [
+        (
+            "R20",
+            "info",
+            "99211 is billed with modifier 25: a separately identifiable visit by a registered "
+            "nurse the same day as 96521.",
+        ),
+        (
+            "R22",
+            "info",
+            "99211 is billed: AETNA allows 99211 with drug administration when it is "
+            "separately identifiable.",
+        ),
+    ]
+
+
+def test_r25_is_reported_once_when_an_e_m_carries_modifier_25_and_never_without():
+    assert [f.rule for f in with_services(em()).findings].count("R25") == 1
+    assert "R25" not in rules_of(run())
+    assert "R25" not in rules_of(with_services(em(identifiable=False)))
+
+
+# R26: two E/M visits the same day -------------------------------------------------------
+
+
+def r26(decision: Decision) -> list[tuple[str, str]]:
+    return [(f.severity, f.code) for f in decision.findings if f.rule == "R26"]
+
+
+def test_r26_bills_the_highest_level_and_denies_the_other():
+    decision = with_services(
+        em(code="99213", diagnoses=["K52.9"]),
+        em(code="99214", role="nurse_practitioner", diagnoses=["R11.0"]),
+    )
+
+    assert decision.status == "billable"
+    assert lines_of(decision) == [("96521", (), 1), ("99214", ("25",), 1)]
+    assert decision.lines[1].charge == Decimal("175.00")
+    assert decision.diagnoses == ("Z51.11", "C18.9", "R11.0")
+    assert r26(decision) == [("deny", "99213")]
+    assert only(decision, "R26").message == (
+        "99213 is not billed: 99214 (level 4) is billed for the same day, and one practice "
+        "bills one E/M a day. Make sure the 99214 note documents both visits and supports "
+        "that level."
+    )
+    assert [f.code for f in decision.findings if f.rule in {"R20", "R25"}] == ["99214", "96521"]
+
+
+def test_r26_a_tie_bills_the_first_listed():
+    decision = with_services(
+        em(code="99213", diagnoses=["K52.9"]), em(code="99213", diagnoses=["R11.0"])
+    )
+
+    assert lines_of(decision) == [("96521", (), 1), ("99213", ("25",), 1)]
+    assert decision.diagnoses == ("Z51.11", "C18.9", "K52.9")
+    assert r26(decision) == [("deny", "99213")]
+
+
+def test_r26_the_level_is_the_last_digit_whatever_the_patient_type():
+    decision = with_services(em(code="99205"), em(code="99215"), em(code="99204"))
+
+    assert lines_of(decision) == [("96521", (), 1), ("99205", ("25",), 1)]
+    assert r26(decision) == [("deny", "99215"), ("deny", "99204")]
+
+
+def test_r26_99211_is_level_one():
+    decision = with_services(
+        em(code="99211", role="registered_nurse"),
+        em(code="99212"),
+        **{"payer.program": "commercial", "payer.allows_99211_with_drug_admin": True},
+    )
+
+    assert lines_of(decision) == [("96521", (), 1), ("99212", ("25",), 1)]
+    assert r26(decision) == [("deny", "99211")]
+    assert [f.rule for f in decision.findings if f.code == "99211"] == ["R26"]
+
+
+def test_r26_only_counts_e_ms_that_survive_r20_to_r23():
+    decision = with_services(em(code="99215", identifiable=False), em(code="99213"))
+
+    assert lines_of(decision) == [("96521", (), 1), ("99213", ("25",), 1)]
+    assert r26(decision) == []
+    assert only(decision, "R21").code == "99215"
+
+
+def test_r26_r24_concerns_the_billed_e_m_only():
+    decision = with_services(
+        em(code="99213"), em(code="99214"), **{"payer.modifier25_requires_note": True}
+    )
+
+    assert only(decision, "R24").code == "99214"
+    assert only(decision, "R20").code == "99214"
+
+
+# Strict input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["drug.name", "payer.code"])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (DELETE, "is required"),
+        (None, "must not be null"),
+        ("", "must not be blank"),
+        ("  \t", "must not be blank"),
+        (5, "must be a string, got a number"),
+    ],
+)
+def test_drug_name_and_payer_code_are_required_non_blank_strings(path, value, message):
+    assert str(schema_error(build({path: value}))) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize("place", ["11\n", "\u0661\u0661", "1", "111", " 11", "1a", "", 11])
+def test_place_of_service_is_exactly_two_ascii_digits(place):
+    assert schema_error(build({"place_of_service": place})).field == "place_of_service"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-03-04 10:15:00-05:00",
+        "2026-03-04t10:15:00-05:00",
+        "2026-03-04T24:00:00Z",
+        "2026-03-04T10:60Z",
+        "2026-03-04T10:15:60Z",
+        "2026-03-04T10:15:00+24:00",
+        "2026-03-04T10:15:00+05:60",
+        "2026-03-04T10:15:00-0500",
+        "2026-03-04T10:15:00z",
+        "2026-03-04T10Z",
+        "2026-03-04T10:15:00.Z",
+        "2026-02-30T10:15Z",
+        "2026-03-04T\u0661\u0660:15Z",
+        "2026-03-04T10:15:00-05:00\n",
+        "2026-03-04",
+    ],
+)
+def test_a_datetime_outside_the_grammar_is_a_schema_error(moment):
+    error = schema_error(build({"documentation.infusion_started_at": moment}))
+
+    assert error.field == "documentation.infusion_started_at"
+
+
+@pytest.mark.parametrize(
+    ("moment", "read"),
+    [
+        ("2026-03-04T10:15Z", datetime(2026, 3, 4, 10, 15, tzinfo=UTC)),
+        (
+            "2026-03-04T10:15:30.5-05:00",
+            datetime(2026, 3, 4, 10, 15, 30, 500000, tzinfo=timezone(timedelta(hours=-5))),
+        ),
+        (
+            "2026-03-04T23:59:59.123456789+14:00",
+            datetime(2026, 3, 4, 23, 59, 59, 123456, tzinfo=timezone(timedelta(hours=14))),
+        ),
+        (
+            "2026-03-04T00:00:00-23:59",
+            datetime(2026, 3, 4, tzinfo=timezone(-timedelta(hours=23, minutes=59))),
+        ),
+    ],
+)
+def test_datetimes_in_the_grammar_are_read_exactly(moment, read):
+    facts = parse_facts(build({"documentation.infusion_started_at": moment}))
+
+    started = facts.documentation.infusion_started_at
+    assert (started, started.utcoffset()) == (read, read.utcoffset())
+
+
+@pytest.mark.parametrize("date_field", ["date_of_service", "drug.expires_on"])
+@pytest.mark.parametrize("value", ["\u0662\u0660\u0662\u0666-03-04", "2026-03-04\n", "0000-01-01"])
+def test_dates_are_ascii_digits_and_real_days(date_field, value):
+    assert schema_error(build({date_field: value})).field == date_field
+
+
+@pytest.mark.parametrize(
+    ("amount", "read"),
+    [
+        ("0", "0.00"),
+        ("175", "175.00"),
+        ("175.", "175.00"),
+        ("175.5", "175.50"),
+        ("999999999.99", "999999999.99"),
+    ],
+)
+def test_charges_in_the_grammar_are_read_as_cents(amount, read):
+    decision = run({"charges": {"96521": amount}})
+
+    assert decision.to_dict()["lines"][0]["charge"] == read
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "1234567890",
+        "1" * 27,
+        ".5",
+        "175.505",
+        "+175",
+        "\u0661\u0667\u0665",
+        "175.00\n",
+        " 175",
+        "1_000",
+        None,
+        175,
+        ["175"],
+    ],
+)
+def test_a_charge_outside_the_grammar_is_a_schema_error(amount):
+    assert schema_error(build({"charges": {"96521": amount}})).field == "charges.96521"
+
+
+@pytest.mark.parametrize("key", ["", "  "])
+def test_a_charge_key_blank_after_trimming_is_a_schema_error(key):
+    error = schema_error(build({"charges": {key: "1.00"}}))
+
+    assert error.message == "a charge needs a procedure code"
+
+
+def test_two_charge_keys_for_one_code_are_a_schema_error():
+    error = schema_error(build({"charges": {"96521": "175.00", " 96521 ": "170.00"}}))
+
+    assert str(error) == "charges. 96521 : names the same code as another key (96521)"
+
+
+@pytest.mark.parametrize("weight", [0.001, 1, 71.4, 1000, 1000.0])
+def test_weight_within_bounds_is_documented(weight):
+    decision = run({"documentation.weight_kg": weight})
+
+    assert "R30" not in rules_of(decision)
+    assert parse_facts(build({"documentation.weight_kg": weight})).documentation.weight_kg == weight
+
+
+@pytest.mark.parametrize(
+    "weight",
+    [0, -1, 0.0, -0.0, 1000.01, 1001, 10**309, -(10**309), float("nan"), float("inf"), "71", True],
+)
+def test_weight_out_of_bounds_or_not_a_number_is_a_schema_error(weight):
+    error = schema_error(build({"documentation.weight_kg": weight}))
+
+    assert error.field == "documentation.weight_kg"
+    assert len(str(error)) < 200
+
+
+@pytest.mark.parametrize("weight", [None, False, DELETE])
+def test_weight_null_false_or_absent_is_not_documented(weight):
+    assert "weight" in held(run({"documentation.weight_kg": weight}), "R30").message

@@ -15,7 +15,7 @@ from tests.billing.facts_example import BASE
 
 DATE_OF_SERVICE = date(2026, 3, 4)
 REFUSALS = {"R03", "R04", "R06", "R07"}
-CATALOGUE = {f"R{n:02d}" for n in [*range(1, 8), *range(10, 15), *range(20, 26), *range(30, 41)]}
+CATALOGUE = {f"R{n:02d}" for n in [*range(1, 8), *range(10, 15), *range(20, 27), *range(30, 41)]}
 CATALOGUE |= {"R50", "R51", "R52"}
 
 DIAGNOSIS_POOL = [

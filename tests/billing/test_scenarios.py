@@ -27,14 +27,19 @@ def test_scenario(path: Path):
 
     decision = decide(parse_facts(scenario["facts"])).to_dict()
 
+    assert decision["schema"] == scenario["facts"]["schema"].replace("facts", "decision")
     assert decision["status"] == expect["status"]
-    assert [(line["code"], line["modifiers"], line["units"]) for line in decision["lines"]] == [
-        (line["code"], line["modifiers"], line["units"]) for line in expect["lines"]
-    ]
+    # Every key an expected line gives (code, modifiers, units; rendering and charge in the
+    # version 2 scenarios) must match the decided line.
+    assert len(decision["lines"]) == len(expect["lines"])
+    for decided, expected in zip(decision["lines"], expect["lines"], strict=True):
+        assert {key: decided[key] for key in expected} == expected
     found = {finding["rule"] for finding in decision["findings"]}
     assert set(expect["rules"]) <= found, f"missing {set(expect['rules']) - found}"
     if "diagnoses" in expect:
         assert decision["diagnoses"] == expect["diagnoses"]
+    if "supervising" in expect:
+        assert decision["supervising"] == expect["supervising"]
 
 
 def test_scenario_copy_matches_shared():
