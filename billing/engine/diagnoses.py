@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
@@ -13,6 +12,7 @@ from billing.engine.codes import (
     MAX_POINTERS_PER_LINE,
 )
 from billing.engine.decision import HOLD, INFO, Finding
+from billing.engine.values import value_object
 from refills.icd10 import is_billable
 from refills.icd10 import is_malignancy as _is_malignancy
 from refills.icd10 import normalize as _normalize
@@ -20,7 +20,7 @@ from refills.icd10 import normalize as _normalize
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@value_object
 class Code:
     """One ICD-10-CM code as the rules read it: normalised, and what it is."""
 
@@ -46,7 +46,7 @@ def is_malignancy(given: str) -> bool:
     return read_code(given).malignancy
 
 
-@dataclass(frozen=True)
+@value_object
 class ClaimDiagnoses:
     codes: tuple[str, ...]
     refill_pointers: tuple[int, ...]

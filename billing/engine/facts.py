@@ -10,14 +10,15 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import field
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal
-from functools import cached_property, lru_cache
+from decimal import Context, Decimal, Inexact, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from billing.engine.codes import EM_CODES
+from billing.engine.values import value_object
 
 FACTS_SCHEMA = "refill-facts/1"
 FACTS_SCHEMA_V2 = "refill-facts/2"
@@ -52,6 +53,13 @@ _NPI = re.compile(r"[0-9]{10}")
 _NDC = re.compile(r"[0-9]{11}")
 _PLACES_OF_SERVICE = frozenset(f"{number:02d}" for number in range(100))
 _CENTS = Decimal("0.01")
+# The lookups below are shared between facts read from the same charges or practitioners,
+# and never changed.
+_NOTHING: Mapping[str, Any] = {}
+# Decimal arithmetic for money, whatever context the caller set: precise enough for any amount
+# the facts can hold (a charge of 11 digits times units of at most 631 digits), and refusing
+# to round rather than rounding quietly.
+EXACT = Context(prec=1000, Emax=10_000, Emin=-10_000, traps=[Inexact, InvalidOperation])
 # Amounts must be finite as JSON numbers are commonly read (IEEE doubles); larger integers are
 # refused rather than carried into units and charges no claim can hold.
 _LARGEST_AMOUNT = int(sys.float_info.max)
@@ -67,7 +75,7 @@ class SchemaError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
-@dataclass(frozen=True)
+@value_object
 class Payer:
     code: str
     program: str
@@ -79,13 +87,13 @@ class Payer:
         return self.program == "medicare"
 
 
-@dataclass(frozen=True)
+@value_object
 class Pump:
     type: str
     service: str
 
 
-@dataclass(frozen=True)
+@value_object
 class Drug:
     name: str
     antineoplastic: bool
@@ -103,13 +111,13 @@ class Drug:
     ndc_unit: str | None = None
 
 
-@dataclass(frozen=True)
+@value_object
 class Teaching:
     alarms: bool = False
     site_care: bool = False
 
 
-@dataclass(frozen=True)
+@value_object
 class Documentation:
     weight_kg: float | None = None
     weight_measured_on: date | None = None
@@ -126,7 +134,7 @@ class Documentation:
     supervising_practitioner: str | None = None
 
 
-@dataclass(frozen=True)
+@value_object
 class SameDayService:
     code: str
     performed_by_role: str | None = None
@@ -140,7 +148,7 @@ class SameDayService:
         return self.code in EM_CODES
 
 
-@dataclass(frozen=True)
+@value_object
 class Practitioner:
     """One entry of `practitioners` (refill-facts/2): its key as written, NPI and role."""
 
@@ -154,7 +162,7 @@ def practitioner_key(name: str) -> str:
     return name.strip().casefold()
 
 
-@dataclass(frozen=True)
+@value_object
 class RefillFacts:
     payer: Payer
     claim_type: str
@@ -175,20 +183,21 @@ class RefillFacts:
     practitioners: tuple[Practitioner, ...] = ()
     patient_established: bool | None = None
 
-    @cached_property
-    def _charge_by_code(self) -> dict[str, Decimal]:
-        return dict(self.charges)
-
-    @cached_property
-    def _practitioner_by_key(self) -> dict[str, Practitioner]:
-        return {practitioner_key(p.key): p for p in self.practitioners}
+    # The lookups below are built on first use and kept beside the fields (not among them, so
+    # equality and hashing ignore them).
 
     def charge_for(self, code: str) -> Decimal | None:
-        return self._charge_by_code.get(code)
+        lookup = self.__dict__.get("_charge_by_code")
+        if lookup is None:
+            lookup = self.__dict__["_charge_by_code"] = dict(self.charges)
+        return lookup.get(code)
 
     def practitioner(self, name: str) -> Practitioner | None:
         """The practitioner `name` refers to (trimmed, ignoring case), or None."""
-        return self._practitioner_by_key.get(practitioner_key(name))
+        lookup = self.__dict__.get("_practitioner_by_key")
+        if lookup is None:
+            lookup = self.__dict__["_practitioner_by_key"] = _with_lookup(self.practitioners)[1]
+        return lookup.get(practitioner_key(name))
 
     def to_dict(self) -> dict[str, Any]:
         """The facts as JSON data of their version; `parse_facts` reads it back unchanged."""
@@ -297,29 +306,57 @@ def parse_facts(data: object) -> RefillFacts:
         raise _absent(data, "diagnoses", "")
     if v2:
         patient = _optional_object(data, "patient", "")
-        practitioners = _practitioners(data.get("practitioners"))
+        practitioners, by_name = _practitioners(data.get("practitioners"))
         established = None if patient is None else _optional_flag(patient, "established", "patient")
     else:
-        practitioners, established = (), None
-    return RefillFacts(
+        practitioners, by_name, established = (), _NOTHING, None
+    charges, by_code = _charges(data.get("charges"))
+    facts = RefillFacts(
         payer=_payer(_object(data, "payer", "")),
         claim_type=_choice(data, "claim_type", "", CLAIM_TYPES),
         date_of_service=_date(data, "date_of_service", ""),
         place_of_service=_place_of_service(data),
-        diagnoses=_diagnoses(diagnoses, "diagnoses"),
+        diagnoses=_diagnoses(diagnoses),
         pump=_pump(_object(data, "pump", "")),
         drug=_drug(_object(data, "drug", ""), v2),
         documentation=_documentation(_object(data, "documentation", "")),
         same_day_services=_same_day_services(data.get("same_day_services"), v2),
-        charges=_charges(data.get("charges")),
+        charges=charges,
         lab_window_days=_lab_window_days(data.get("lab_window_days")),
         version=version,
         practitioners=practitioners,
         patient_established=established,
     )
+    # The lookups come with the (remembered) charges and practitioners they were read with.
+    facts.__dict__["_charge_by_code"] = by_code
+    facts.__dict__["_practitioner_by_key"] = by_name
+    return facts
+
+
+# Each object has a fast path for what the app sends every day (every field present, of its
+# type, documented) and the checked path that reads each field on its own, says exactly what
+# is wrong, and handles the rest (null, false, absent). The fast path builds nothing the
+# checked path would build differently: a test compares them on arbitrary input.
+
+_PAYER_KEYS = ("code", "program", "allows_99211_with_drug_admin", "modifier25_requires_note")
 
 
 def _payer(obj: Mapping[str, Any]) -> Payer:
+    code, program, allows_99211, requires_note = map(obj.get, _PAYER_KEYS)
+    if (
+        type(code) is str
+        and code
+        and not code.isspace()
+        and type(program) is str
+        and program in PROGRAMS
+        and type(allows_99211) is bool
+        and type(requires_note) is bool
+    ):
+        return Payer(code, program, allows_99211, requires_note)
+    return _payer_checked(obj)
+
+
+def _payer_checked(obj: Mapping[str, Any]) -> Payer:
     return Payer(
         code=_name(obj, "code", "payer"),
         program=_choice(obj, "program", "payer", PROGRAMS),
@@ -335,7 +372,107 @@ def _pump(obj: Mapping[str, Any]) -> Pump:
     )
 
 
+_DRUG_KEYS = ("name", "antineoplastic", "lot", "expires_on")
+_DRUG_V2_KEYS = (
+    "supplied_by_practice",
+    "hcpcs",
+    "hcpcs_unit_mg",
+    "dose_mg",
+    "discarded_mg",
+    "container",
+    "ndc",
+    "ndc_quantity",
+    "ndc_unit",
+)
+
+
 def _drug(obj: Mapping[str, Any], v2: bool) -> Drug:
+    name, antineoplastic, lot, expires_on = map(obj.get, _DRUG_KEYS)
+    if not (
+        type(name) is str
+        and name
+        and not name.isspace()
+        and type(antineoplastic) is bool
+        and type(lot) is str
+        and type(expires_on) is str
+    ):
+        return _drug_checked(obj, v2)
+    try:
+        expires = _parse_date(expires_on)
+    except ValueError:
+        return _drug_checked(obj, v2)
+    if not v2:
+        return Drug(name, antineoplastic, lot, expires)
+    supplied, hcpcs, per_unit, dose, discarded, container, ndc, quantity, unit = map(
+        obj.get, _DRUG_V2_KEYS
+    )
+    if (
+        type(supplied) is bool
+        and type(hcpcs) is str
+        and hcpcs
+        and hcpcs.strip().upper() == hcpcs
+        and type(per_unit) is int
+        and 0 < per_unit <= _LARGEST_AMOUNT
+        and type(dose) in _NUMBER_TYPES
+        and type(discarded) in _NUMBER_TYPES
+        and type(quantity) in _NUMBER_TYPES
+        and type(container) is str
+        and container in CONTAINERS
+        and type(ndc) is str
+        and _NDC.fullmatch(ndc)
+        and type(unit) is str
+        and unit in NDC_UNITS
+    ):
+        try:
+            amounts = _exact_amounts(dose, discarded, quantity)
+        except ValueError:
+            return _drug_checked(obj, v2)
+        dose_mg, discarded_mg, ndc_quantity = amounts
+        return Drug(
+            name,
+            antineoplastic,
+            lot,
+            expires,
+            supplied,
+            hcpcs,
+            Decimal(per_unit),
+            dose_mg,
+            discarded_mg,
+            container,
+            ndc,
+            ndc_quantity,
+            unit,
+        )
+    return _drug_checked(obj, v2)
+
+
+_NUMBER_TYPES = (int, float)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _exact_amounts(
+    dose: float, discarded: float, quantity: float
+) -> tuple[Decimal, Decimal, Decimal]:
+    """The fast path's three amounts as exact decimals, or ValueError for the checked path.
+    Types are part of the key (typed cache), so 1 and 1.0 are read apart."""
+    dose_mg, discarded_mg, ndc_quantity = (
+        _plain_amount(value) for value in (dose, discarded, quantity)
+    )
+    if dose_mg <= 0 or discarded_mg < 0 or ndc_quantity <= 0:
+        raise ValueError("not a fast-path amount")
+    return dose_mg, discarded_mg, ndc_quantity
+
+
+def _plain_amount(value: float) -> Decimal:
+    if type(value) is int:
+        if -_LARGEST_AMOUNT <= value <= _LARGEST_AMOUNT:
+            return Decimal(value)
+    elif math.isfinite(value):
+        return Decimal(repr(value))
+    raise ValueError("not a finite amount")
+
+
+def _drug_checked(obj: Mapping[str, Any], v2: bool) -> Drug:
     name = _name(obj, "name", "drug")
     antineoplastic = _flag(obj, "antineoplastic", "drug")
     lot = _documented_text(obj, "lot", "drug")
@@ -366,7 +503,83 @@ def _drug(obj: Mapping[str, Any], v2: bool) -> Drug:
     )
 
 
+_DOCUMENTATION_KEYS = (
+    "weight_kg",
+    "weight_measured_on",
+    "cbc_collected_on",
+    "cmp_collected_on",
+    "verified_by",
+    "pump_programmed",
+    "pump_primed",
+    "pump_function_verified",
+    "teaching",
+    "infusion_started_at",
+    "adverse_reaction",
+    "signed_by",
+    "supervising_practitioner",
+)
+_TAUGHT = Teaching(alarms=True, site_care=True)
+
+
 def _documentation(obj: Mapping[str, Any]) -> Documentation:
+    (
+        weight,
+        measured,
+        cbc,
+        cmp,
+        verified_by,
+        programmed,
+        primed,
+        function_verified,
+        teaching,
+        started,
+        reaction,
+        signed,
+        supervising,
+    ) = map(obj.get, _DOCUMENTATION_KEYS)
+    if (
+        type(weight) is float
+        and 0 < weight <= MAX_WEIGHT_KG
+        and type(measured) is str
+        and type(cbc) is str
+        and type(cmp) is str
+        and type(verified_by) is list
+        and len(verified_by) == 2
+        and type(verified_by[0]) is str
+        and type(verified_by[1]) is str
+        and programmed is True
+        and primed is True
+        and function_verified is True
+        and type(teaching) is dict
+        and teaching.get("alarms") is True
+        and teaching.get("site_care") is True
+        and type(started) is str
+        and type(reaction) is str
+        and type(signed) is str
+        and (supervising is None or type(supervising) is str)
+    ):
+        try:
+            return Documentation(
+                weight,
+                _parse_date(measured),
+                _parse_date(cbc),
+                _parse_date(cmp),
+                tuple(verified_by),
+                True,
+                True,
+                True,
+                _TAUGHT,
+                _parse_datetime(started),
+                reaction,
+                signed,
+                supervising,
+            )
+        except ValueError:
+            pass  # a date that is not one: the checked path names it
+    return _documentation_checked(obj)
+
+
+def _documentation_checked(obj: Mapping[str, Any]) -> Documentation:
     where = "documentation"
     teaching = obj.get("teaching")
     if teaching is None or teaching is False:
@@ -407,7 +620,49 @@ def _same_day_services(value: object, v2: bool) -> tuple[SameDayService, ...]:
     return tuple(_same_day_service(item, index, v2) for index, item in enumerate(value))
 
 
+_SERVICE_KEYS = ("code", "performed_by_role", "separately_identifiable", "performed_by")
+# Codes the app sends as they are (upper case, trimmed): the fast path reads only these.
+_PLAIN_CODES = EM_CODES | {
+    "96521",
+    "96522",
+    "96523",
+    "96416",
+    "G0498",
+    "36591",
+    "36592",
+    "96409",
+    "96411",
+    "96413",
+    "96415",
+    "96417",
+}
+
+
 def _same_day_service(value: object, index: int, v2: bool) -> SameDayService:
+    if type(value) is dict:
+        code, role, identifiable, performed_by = map(value.get, _SERVICE_KEYS)
+        if (
+            type(code) is str
+            and code in _PLAIN_CODES
+            and (
+                (type(role) is str and role in PERFORMER_ROLES and type(identifiable) is bool)
+                if code in EM_CODES
+                else (role is None and identifiable is None)
+            )
+            and (performed_by is None or type(performed_by) is str)
+        ):
+            diagnoses = value.get("diagnoses")
+            return SameDayService(
+                code,
+                role,
+                identifiable,
+                () if diagnoses is None else _diagnoses(diagnoses, index),
+                performed_by if v2 else None,
+            )
+    return _same_day_service_checked(value, index, v2)
+
+
+def _same_day_service_checked(value: object, index: int, v2: bool) -> SameDayService:
     where = f"same_day_services[{index}]"
     if not isinstance(value, dict | Mapping):
         raise _wrong_type(value, where, "an object")
@@ -423,18 +678,38 @@ def _same_day_service(value: object, index: int, v2: bool) -> SameDayService:
         code=code,
         performed_by_role=role,
         separately_identifiable=identifiable,
-        diagnoses=() if diagnoses is None else _diagnoses(diagnoses, f"{where}.diagnoses"),
+        diagnoses=() if diagnoses is None else _diagnoses(diagnoses, index),
         performed_by=_optional_text(value, "performed_by", where) if v2 else None,
     )
 
 
-def _charges(value: object) -> tuple[tuple[str, Decimal], ...]:
+_Charges = tuple[tuple[tuple[str, Decimal], ...], Mapping[str, Decimal]]
+
+
+def _charges(value: object) -> _Charges:
+    """The charges as sorted (code, amount) pairs, and a read-only lookup by code."""
     if value is None:
-        return ()
+        return (), _NOTHING
     if not isinstance(value, dict | Mapping):
         raise _wrong_type(value, "charges", "an object")
+    # Every claim of a day carries the same charge master: each one is read once.
+    try:
+        return _charges_read_once(tuple(value.items()))
+    except TypeError:  # an amount that cannot be a key (a list, an object): refused below
+        return _charges_with_lookup(value.items())
+
+
+def _charges_with_lookup(items: Iterable[tuple[str, object]]) -> _Charges:
+    pairs = _read_charges(items)
+    return pairs, dict(pairs)
+
+
+_charges_read_once = lru_cache(maxsize=256)(_charges_with_lookup)
+
+
+def _read_charges(items: Iterable[tuple[str, object]]) -> tuple[tuple[str, Decimal], ...]:
     amounts: dict[str, Decimal] = {}
-    for raw_code, amount in value.items():
+    for raw_code, amount in items:
         if not isinstance(raw_code, str):
             raise SchemaError("charges", "object keys must be strings")
         code = raw_code.strip().upper()
@@ -462,17 +737,44 @@ def _charges(value: object) -> tuple[tuple[str, Decimal], ...]:
 def _charge_amount(text: str) -> Decimal:
     if not _CHARGE.fullmatch(text):
         raise ValueError(text)
-    return Decimal(text).quantize(_CENTS)
+    return Decimal(text).quantize(_CENTS, context=EXACT)
 
 
-def _practitioners(value: object) -> tuple[Practitioner, ...]:
+_Practitioners = tuple[tuple[Practitioner, ...], Mapping[str, Practitioner]]
+
+
+def _practitioners(value: object) -> _Practitioners:
+    """The practitioners in input order, and a read-only lookup by compared name."""
     if value is None:
-        return ()
+        return (), _NOTHING
     if not isinstance(value, dict | Mapping):
         raise _wrong_type(value, "practitioners", "an object")
+    # The practice's practitioners are the same from one claim to the next: read each set once.
+    if all(type(entry) is dict for entry in value.values()):
+        try:
+            return _practitioners_read_once(
+                tuple((key, tuple(entry.items())) for key, entry in value.items())
+            )
+        except TypeError:  # a value that cannot be a key: read (and refused) below
+            pass
+    return _with_lookup(_read_practitioners(value.items()))
+
+
+@lru_cache(maxsize=256)
+def _practitioners_read_once(
+    entries: tuple[tuple[str, tuple[tuple[str, object], ...]], ...],
+) -> _Practitioners:
+    return _with_lookup(_read_practitioners((key, dict(items)) for key, items in entries))
+
+
+def _with_lookup(practitioners: tuple[Practitioner, ...]) -> _Practitioners:
+    return practitioners, {practitioner_key(p.key): p for p in practitioners}
+
+
+def _read_practitioners(items: Iterable[tuple[str, object]]) -> tuple[Practitioner, ...]:
     seen: dict[str, str] = {}
     practitioners = []
-    for key, entry in value.items():
+    for key, entry in items:
         if not isinstance(key, str):
             raise SchemaError("practitioners", "object keys must be strings")
         where = f"practitioners.{key}"
@@ -613,36 +915,35 @@ def _documented_date(obj: Mapping[str, Any], key: str, where: str) -> date | Non
     value = obj.get(key)
     if value is None or value is False:
         return None
-    return _date_value(value, _path(where, key))
+    return _date_value(value, where, key)
 
 
 def _documented_datetime(obj: Mapping[str, Any], key: str, where: str) -> datetime | None:
     value = obj.get(key)
     if value is None or value is False:
         return None
-    path = _path(where, key)
     if not isinstance(value, str):
-        raise _wrong_type(value, path, "a string")
+        raise _wrong_type(value, _path(where, key), "a string")
     try:
         return _parse_datetime(value)
     except ValueError as error:
-        raise SchemaError(path, str(error)) from None
+        raise SchemaError(_path(where, key), str(error)) from None
 
 
 def _date(obj: Mapping[str, Any], key: str, where: str) -> date:
     value = obj.get(key)
     if value is None:
         raise _absent(obj, key, where)
-    return _date_value(value, _path(where, key))
+    return _date_value(value, where, key)
 
 
-def _date_value(value: object, path: str) -> date:
+def _date_value(value: object, where: str, key: str) -> date:
     if not isinstance(value, str):
-        raise _wrong_type(value, path, "a string")
+        raise _wrong_type(value, _path(where, key), "a string")
     try:
         return _parse_date(value)
     except ValueError as error:
-        raise SchemaError(path, str(error)) from None
+        raise SchemaError(_path(where, key), str(error)) from None
 
 
 # Dates and datetimes repeat from one decision to the next: each text is read once.
@@ -714,20 +1015,23 @@ def _strings(value: object, path: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _diagnoses(value: object, path: str) -> tuple[str, ...]:
-    """ICD-10-CM codes as given, trimmed; one that is empty once its dots are removed (and so
-    after normalisation) is refused. The rules normalise them ("c1.89" reads C18.9)."""
+def _diagnoses(value: object, service: int | None = None) -> tuple[str, ...]:
+    """ICD-10-CM codes as given, trimmed, of the patient or of same-day service `service`; one
+    that is empty once its dots are removed (and so after normalisation) is refused. The rules
+    normalise them ("c1.89" reads C18.9)."""
+    if isinstance(value, list | tuple):
+        codes = tuple(item.strip() for item in value if type(item) is str)
+        if len(codes) == len(value) and all(code.replace(".", "") for code in codes):
+            return codes
+    path = "diagnoses" if service is None else f"same_day_services[{service}].diagnoses"
     if not isinstance(value, list | tuple):
         raise _wrong_type(value, path, "a list")
-    codes = []
     for index, item in enumerate(value):
         if not isinstance(item, str):
             raise _wrong_type(item, f"{path}[{index}]", "a string")
-        code = item.strip()
-        if not code.replace(".", ""):
+        if not item.strip().replace(".", ""):
             raise SchemaError(f"{path}[{index}]", f"must be a diagnosis code, got {_show(item)}")
-        codes.append(code)
-    return tuple(codes)
+    return tuple(item.strip() for item in value)
 
 
 def _weight(value: object) -> float | None:

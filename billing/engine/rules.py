@@ -8,6 +8,7 @@ also gets who rendered each line (R41-R44), the drug (R60-R64) and R27.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 
 from billing.engine.codes import (
@@ -17,6 +18,7 @@ from billing.engine.codes import (
     EM_ESTABLISHED_OF_SAME_LEVEL,
     EM_MINIMAL,
     EM_NEW_PATIENT,
+    EXTERNAL_PUMP_REFILL,
     FACILITY_PLACES_OF_SERVICE,
     HOME_PLACE_OF_SERVICE,
     IMPLANTED_DEVICE_IRRIGATION,
@@ -45,9 +47,11 @@ from billing.engine.decision import (
     status_for,
 )
 from billing.engine.diagnoses import claim_diagnoses
-from billing.engine.facts import RefillFacts, SameDayService
+from billing.engine.facts import EXACT, Practitioner, RefillFacts, SameDayService
 
 _by_rule = attrgetter("rule")
+_JW = (MODIFIER_DISCARDED_DRUG,)
+_ZERO = Decimal(0)
 
 
 def decide(facts: RefillFacts) -> Decision:
@@ -175,25 +179,7 @@ def _refusals(facts: RefillFacts, refill_code: str) -> list[Finding]:
 
 def _service_selection(facts: RefillFacts, refill_code: str, findings: list[Finding]) -> None:
     drug = facts.drug
-    if facts.pump.type == "external":
-        findings.append(
-            Finding(
-                "R01",
-                INFO,
-                refill_code,
-                f"{refill_code} x1, no modifier: refill and maintenance of a portable "
-                f"(external) pump with {drug.name}.",
-            )
-        )
-    else:
-        findings.append(
-            Finding(
-                "R02",
-                INFO,
-                refill_code,
-                f"{refill_code} x1, no modifier, instead of 96521: the pump refilled is implanted.",
-            )
-        )
+    findings.append(_refill_line_finding(refill_code, drug.name))
     if not drug.antineoplastic:
         findings.append(
             Finding(
@@ -216,6 +202,110 @@ def _service_selection(facts: RefillFacts, refill_code: str, findings: list[Find
                 "rather than under a home infusion benefit before release.",
             )
         )
+
+
+# The findings below depend on a few values that repeat from one claim to the next: each one
+# is built once and shared (findings are immutable).
+
+
+@lru_cache(maxsize=1024)
+def _refill_line_finding(refill_code: str, drug_name: str) -> Finding:
+    if refill_code == EXTERNAL_PUMP_REFILL:
+        return Finding(
+            "R01",
+            INFO,
+            refill_code,
+            f"{refill_code} x1, no modifier: refill and maintenance of a portable (external) pump "
+            f"with {drug_name}.",
+        )
+    return Finding(
+        "R02",
+        INFO,
+        refill_code,
+        f"{refill_code} x1, no modifier, instead of 96521: the pump refilled is implanted.",
+    )
+
+
+@lru_cache(maxsize=256)
+def _em_billed_finding(code: str, role: str | None, refill_code: str) -> Finding:
+    return Finding(
+        "R20",
+        INFO,
+        code,
+        f"{code} is billed with modifier 25: a separately identifiable visit by "
+        f"{ROLE_LABELS[role or REGISTERED_NURSE]} the same day as {refill_code}.",
+    )
+
+
+@lru_cache(maxsize=64)
+def _modifier_25_finding(refill_code: str, code: str) -> Finding:
+    return Finding(
+        "R25",
+        INFO,
+        refill_code,
+        f"{refill_code} carries no modifier: modifier 25 goes on the E/M line {code} only.",
+    )
+
+
+@lru_cache(maxsize=1024)
+def _incident_to_finding(refill_code: str, practitioner: Practitioner) -> Finding:
+    return Finding(
+        "R41",
+        INFO,
+        refill_code,
+        f"{refill_code} is billed incident-to under {practitioner.key} "
+        f"({ROLE_LABELS[practitioner.role]}, NPI {practitioner.npi}), who supervised: the "
+        "refill is a nurse's service.",
+    )
+
+
+@lru_cache(maxsize=256)
+def _no_drug_modifier_finding(
+    code: str, payer: str | None, container: str | None = None
+) -> Finding:
+    """R61 where neither JW nor JZ applies: another payer, a multi-dose container, or (a
+    hold) Medicare without the container recorded."""
+    if payer is not None:
+        return Finding(
+            "R61",
+            INFO,
+            code,
+            f"{code} carries neither JW nor JZ: those modifiers are Medicare's, and {payer} is "
+            "not Medicare.",
+        )
+    if container == "multi_dose":
+        return Finding(
+            "R61",
+            INFO,
+            code,
+            f"{code} carries neither JW nor JZ: the drug came from a multi-dose container.",
+        )
+    return Finding(
+        "R61",
+        HOLD,
+        code,
+        f"Medicare wants JW or JZ on {code} from a single-dose container, and the container is "
+        "not recorded, so neither can be chosen. Record whether the drug came from a single- or "
+        "multi-dose container before release.",
+    )
+
+
+@lru_cache(maxsize=256)
+def _nothing_wasted_finding(code: str, discarded: str) -> Finding:
+    """R61 with JZ; `discarded` as written in the facts, "" when nothing was discarded (the
+    key is text so that 100 and 100.0 each read as given)."""
+    what = (
+        f"the {discarded} mg discarded fits within the units rounded up"
+        if discarded
+        else "nothing was discarded"
+    )
+    return Finding(
+        "R61",
+        INFO,
+        code,
+        f"{code} carries modifier {MODIFIER_NO_DISCARDED_DRUG}: the drug came from a single-dose "
+        f"container and {what}, as Medicare asks to be stated.",
+    )
 
 
 # R10-R14, R20-R27: same-day services --------------------------------------------------------
@@ -372,16 +462,7 @@ def _billed_em(
     """R20, R22 (99211 allowed), R24, R25 and R27 on the one E/M that is billed."""
     code = service.code
     payer = facts.payer
-    findings.append(
-        Finding(
-            "R20",
-            INFO,
-            code,
-            f"{code} is billed with modifier 25: a separately identifiable visit by "
-            f"{ROLE_LABELS[service.performed_by_role or REGISTERED_NURSE]} the same day as "
-            f"{refill_code}.",
-        )
-    )
+    findings.append(_em_billed_finding(code, service.performed_by_role, refill_code))
     if code == EM_MINIMAL:
         findings.append(
             Finding(
@@ -402,14 +483,7 @@ def _billed_em(
                 f"{code} note when you send the claim.",
             )
         )
-    findings.append(
-        Finding(
-            "R25",
-            INFO,
-            refill_code,
-            f"{refill_code} carries no modifier: modifier 25 goes on the E/M line {code} only.",
-        )
-    )
+    findings.append(_modifier_25_finding(refill_code, code))
     if code in EM_NEW_PATIENT and facts.patient_established:
         established = EM_ESTABLISHED_OF_SAME_LEVEL[code]
         findings.append(
@@ -589,16 +663,7 @@ def _supervising(facts: RefillFacts, refill_code: str, findings: list[Finding]) 
             )
         )
         return None
-    findings.append(
-        Finding(
-            "R41",
-            INFO,
-            refill_code,
-            f"{refill_code} is billed incident-to under {practitioner.key} "
-            f"({ROLE_LABELS[practitioner.role]}, NPI {practitioner.npi}), who supervised: the "
-            "refill is a nurse's service.",
-        )
-    )
+    findings.append(_incident_to_finding(refill_code, practitioner))
     return practitioner.key
 
 
@@ -685,43 +750,21 @@ def _drug_lines(
         )
         return []
 
-    units = _units_rounded_up(_exact(dose), per_unit_mg)
-    discarded = drug.discarded_mg if drug.discarded_mg is not None else Decimal(0)
+    # Exact arithmetic on fractions: decimal arithmetic would round to its context's precision.
+    dose_n, dose_d = dose.as_integer_ratio()
+    unit_n, unit_d = per_unit_mg.as_integer_ratio()
+    units = _ceil_div(dose_n * unit_d, dose_d * unit_n)
+    discarded = drug.discarded_mg if drug.discarded_mg is not None else _ZERO
     per_unit = facts.charge_for(code)
     modifiers: tuple[str, ...] = ()
     wasted_units = 0
     if not facts.payer.is_medicare:
-        findings.append(
-            Finding(
-                "R61",
-                INFO,
-                code,
-                f"{code} carries neither JW nor JZ: those modifiers are Medicare's, and "
-                f"{facts.payer.code} is not Medicare.",
-            )
-        )
-    elif drug.container == "multi_dose":
-        findings.append(
-            Finding(
-                "R61",
-                INFO,
-                code,
-                f"{code} carries neither JW nor JZ: the drug came from a multi-dose container.",
-            )
-        )
-    elif drug.container is None:
-        findings.append(
-            Finding(
-                "R61",
-                HOLD,
-                code,
-                f"Medicare wants JW or JZ on {code} from a single-dose container, and the "
-                "container is not recorded, so neither can be chosen. Record whether the drug "
-                "came from a single- or multi-dose container before release.",
-            )
-        )
+        findings.append(_no_drug_modifier_finding(code, facts.payer.code))
+    elif drug.container != "single_dose":
+        findings.append(_no_drug_modifier_finding(code, None, drug.container))
     else:
-        total = _units_rounded_up(_exact(dose, discarded), per_unit_mg)
+        waste_n, waste_d = discarded.as_integer_ratio()
+        total = _ceil_div((dose_n * waste_d + waste_n * dose_d) * unit_d, dose_d * waste_d * unit_n)
         if total > units:
             wasted_units = total - units
             findings.append(
@@ -729,7 +772,7 @@ def _drug_lines(
                     "R61",
                     INFO,
                     code,
-                    f"{discarded} mg of {drug.name} from a single-dose container was discarded: "
+                    f"{discarded!s} mg of {drug.name} from a single-dose container was discarded: "
                     f"Medicare pays it on a second {code} line with modifier "
                     f"{MODIFIER_DISCARDED_DRUG}, {wasted_units} unit(s) ({total} units in all, "
                     f"{units} given).",
@@ -737,20 +780,7 @@ def _drug_lines(
             )
         else:
             modifiers = (MODIFIER_NO_DISCARDED_DRUG,)
-            what = (
-                "nothing was discarded"
-                if discarded == 0
-                else f"the {discarded} mg discarded fits within the units rounded up"
-            )
-            findings.append(
-                Finding(
-                    "R61",
-                    INFO,
-                    code,
-                    f"{code} carries modifier {MODIFIER_NO_DISCARDED_DRUG}: the drug came from "
-                    f"a single-dose container and {what}, as Medicare asks to be stated.",
-                )
-            )
+            findings.append(_nothing_wasted_finding(code, str(discarded) if discarded else ""))
 
     charge = _charge(per_unit, units)
     findings.append(
@@ -758,46 +788,58 @@ def _drug_lines(
             "R60",
             INFO,
             code,
-            f"{code} x{units}: the practice supplied {drug.name}, {dose} mg at {per_unit_mg} mg "
+            f"{code} x{units}: the practice supplied {drug.name}, {dose!s} mg at "
+            f"{per_unit_mg!s} mg "
             "per billing unit, rounded up; billed with the refill's diagnoses and rendering"
             + (
-                f", at {per_unit} per unit."
+                f", at {per_unit!s} per unit."
                 if per_unit is not None
                 else f", without a charge: set the per-unit charge of {code} in the charge master."
             ),
         )
+    )
+    place, ndc, quantity, ndc_unit = (
+        facts.place_of_service,
+        drug.ndc,
+        drug.ndc_quantity,
+        drug.ndc_unit,
     )
     lines = [
         Line(
             code,
             modifiers,
             units,
-            facts.place_of_service,
+            place,
             pointers,
             charge,
             rendering,
-            drug=True,
-            ndc=drug.ndc,
-            ndc_quantity=drug.ndc_quantity,
-            ndc_unit=drug.ndc_unit,
+            True,
+            ndc,
+            quantity,
+            ndc_unit,
         )
     ]
     if wasted_units:
+        # The NDC quantity discarded: ndc_quantity x discarded / dose, half up to 3 decimals.
+        wasted_quantity = None
+        if quantity is not None:
+            quantity_n, quantity_d = quantity.as_integer_ratio()
+            numerator = quantity_n * waste_n * dose_d * 1000
+            denominator = quantity_d * waste_d * dose_n
+            wasted_quantity = Decimal(f"{(2 * numerator + denominator) // (2 * denominator)}E-3")
         lines.append(
             Line(
                 code,
-                (MODIFIER_DISCARDED_DRUG,),
+                _JW,
                 wasted_units,
-                facts.place_of_service,
+                place,
                 pointers,
                 _charge(per_unit, wasted_units),
                 rendering,
-                drug=True,
-                ndc=drug.ndc,
-                ndc_quantity=None
-                if drug.ndc_quantity is None
-                else _share_rounded(drug.ndc_quantity, discarded, dose),
-                ndc_unit=drug.ndc_unit,
+                True,
+                ndc,
+                wasted_quantity,
+                ndc_unit,
             )
         )
     if drug.ndc is None or drug.ndc_quantity is None or drug.ndc_unit is None:
@@ -823,35 +865,12 @@ def _drug_lines(
     return lines
 
 
-def _exact(*amounts: Decimal) -> tuple[int, int]:
-    """The sum of decimal amounts as an exact fraction (numerator, denominator): decimal
-    arithmetic would round to the context's 28 digits."""
-    numerator, denominator = 0, 1
-    for amount in amounts:
-        top, bottom = amount.as_integer_ratio()
-        numerator, denominator = numerator * bottom + top * denominator, denominator * bottom
-    return numerator, denominator
-
-
-def _units_rounded_up(amount: tuple[int, int], per_unit: Decimal) -> int:
-    """Billing units for an amount in mg (an exact fraction): amount / per_unit, rounded up."""
-    numerator, denominator = amount
-    unit_numerator, unit_denominator = per_unit.as_integer_ratio()
-    return -(-(numerator * unit_denominator) // (denominator * unit_numerator))
-
-
-def _share_rounded(quantity: Decimal, part: Decimal, whole: Decimal) -> Decimal:
-    """quantity x part / whole, rounded half up to 3 decimals, exactly."""
-    (q, qd), (p, pd), (w, wd) = (value.as_integer_ratio() for value in (quantity, part, whole))
-    numerator, denominator = q * p * wd * 1000, qd * pd * w
-    thousandths = (2 * numerator + denominator) // (2 * denominator)
-    return Decimal(f"{thousandths}E-3")
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
 
 
 def _charge(per_unit: Decimal | None, units: int) -> Decimal | None:
-    """The per-unit charge times the units, in whole cents, without rounding."""
+    """The per-unit charge (whole cents) times the units, exactly."""
     if per_unit is None:
         return None
-    numerator, denominator = per_unit.as_integer_ratio()
-    cents = numerator * 100 // denominator * units
-    return Decimal(f"{cents}E-2")
+    return EXACT.multiply(per_unit, units)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, datetime, timedelta, timezone
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import given, settings
@@ -222,3 +224,123 @@ def test_facts_and_decision_round_trip_through_json(data):
     reparsed = parse_facts(json.loads(json.dumps(facts.to_dict())))
     assert reparsed == facts
     assert decide(reparsed) == decision
+
+
+# refill-facts/2 ------------------------------------------------------------------------------
+
+CATALOGUE_V2 = CATALOGUE | {"R27", "R41", "R42", "R43", "R44", "R60", "R61", "R62", "R63", "R64"}
+PRACTITIONER_NAMES = ["dr.okafor", "np.patel", "pa.ruiz", "rn.alvarez", "dr.lee"]
+AMOUNTS = st.one_of(
+    st.integers(1, 5000),
+    st.decimals(min_value="0.001", max_value="5000", places=3).map(float),
+)
+
+
+@st.composite
+def practitioners(draw: st.DrawFn) -> dict[str, Any]:
+    names = draw(st.lists(st.sampled_from(PRACTITIONER_NAMES), unique=True, max_size=5))
+    return {
+        name: {
+            "npi": draw(st.sampled_from(["1234567893", "1245319599", None])),
+            "role": draw(st.sampled_from(ROLES)),
+        }
+        for name in names
+    }
+
+
+@st.composite
+def drug_v2(draw: st.DrawFn) -> dict[str, Any]:
+    def maybe(strategy: st.SearchStrategy[Any]) -> Any:
+        return draw(st.one_of(st.none(), strategy, strategy, strategy))
+
+    return {
+        "name": "fluorouracil",
+        "antineoplastic": draw(st.booleans()),
+        "lot": "F5U2291",
+        "expires_on": "2026-09-30",
+        "supplied_by_practice": maybe(st.booleans()),
+        "hcpcs": maybe(st.sampled_from(["J9190", "j9190 "])),
+        "hcpcs_unit_mg": maybe(AMOUNTS),
+        "dose_mg": maybe(AMOUNTS),
+        "discarded_mg": maybe(st.one_of(st.just(0), AMOUNTS)),
+        "container": maybe(st.sampled_from(["single_dose", "multi_dose"])),
+        "ndc": maybe(st.just("63323011710")),
+        "ndc_quantity": maybe(AMOUNTS),
+        "ndc_unit": maybe(st.sampled_from(["UN", "ML", "GR", "F2", "ME"])),
+    }
+
+
+@st.composite
+def valid_facts_v2(draw: st.DrawFn) -> dict[str, Any]:
+    data = draw(valid_facts())
+    data["schema"] = "refill-facts/2"
+    data["drug"] = draw(drug_v2())
+    data["practitioners"] = draw(practitioners())
+    data["patient"] = draw(st.sampled_from([{"established": True}, {"established": False}, {}]))
+    if draw(st.booleans()):
+        data["documentation"] = {
+            **data["documentation"],
+            "supervising_practitioner": draw(st.sampled_from([*PRACTITIONER_NAMES, None, " "])),
+        }
+    for service in data["same_day_services"]:
+        service["performed_by"] = draw(st.sampled_from([*PRACTITIONER_NAMES, None, "dr.smith"]))
+    if draw(st.booleans()):
+        data["charges"]["J9190"] = draw(st.sampled_from(["0", "12.40", "999.99"]))
+    return data
+
+
+def _fraction(amount: Any) -> Fraction:
+    return Fraction(str(amount))
+
+
+@settings(max_examples=300, deadline=None)
+@given(valid_facts_v2())
+def test_version_2_decisions_keep_line_order_rendering_and_drug_units(data):
+    facts = parse_facts(data)
+    decision = decide(facts)
+    rules = [finding.rule for finding in decision.findings]
+    payload = decision.to_dict()
+
+    assert payload["schema"] == "refill-decision/2"
+    assert set(rules) <= CATALOGUE_V2
+    assert rules == sorted(rules)
+    assert json.loads(json.dumps(payload, allow_nan=False)) == payload
+    assert parse_facts(json.loads(json.dumps(facts.to_dict()))) == facts
+    if decision.status == "not_billable":
+        assert (decision.lines, decision.supervising) == ((), None)
+        assert set(rules) <= REFUSALS
+        return
+
+    refill, *rest = decision.lines
+    drug_lines = [line for line in rest if line.drug]
+    em_lines = [line for line in rest if not line.drug]
+    assert rest == [*drug_lines, *em_lines]
+    assert len(em_lines) <= 1
+    assert all(line.code in EM_CODES for line in em_lines)
+    keys = {practitioner.key for practitioner in facts.practitioners}
+    assert (decision.supervising is None) is ("R41" not in rules)
+    assert decision.supervising is None or decision.supervising in keys
+    for line in (refill, *drug_lines):
+        assert line.rendering == decision.supervising
+    for line in em_lines:
+        assert line.rendering is None or line.rendering in keys
+
+    drug = data["drug"]
+    if drug_lines:
+        units = math.ceil(_fraction(drug["dose_mg"]) / _fraction(drug["hcpcs_unit_mg"]))
+        given = drug_lines[0]
+        assert (given.code, given.units) == ("J9190", units)
+        assert given.diagnosis_pointers == refill.diagnosis_pointers
+        per_unit = facts.charge_for("J9190")
+        for line in drug_lines:
+            assert line.charge == (None if per_unit is None else per_unit * line.units)
+            assert line.ndc == drug["ndc"]
+        if len(drug_lines) == 2:
+            waste = drug_lines[1]
+            assert waste.modifiers == ("JW",)
+            total = (_fraction(drug["dose_mg"]) + _fraction(drug["discarded_mg"])) / _fraction(
+                drug["hcpcs_unit_mg"]
+            )
+            assert waste.units == math.ceil(total) - units >= 1
+    else:
+        assert not drug["supplied_by_practice"] or "R63" in rules
