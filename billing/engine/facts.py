@@ -311,21 +311,21 @@ def parse_facts(data: object) -> RefillFacts:
     else:
         practitioners, by_name, established = (), _NOTHING, None
     charges, by_code = _charges(data.get("charges"))
-    facts = RefillFacts(
-        payer=_payer(_object(data, "payer", "")),
-        claim_type=_choice(data, "claim_type", "", CLAIM_TYPES),
-        date_of_service=_date(data, "date_of_service", ""),
-        place_of_service=_place_of_service(data),
-        diagnoses=_diagnoses(diagnoses),
-        pump=_pump(_object(data, "pump", "")),
-        drug=_drug(_object(data, "drug", ""), v2),
-        documentation=_documentation(_object(data, "documentation", "")),
-        same_day_services=_same_day_services(data.get("same_day_services"), v2),
-        charges=charges,
-        lab_window_days=_lab_window_days(data.get("lab_window_days")),
-        version=version,
-        practitioners=practitioners,
-        patient_established=established,
+    facts = RefillFacts(  # in field order, each field as RefillFacts names it
+        _payer(_object(data, "payer", "")),  # payer
+        _choice(data, "claim_type", "", CLAIM_TYPES),  # claim_type
+        _date(data, "date_of_service", ""),  # date_of_service
+        _place_of_service(data),  # place_of_service
+        _diagnoses(diagnoses),  # diagnoses
+        _pump(_object(data, "pump", "")),  # pump
+        _drug(_object(data, "drug", ""), v2),  # drug
+        _documentation(_object(data, "documentation", "")),  # documentation
+        _same_day_services(data.get("same_day_services"), v2),  # same_day_services
+        charges,  # charges
+        _lab_window_days(data.get("lab_window_days")),  # lab_window_days
+        version,  # version
+        practitioners,  # practitioners
+        established,  # patient_established
     )
     # The lookups come with the (remembered) charges and practitioners they were read with.
     facts.__dict__["_charge_by_code"] = by_code
@@ -366,6 +366,18 @@ def _payer_checked(obj: Mapping[str, Any]) -> Payer:
 
 
 def _pump(obj: Mapping[str, Any]) -> Pump:
+    kind, service = obj.get("type"), obj.get("service")
+    if (
+        type(kind) is str
+        and kind in PUMP_TYPES
+        and type(service) is str
+        and service in PUMP_SERVICES
+    ):
+        return Pump(kind, service)
+    return _pump_checked(obj)
+
+
+def _pump_checked(obj: Mapping[str, Any]) -> Pump:
     return Pump(
         type=_choice(obj, "type", "pump", PUMP_TYPES),
         service=_choice(obj, "service", "pump", PUMP_SERVICES),
@@ -750,14 +762,11 @@ def _practitioners(value: object) -> _Practitioners:
     if not isinstance(value, dict | Mapping):
         raise _wrong_type(value, "practitioners", "an object")
     # The practice's practitioners are the same from one claim to the next: read each set once.
-    if all(type(entry) is dict for entry in value.values()):
-        try:
-            return _practitioners_read_once(
-                tuple((key, tuple(entry.items())) for key, entry in value.items())
-            )
-        except TypeError:  # a value that cannot be a key: read (and refused) below
-            pass
-    return _with_lookup(_read_practitioners(value.items()))
+    try:
+        entries = tuple([(key, tuple(entry.items())) for key, entry in value.items()])
+        return _practitioners_read_once(entries)
+    except (AttributeError, TypeError):  # not an object, or what cannot be a key: read below
+        return _with_lookup(_read_practitioners(value.items()))
 
 
 @lru_cache(maxsize=256)

@@ -51,6 +51,7 @@ from billing.engine.facts import EXACT, Practitioner, RefillFacts, SameDayServic
 
 _by_rule = attrgetter("rule")
 _JW = (MODIFIER_DISCARDED_DRUG,)
+_MODIFIER_25 = (MODIFIER_SEPARATE_EM,)
 _ZERO = Decimal(0)
 
 
@@ -78,36 +79,31 @@ def decide(facts: RefillFacts) -> Decision:
     refill_pointers = diagnoses.refill_pointers
 
     supervising = None
-    drug_lines: list[Line] = []
-    em_rendering: list[str | None] = [None] * len(billed_em)
     if version == 2:
         supervising = _supervising(facts, refill_code, findings)
-        drug_lines = _drug_lines(facts, refill_pointers, supervising, findings)
-        em_rendering = [_em_rendering(facts, em, supervising, findings) for em in billed_em]
-
-    lines = (
-        Line(
-            refill_code, (), 1, place, refill_pointers, facts.charge_for(refill_code), supervising
-        ),
-        *drug_lines,
-        *(
+    lines = [
+        Line(refill_code, (), 1, place, refill_pointers, facts.charge_for(refill_code), supervising)
+    ]
+    if version == 2:
+        lines += _drug_lines(facts, refill_pointers, supervising, findings)
+    # At most one E/M is billed (R26).
+    for service, pointers in zip(billed_em, diagnoses.em_pointers, strict=True):
+        rendering = _em_rendering(facts, service, supervising, findings) if version == 2 else None
+        lines.append(
             Line(
                 service.code,
-                (MODIFIER_SEPARATE_EM,),
+                _MODIFIER_25,
                 1,
                 place,
                 pointers,
                 facts.charge_for(service.code),
                 rendering,
             )
-            for service, pointers, rendering in zip(
-                billed_em, diagnoses.em_pointers, em_rendering, strict=True
-            )
-        ),
-    )
+        )
+    billed = tuple(lines)
     ordered = _ordered(findings)
     return Decision(
-        status_for(lines, ordered), diagnoses.codes, lines, ordered, supervising, version
+        status_for(billed, ordered), diagnoses.codes, billed, ordered, supervising, version
     )
 
 
@@ -502,6 +498,12 @@ def _billed_em(
 
 
 def _documentation(facts: RefillFacts, refill_code: str, findings: list[Finding]) -> None:
+    if not _fully_documented(facts):
+        _documentation_gaps(facts, refill_code, findings)
+
+
+def _documentation_gaps(facts: RefillFacts, refill_code: str, findings: list[Finding]) -> None:
+    """One hold per documentation rule that fails (R31: per lab), naming what is missing."""
     doc = facts.documentation
     dos = facts.date_of_service
     drug = facts.drug
@@ -612,6 +614,44 @@ def _documentation(facts: RefillFacts, refill_code: str, findings: list[Finding]
             "supervising practitioner (Medicare office service, direct supervision)",
             "Record the practitioner who supervised.",
         )
+
+
+def _fully_documented(facts: RefillFacts) -> bool:
+    """R30-R40 all pass: the common case, checked in one go (the rules above say why not)."""
+    doc = facts.documentation
+    dos = facts.date_of_service
+    drug = facts.drug
+    cbc, cmp, started = doc.cbc_collected_on, doc.cmp_collected_on, doc.infusion_started_at
+    window = facts.lab_window_days
+    verified_by = doc.verified_by
+    teaching = doc.teaching
+    return (
+        doc.weight_kg is not None
+        and doc.weight_measured_on == dos
+        and cbc is not None
+        and cbc <= dos
+        and (dos - cbc).days <= window
+        and cmp is not None
+        and cmp <= dos
+        and (dos - cmp).days <= window
+        and _given(drug.lot)
+        and drug.expires_on is not None
+        and drug.expires_on >= dos
+        and len(verified_by) == 2
+        and verified_by[0].strip().casefold() != verified_by[1].strip().casefold()
+        and _given(verified_by[0])
+        and _given(verified_by[1])
+        and doc.pump_programmed
+        and doc.pump_primed
+        and doc.pump_function_verified
+        and teaching.alarms
+        and teaching.site_care
+        and started is not None
+        and started.date() == dos
+        and _given(doc.adverse_reaction)
+        and _given(doc.signed_by)
+        and (_given(doc.supervising_practitioner) or not _r40_applies(facts))
+    )
 
 
 def _r40_applies(facts: RefillFacts) -> bool:

@@ -127,7 +127,7 @@ def objects(draw: st.DrawFn) -> tuple[str, Any]:
     return kind, obj
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(objects())
 def test_fast_and_checked_paths_agree(case):
     kind, obj = case

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing.engine import Decision, decide, parse_facts
 from billing.engine.codes import EM_CODES, REFILL_CODES
+from billing.engine.rules import _documentation_gaps, _fully_documented
 from tests.billing.facts_example import BASE
 
 DATE_OF_SERVICE = date(2026, 3, 4)
@@ -213,6 +216,23 @@ def test_findings_cite_catalogue_rules_in_order(data):
         assert set(rules) <= REFUSALS
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(valid_facts(), st.just(BASE)))
+def test_the_fully_documented_shortcut_agrees_with_the_documentation_rules(data):
+    facts = parse_facts(data)
+    gaps: list[Any] = []
+
+    _documentation_gaps(facts, "96521", gaps)
+
+    if _fully_documented(facts):
+        assert gaps == []
+    # Else the rules run; a shortcut that is only cautious (no gap found) costs time, not truth.
+
+
+def test_the_clean_example_takes_the_shortcut():
+    assert _fully_documented(parse_facts(BASE))
+
+
 @settings(max_examples=200, deadline=None)
 @given(valid_facts())
 def test_facts_and_decision_round_trip_through_json(data):
@@ -293,7 +313,7 @@ def _fraction(amount: Any) -> Fraction:
     return Fraction(str(amount))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(valid_facts_v2())
 def test_version_2_decisions_keep_line_order_rendering_and_drug_units(data):
     facts = parse_facts(data)
@@ -344,3 +364,56 @@ def test_version_2_decisions_keep_line_order_rendering_and_drug_units(data):
             assert waste.units == math.ceil(total) - units >= 1
     else:
         assert not drug["supplied_by_practice"] or "R63" in rules
+
+
+# One change from the clean example each: the shortcut must not pass what a rule holds.
+DOCUMENTATION_CHANGES = [
+    ("documentation", "weight_kg", None),
+    ("documentation", "weight_measured_on", "2026-03-03"),
+    ("documentation", "weight_measured_on", None),
+    ("documentation", "cbc_collected_on", None),
+    ("documentation", "cbc_collected_on", "2026-03-05"),
+    ("documentation", "cbc_collected_on", "2026-02-24"),
+    ("documentation", "cbc_collected_on", "2026-02-25"),
+    ("documentation", "cmp_collected_on", None),
+    ("documentation", "cmp_collected_on", "2026-03-05"),
+    ("documentation", "cmp_collected_on", "2026-02-24"),
+    ("documentation", "cmp_collected_on", "2026-02-25"),
+    ("documentation", "verified_by", ["rn.alvarez"]),
+    ("documentation", "verified_by", ["rn.alvarez", " RN.ALVAREZ "]),
+    ("documentation", "verified_by", ["rn.alvarez", " "]),
+    ("documentation", "verified_by", [" ", "rn.alvarez"]),
+    ("documentation", "verified_by", ["rn.alvarez", "rn.chen", "rn.alvarez"]),
+    ("documentation", "pump_programmed", False),
+    ("documentation", "pump_primed", None),
+    ("documentation", "pump_function_verified", False),
+    ("documentation", "teaching", {"alarms": True, "site_care": False}),
+    ("documentation", "teaching", {"alarms": None, "site_care": True}),
+    ("documentation", "infusion_started_at", None),
+    ("documentation", "infusion_started_at", "2026-03-05T00:30:00+01:00"),
+    ("documentation", "infusion_started_at", "2026-03-04T23:30:00-05:00"),
+    ("documentation", "adverse_reaction", " "),
+    ("documentation", "signed_by", None),
+    ("documentation", "signed_by", ""),
+    ("documentation", "supervising_practitioner", None),
+    ("documentation", "supervising_practitioner", "  "),
+    ("drug", "lot", None),
+    ("drug", "lot", " "),
+    ("drug", "expires_on", None),
+    ("drug", "expires_on", "2026-03-03"),
+    ("drug", "expires_on", "2026-03-04"),
+    ("", "lab_window_days", 0),
+    ("", "place_of_service", "20"),
+]
+
+
+@pytest.mark.parametrize(("where", "key", "value"), DOCUMENTATION_CHANGES)
+def test_the_shortcut_passes_nothing_a_documentation_rule_holds(where, key, value):
+    data = copy.deepcopy(BASE)
+    (data[where] if where else data)[key] = value
+    facts = parse_facts(data)
+    gaps: list[Any] = []
+
+    _documentation_gaps(facts, "96521", gaps)
+
+    assert not (_fully_documented(facts) and gaps)
