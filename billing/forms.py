@@ -20,7 +20,7 @@ class QueueFilterForm(forms.Form):
     date_to = forms.DateField(label="To", required=False, widget=DATE)
     rule = forms.RegexField(
         label="Rule ID",
-        regex=r"^R\d{2}$",
+        regex=r"\AR[0-9]{2}\Z",
         required=False,
         max_length=3,
         error_messages={"invalid": "A rule ID looks like R31."},

@@ -161,7 +161,7 @@ class PracticeSettings(models.Model):
     receiver_name = models.CharField(max_length=60, default="CLEARINGHOUSE")
     contact_name = models.CharField(max_length=60)
     contact_phone = models.CharField(
-        max_length=10, validators=[RegexValidator(r"^[0-9]{10}$", "Ten digits.")]
+        max_length=10, validators=[RegexValidator(r"\A[0-9]{10}\Z", "Ten digits.")]
     )
     segment_terminator = models.CharField(max_length=1, default="~")
     element_separator = models.CharField(max_length=1, default="*")

@@ -10,7 +10,7 @@ from stdnum.us import ein
 
 def npi_is_valid(npi: str) -> bool:
     """A US National Provider Identifier: ten digits, Luhn check over "80840" + NPI."""
-    return len(npi) == 10 and npi.isdigit() and luhn.is_valid("80840" + npi)
+    return len(npi) == 10 and npi.isascii() and npi.isdigit() and luhn.is_valid("80840" + npi)
 
 
 def validate_npi(value: str) -> None:

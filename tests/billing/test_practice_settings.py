@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from billing.forms import QueueFilterForm
 from billing.models import PracticeSettings
 from tests.factories import PRACTICE
 
@@ -21,6 +22,12 @@ def test_valid_practice_settings_pass(db):
         ("tax_id", "12345678", "ein"),
         ("tax_id", "000000000", "ein"),
         ("contact_phone", "555-0100", "invalid"),
+        (
+            "contact_phone",
+            "\u0662\u0661\u0667\u0665\u0665\u0665\u0660\u0661\u0660\u0660",
+            "invalid",
+        ),
+        ("npi", "\u0661\u0668\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0665", "npi"),
     ],
 )
 def test_bad_identifiers_are_refused_next_to_the_field(db, field, value, code):
@@ -33,3 +40,13 @@ def test_separators_must_differ(db):
     with pytest.raises(ValidationError) as caught:
         PracticeSettings(**VALID, segment_terminator="*").full_clean()
     assert "segment_terminator" in caught.value.error_dict
+
+
+@pytest.mark.parametrize(
+    ("rule", "valid"),
+    [("R31", True), ("r31", False), ("R3", False), ("R\u0663\u0661", False), ("R31\n", False)],
+)
+def test_the_queue_rule_filter_takes_ascii_digits_only(rule, valid):
+    form = QueueFilterForm(data={"rule": rule})
+
+    assert ("rule" not in form.errors) is valid
