@@ -156,7 +156,8 @@ def _refusals(facts: RefillFacts, refill_code: str) -> list[Finding]:
                 refill_code,
                 f"No refill is billed on this professional claim: place of service "
                 f"{place} is a facility, where the practitioner does not report {refill_code}; "
-                "the facility bills it on its own claim.",
+                "the facility bills it on its own claim. Check the place of service; if it is "
+                "right, nothing is billed here.",
             )
         )
     if place == HOME_PLACE_OF_SERVICE and facts.payer.is_medicare:
@@ -338,7 +339,8 @@ def _same_day_services(
                     DENY,
                     code,
                     f"{code} (port irrigation) is not billed: it is reported only when it is "
-                    f"the sole service that day, and {refill_code} was performed.",
+                    f"the sole service that day, and {refill_code} was performed. Leave it off "
+                    "this claim.",
                 )
             )
         elif code in STATUS_T_BLOOD_DRAWS:
@@ -348,7 +350,8 @@ def _same_day_services(
                     DENY,
                     code,
                     f"{code} (blood draw from a port or catheter) is not billed: status T "
-                    "codes are not reported with other services the same day.",
+                    "codes are not reported with other services the same day. Leave it off "
+                    "this claim.",
                 )
             )
         elif code in OTHER_CHEMO_ADMINISTRATION:
@@ -408,7 +411,8 @@ def _em_denials(facts: RefillFacts, service: SameDayService, refill_code: str) -
                     DENY,
                     code,
                     f"{code} is not billed: Medicare does not pay {code} with drug "
-                    f"administration such as {refill_code} the same day, even with modifier 25.",
+                    f"administration such as {refill_code} the same day, even with modifier 25. "
+                    "Leave it off this claim.",
                 )
             ]
         if not payer.allows_99211_with_drug_admin:
@@ -418,7 +422,8 @@ def _em_denials(facts: RefillFacts, service: SameDayService, refill_code: str) -
                     DENY,
                     code,
                     f"{code} is not billed: {payer.code} does not allow {code} with drug "
-                    f"administration such as {refill_code} the same day.",
+                    f"administration such as {refill_code} the same day. Leave it off this "
+                    "claim, or change the payer's policy if its contract allows it.",
                 )
             ]
         if not service.separately_identifiable:
@@ -434,7 +439,8 @@ def _em_denials(facts: RefillFacts, service: SameDayService, refill_code: str) -
                 code,
                 f"{code} is not billed: it was performed by "
                 f"{ROLE_LABELS[service.performed_by_role or REGISTERED_NURSE]}, who is not a "
-                "billing practitioner for this level of visit.",
+                "billing practitioner for this level of visit. If a physician, NP or PA "
+                "performed it, correct who performed it and decide again.",
             )
         )
     if not service.separately_identifiable:
@@ -448,7 +454,9 @@ def _not_separately_identifiable(code: str, refill_code: str) -> Finding:
         DENY,
         code,
         f"{code} is not billed: it is not separately identifiable from the refill (for "
-        f"example the nurse's pre-refill assessment), which {refill_code} already pays for.",
+        f"example the nurse's pre-refill assessment), which {refill_code} already pays for. If "
+        "the visit addressed a separate problem, record it as separately identifiable and "
+        "decide again.",
     )
 
 

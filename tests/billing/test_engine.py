@@ -1416,3 +1416,67 @@ def test_weight_out_of_bounds_or_not_a_number_is_a_schema_error(weight):
 @pytest.mark.parametrize("weight", [None, False, DELETE])
 def test_weight_null_false_or_absent_is_not_documented(weight):
     assert "weight" in held(run({"documentation.weight_kg": weight}), "R30").message
+
+
+# Every refusal says what is not billed, why, and what to do --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "message"),
+    [
+        (
+            {"place_of_service": "22"},
+            "R06",
+            "No refill is billed on this professional claim: place of service 22 is a facility, "
+            "where the practitioner does not report 96521; the facility bills it on its own "
+            "claim. Check the place of service; if it is right, nothing is billed here.",
+        ),
+        (
+            {"same_day_services": [{"code": "96523"}]},
+            "R10",
+            "96523 (port irrigation) is not billed: it is reported only when it is the sole "
+            "service that day, and 96521 was performed. Leave it off this claim.",
+        ),
+        (
+            {"same_day_services": [{"code": "36591"}]},
+            "R11",
+            "36591 (blood draw from a port or catheter) is not billed: status T codes are not "
+            "reported with other services the same day. Leave it off this claim.",
+        ),
+        (
+            {"same_day_services": [em(identifiable=False)]},
+            "R21",
+            "99213 is not billed: it is not separately identifiable from the refill (for example "
+            "the nurse's pre-refill assessment), which 96521 already pays for. If the visit "
+            "addressed a separate problem, record it as separately identifiable and decide again.",
+        ),
+        (
+            {"same_day_services": [em(code="99211")]},
+            "R22",
+            "99211 is not billed: Medicare does not pay 99211 with drug administration such as "
+            "96521 the same day, even with modifier 25. Leave it off this claim.",
+        ),
+        (
+            {
+                "same_day_services": [em(code="99211")],
+                "payer.code": "ACME",
+                "payer.program": "commercial",
+            },
+            "R22",
+            "99211 is not billed: ACME does not allow 99211 with drug administration such as "
+            "96521 the same day. Leave it off this claim, or change the payer's policy if its "
+            "contract allows it.",
+        ),
+        (
+            {"same_day_services": [em(role="registered_nurse")]},
+            "R23",
+            "99213 is not billed: it was performed by a registered nurse, who is not a billing "
+            "practitioner for this level of visit. If a physician, NP or PA performed it, "
+            "correct who performed it and decide again.",
+        ),
+    ],
+)
+def test_refusals_say_what_why_and_what_to_do(changes, rule, message):
+    finding = only(run(changes), rule)
+
+    assert (finding.severity, finding.message) == ("deny", message)

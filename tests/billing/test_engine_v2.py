@@ -892,3 +892,11 @@ def test_version_1_base_facts_as_version_2_have_no_drug_line():
     assert lines_of(decision) == [("96521", (), 1, None)]
     assert decision.status == "hold"
     assert only(decision, "R42").severity == "hold"
+
+
+def test_unknown_keys_are_ignored_in_version_2_too():
+    data = build({"encounter_id": 42, "drug.brand": "Adrucil", "patient.mrn": "MRN10001"})
+    data["practitioners"]["dr.okafor"]["credential"] = "MD"
+    data["same_day_services"] = [{**em(), "note": "seen for nausea"}]
+
+    assert parse_facts(data) == parse_facts(build({"same_day_services": [em()]}))
