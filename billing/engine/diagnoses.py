@@ -38,14 +38,6 @@ def read_code(given: str) -> Code:
     return Code(code, is_billable(code), _is_malignancy(code))
 
 
-def normalize(given: str) -> str:
-    return read_code(given).code
-
-
-def is_malignancy(given: str) -> bool:
-    return read_code(given).malignancy
-
-
 @value_object
 class ClaimDiagnoses:
     codes: tuple[str, ...]

@@ -17,7 +17,14 @@ from decimal import Context, Decimal, Inexact, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from billing.engine.codes import EM_CODES
+from billing.engine.codes import (
+    EM_CODES,
+    IMPLANTED_DEVICE_IRRIGATION,
+    OTHER_CHEMO_ADMINISTRATION,
+    PUMP_INITIATION_CODES,
+    REFILL_CODES,
+    STATUS_T_BLOOD_DRAWS,
+)
 from billing.engine.values import value_object
 
 FACTS_SCHEMA = "refill-facts/1"
@@ -53,12 +60,12 @@ _NPI = re.compile(r"[0-9]{10}")
 _NDC = re.compile(r"[0-9]{11}")
 _PLACES_OF_SERVICE = frozenset(f"{number:02d}" for number in range(100))
 _CENTS = Decimal("0.01")
-# The lookups below are shared between facts read from the same charges or practitioners,
-# and never changed.
+# The empty lookup (by code, by practitioner): lookups are shared between facts read from the
+# same charges or practitioners, and never changed.
 _NOTHING: Mapping[str, Any] = {}
 # Decimal arithmetic for money, whatever context the caller set: precise enough for any amount
-# the facts can hold (a charge of 11 digits times units of at most 631 digits), and refusing
-# to round rather than rounding quietly.
+# the facts can hold (a charge of 11 digits times units of about 630 digits at most), and
+# refusing to round rather than rounding quietly.
 EXACT = Context(prec=1000, Emax=10_000, Emin=-10_000, traps=[Inexact, InvalidOperation])
 # Amounts must be finite as JSON numbers are commonly read (IEEE doubles); larger integers are
 # refused rather than carried into units and charges no claim can hold.
@@ -634,20 +641,14 @@ def _same_day_services(value: object, v2: bool) -> tuple[SameDayService, ...]:
 
 _SERVICE_KEYS = ("code", "performed_by_role", "separately_identifiable", "performed_by")
 # Codes the app sends as they are (upper case, trimmed): the fast path reads only these.
-_PLAIN_CODES = EM_CODES | {
-    "96521",
-    "96522",
-    "96523",
-    "96416",
-    "G0498",
-    "36591",
-    "36592",
-    "96409",
-    "96411",
-    "96413",
-    "96415",
-    "96417",
-}
+_PLAIN_CODES = (
+    EM_CODES
+    | REFILL_CODES
+    | PUMP_INITIATION_CODES
+    | STATUS_T_BLOOD_DRAWS
+    | OTHER_CHEMO_ADMINISTRATION
+    | {IMPLANTED_DEVICE_IRRIGATION}
+)
 
 
 def _same_day_service(value: object, index: int, v2: bool) -> SameDayService:
