@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import zoneinfo
 from pathlib import Path
@@ -71,17 +72,20 @@ INSTALLED_APPS = [
     "axes",
     "refills",
     "billing",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.OwnPasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -123,6 +127,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.OwnPasswordBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -145,12 +150,28 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Messages can name what a page was about; they stay on the server with the session.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Lock an account after repeated failed logins.
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto and appends the client's address
+# to X-Forwarded-For. Off, both headers are ignored: anyone can send them.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+
+# Failed sign-ins slow down one username at one client address (accounts.lockout): after
+# AXES_FAILURE_LIMIT failures a wait of LOGIN_DELAY_FIRST_SECONDS, doubling with each further
+# failure up to LOGIN_DELAY_MAX_SECONDS. Failures are forgotten a day after the last one.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 0.25  # hours
+LOGIN_DELAY_FIRST_SECONDS = 60
+LOGIN_DELAY_MAX_SECONDS = 15 * 60
+AXES_COOLOFF_TIME = dt.timedelta(days=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.ThrottlingHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ADMIN = False  # accounts.admin shows the lockouts and releases them, audited
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 CLINIC_TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/New_York")
@@ -196,7 +217,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # Security headers. HTTPS-only settings are on unless DEBUG; a proxy terminating TLS sets
-# X-Forwarded-Proto.
+# X-Forwarded-Proto, trusted only with DJANGO_BEHIND_PROXY.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -208,7 +229,7 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -1,25 +1,31 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.decorators.http import require_POST
+from django.views.generic import RedirectView
 
+from accounts import views as accounts_views
 from refills import views as refills_views
-from refills.forms import LoginForm
 
 admin.site.site_header = "Pump refill administration"
 admin.site.site_title = "Pump refill administration"
 
 urlpatterns = [
     path("", refills_views.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", accounts_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", require_POST(auth_views.LogoutView.as_view()), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("refills/", include("refills.urls")),
     path("billing/", include("billing.urls")),
+    # One sign-in page (with its lockout messages) and one password page, audited, for all.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
+    ),
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="accounts:password_change"),
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -8,9 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from refills.models import Encounter, Patient, ProviderVisit, Role
@@ -63,16 +61,6 @@ def practitioners():
         .order_by("last_name", "first_name")
         .distinct()
     )
-
-
-class LoginForm(AuthenticationForm):
-    """Django's form sets the username's length limit on the widget only; a longer name
-    would reach the backends and the lockout log (a 255-character column) unchecked."""
-
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        username = self.fields["username"]
-        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class SubmissionTokenField(forms.UUIDField):

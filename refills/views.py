@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.lockout import verifier_authenticate
 from config import search
 from config.paging import page_of
 from refills import selectors, services
@@ -252,13 +252,11 @@ def encounter_verify(request: HttpRequest, pk: int) -> HttpResponse:
     form = VerificationForm(request.POST or None, initial=initial)
     mismatch = None
     if request.method == "POST" and form.is_valid():
-        verifier = authenticate(
-            request,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
+        verifier, problem = verifier_authenticate(
+            request, form.cleaned_data["username"], form.cleaned_data["password"]
         )
         if verifier is None:
-            form.add_error("password", "Username or password is not correct.")
+            form.add_error("password", problem)
         else:
             try:
                 result = services.encounter_verify(

@@ -37,6 +37,7 @@ MATRIX = {
     "home": row("get", None, REDIRECT),
     "login": row("get", None, REDIRECT, anonymous=200, inactive=200),
     "logout": row("post", None, LOGIN),
+    "accounts:password_change": row("get", None, 200),
     "admin:index": row(
         "get", None, ADMIN_LOGIN, anonymous=ADMIN_LOGIN, inactive=ADMIN_LOGIN, admin=200
     ),

@@ -1,0 +1,48 @@
+"""Sign-in and the holder's own password."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+
+from accounts import lockout, services
+from accounts.forms import LoginForm, OwnPasswordForm
+from accounts.selectors import must_set_password
+
+# Set at sign-in while the account's password is one someone else chose.
+MUST_SET_PASSWORD = "accounts_must_set_password"
+
+
+class SignInView(auth_views.LoginView):
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if must_set_password(form.get_user()):
+            self.request.session[MUST_SET_PASSWORD] = True
+            return redirect("accounts:password_change")
+        return response
+
+
+class OwnPasswordView(auth_views.PasswordChangeView):
+    form_class = OwnPasswordForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "must_set": self.request.session.get(MUST_SET_PASSWORD, False),
+        }
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed_by_holder(
+            user=form.user, address=lockout.client_address(self.request)
+        )
+        self.request.session.pop(MUST_SET_PASSWORD, None)
+        messages.success(self.request, "Password changed.")
+        return response
