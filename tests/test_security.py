@@ -11,18 +11,24 @@ import secrets
 import subprocess
 import sys
 from html.parser import HTMLParser
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.shortcuts import redirect
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import path as url_path
 from django.urls.converters import IntConverter
 from django.utils import timezone
 
+from billing.models import ClaimExport
 from refills import services
+from refills.models import Patient
 from tests.factories import PASSWORD, PatientFactory, approved_claim, encounter_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,11 +47,11 @@ def production_env() -> dict[str, str]:
     return env
 
 
-def run_python(*args: str) -> subprocess.CompletedProcess:
+def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
-        env=production_env(),
+        env=production_env() | env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -53,8 +59,16 @@ def run_python(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_production_settings_pass_the_deploy_check_without_warnings():
-    result = run_python("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+@pytest.mark.parametrize("behind_proxy", ["", "true"])
+def test_production_settings_pass_the_deploy_check_without_warnings(behind_proxy):
+    result = run_python(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_BEHIND_PROXY=behind_proxy,
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -69,7 +83,8 @@ def test_production_settings_are_the_secure_ones():
         "'DEBUG', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY',"
         "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS',"
         "'X_FRAME_OPTIONS', 'SECURE_CONTENT_TYPE_NOSNIFF', 'SESSION_COOKIE_AGE',"
-        "'SESSION_SAVE_EVERY_REQUEST', 'PASSWORD_HASHERS', 'AXES_FAILURE_LIMIT')}"
+        "'SESSION_SAVE_EVERY_REQUEST', 'PASSWORD_HASHERS', 'AXES_FAILURE_LIMIT',"
+        "'AXES_LOCKOUT_PARAMETERS', 'MESSAGE_STORAGE', 'BEHIND_PROXY', 'SECURE_PROXY_SSL_HEADER')}"
         " | {'hash': make_password('x').split('$')[0]}))"
     )
     result = run_python("-c", script)
@@ -94,6 +109,10 @@ def test_production_settings_are_the_secure_ones():
             "django.contrib.auth.hashers.PBKDF2PasswordHasher",
         ],
         "AXES_FAILURE_LIMIT": 5,
+        "AXES_LOCKOUT_PARAMETERS": [["username", "ip_address"]],
+        "MESSAGE_STORAGE": "django.contrib.messages.storage.session.SessionStorage",
+        "BEHIND_PROXY": False,
+        "SECURE_PROXY_SSL_HEADER": None,
         "hash": "argon2",
     }
 
@@ -353,3 +372,199 @@ def test_error_pages_show_no_request_data(nurse, biller, phi_patient, monkeypatc
         assert heading in content
         assert phi_in(content) == [], status
         assert path not in content
+
+
+# The proxy's headers count only when the app is said to sit behind one
+
+
+PROXY_SETTINGS = (
+    "import django, json; django.setup();"
+    "from django.conf import settings as s;"
+    "from django.test import RequestFactory;"
+    "from accounts.lockout import client_address;"
+    "r = RequestFactory().get('/', REMOTE_ADDR='10.0.0.1', HTTP_X_FORWARDED_PROTO='https',"
+    " HTTP_X_FORWARDED_FOR='203.0.113.9, 10.0.0.7');"
+    "print(json.dumps([s.SECURE_PROXY_SSL_HEADER, r.is_secure(), client_address(r)]))"
+)
+
+
+@pytest.mark.parametrize(
+    ("behind_proxy", "expected"),
+    [
+        ("", [None, False, "10.0.0.1"]),
+        ("false", [None, False, "10.0.0.1"]),
+        ("true", [["HTTP_X_FORWARDED_PROTO", "https"], True, "10.0.0.7"]),
+    ],
+)
+def test_the_proxy_headers_count_only_behind_a_trusted_proxy(behind_proxy, expected):
+    result = run_python("-c", PROXY_SETTINGS, DJANGO_BEHIND_PROXY=behind_proxy)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == expected
+
+
+def test_a_bad_proxy_setting_stops_start_up():
+    result = run_python("manage.py", "check", DJANGO_BEHIND_PROXY="maybe")
+
+    assert result.returncode != 0
+    assert "DJANGO_BEHIND_PROXY must be a boolean (true/false), got 'maybe'." in result.stderr
+
+
+def test_the_readme_documents_the_proxy_setting_and_binds_gunicorn_to_localhost():
+    readme = (ROOT / "README.md").read_text()
+    table = [line for line in readme.splitlines() if line.startswith("| `DJANGO_BEHIND_PROXY`")]
+    gunicorn = [line for line in readme.splitlines() if line.startswith("gunicorn ")]
+
+    assert len(table) == 1 and table[0].endswith("| off |")
+    assert gunicorn == ["gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 3"]
+    assert "DJANGO_BEHIND_PROXY=true" in readme
+
+
+# Nothing with patient data stays on the device
+
+
+def cache_directives(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part.strip()}
+
+
+@pytest.mark.usefixtures("practice")
+def test_every_page_and_file_with_patient_data_is_not_stored(
+    client, phi_patient, nurse, nurse2, biller, provider, admin_user
+):
+    claim = approved_claim(nurse, nurse2, biller, provider, last_name=NAME)
+    draft = services.encounter_create(by=nurse, patient=phi_patient, data=encounter_data())
+    pages = {
+        nurse: [
+            reverse("refills:worklist"),
+            reverse("refills:patient_list"),
+            reverse("refills:patient_detail", args=[phi_patient.pk]),
+            reverse("refills:encounter_detail", args=[draft.pk]),
+            reverse("refills:encounter_edit", args=[draft.pk]),
+            reverse("refills:encounter_verify", args=[draft.pk]),
+            reverse("accounts:password_change"),
+        ],
+        biller: [
+            reverse("billing:queue"),
+            reverse("billing:claim_detail", args=[claim.pk]),
+            reverse("billing:claim_1500", args=[claim.pk]),
+            reverse("billing:export_list"),
+        ],
+        admin_user: [
+            reverse("refills:patient_audit", args=[phi_patient.pk]),
+            reverse("billing:claim_audit", args=[claim.pk]),
+            reverse("admin:index"),
+            reverse("admin:billing_coverage_changelist"),
+        ],
+    }
+    seen = []
+    for user, urls in pages.items():
+        client.force_login(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            seen.append((url, "no-store" in cache_directives(response)))
+    client.force_login(biller)
+    exported = client.post(reverse("billing:export_create"), {"format": "csv"})
+    assert exported.status_code == 200
+    assert NAME.upper() in exported.content.decode().upper()
+    export = ClaimExport.objects.get()
+    downloaded = client.get(reverse("billing:export_download", args=[export.pk]))
+    client.logout()
+    login_page = client.get(reverse("login"))
+    for name, response in (("export", exported), ("download", downloaded), ("login", login_page)):
+        seen.append((name, "no-store" in cache_directives(response)))
+
+    assert [url for url, stored_nowhere in seen if not stored_nowhere] == []
+
+
+def test_static_files_keep_their_caching(client, db):
+    response = client.get("/static/css/app.css")
+    response.close()
+
+    assert response.status_code == 200
+    assert "no-store" not in cache_directives(response)
+    assert "max-age" in response["Cache-Control"]
+
+
+def _message_naming_a_patient(request):
+    messages.info(request, f"Coverage checked for {NAME}, {FIRST} (MRN {MRN}).")
+    return redirect("refills:worklist")
+
+
+urlpatterns = [
+    url_path("message-naming-a-patient/", _message_naming_a_patient),
+    *import_module("config.urls").urlpatterns,
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_message_naming_a_patient_stays_on_the_server(client, nurse):
+    client.force_login(nurse)
+
+    added = client.get("/message-naming-a-patient/")
+    shown = client.get(added["Location"])
+
+    assert shown.status_code == 200
+    assert f"Coverage checked for {NAME}, {FIRST}" in shown.content.decode()
+    assert "messages" not in client.cookies
+    assert [c.key for c in client.cookies.values() if phi_in(c.value)] == []
+
+
+@pytest.mark.usefixtures("practice")
+def test_no_response_sets_a_messages_cookie(client, nurse, nurse2, biller, provider):
+    form = {
+        "mrn": "MRNM001",
+        "last_name": NAME,
+        "first_name": FIRST,
+        "date_of_birth": "1951-02-03",
+        "sex": "F",
+        "address_line1": "1 Main Street",
+        "city": "Springfield",
+        "state": "IL",
+        "postal_code": "62704",
+        "diagnosis_codes": "C18.9",
+    }
+    client.force_login(nurse)
+    responses = [client.post(reverse("refills:patient_create"), form, follow=True)]
+    patient = Patient.objects.get(mrn="MRNM001")
+    encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
+    responses.append(client.get(reverse("refills:encounter_edit", args=[encounter.pk])))
+    responses.append(
+        client.post(
+            reverse("refills:encounter_verify", args=[encounter.pk]),
+            {
+                "username": "rn.chen",
+                "password": PASSWORD,
+                "drug_concentration_mg_ml": "50.000",
+                "rate_ml_h": "2.00",
+                "pump_volume_ml": "96.00",
+                "label_checked": "on",
+            },
+            follow=True,
+        )
+    )
+    responses.append(
+        client.post(
+            reverse("refills:encounter_sign", args=[encounter.pk]), {"attest": "on"}, follow=True
+        )
+    )
+    client.force_login(biller)
+    claim = approved_claim(nurse, nurse2, biller, provider, last_name=NAME)
+    responses.append(
+        client.post(
+            reverse("billing:claim_hold", args=[claim.pk]), {"reason": "Check"}, follow=True
+        )
+    )
+    responses.append(client.post(reverse("billing:export_create"), {"format": "x12"}, follow=True))
+
+    shown = [str(m) for r in responses for m in r.context["messages"]]
+    assert shown == [
+        "Patient registered.",
+        "Verified. The nurse can now sign.",
+        "Signed and locked.",
+        "Claim put on hold.",
+        "No approved claim is waiting for export.",
+    ]
+    # The client keeps every cookie any response set, redirects included.
+    assert "messages" not in client.cookies
+    assert [c.key for c in client.cookies.values() if phi_in(c.value)] == []
