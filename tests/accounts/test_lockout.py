@@ -234,7 +234,7 @@ def test_an_admin_sees_who_waits_where_and_releases_one_with_a_record(nurse, nur
 
 
 @pytest.mark.parametrize("persona", ["nurse", "biller"])
-def test_only_admins_see_the_lockouts(client, request, persona):
+def test_only_admins_see_the_lockouts(client, db, request, persona):
     client.force_login(request.getfixturevalue(persona))
 
     response = client.get(reverse("admin:accounts_signinlockout_changelist"))

@@ -376,3 +376,23 @@ def test_the_service_refuses_a_password_reset_of_an_administrator(admin_user, su
     with pytest.raises(PermissionDenied):
         services.password_set_by_other(user=superuser, by=admin_user, address=None)
     assert not PasswordAssignment.objects.exists()
+
+
+def test_a_superusers_change_to_what_a_role_may_do_is_on_record(client, superuser):
+    nurse_role = Group.objects.get(name="Nurse")
+    kept = [str(pk) for pk in nurse_role.permissions.values_list("pk", flat=True)]
+    added = Permission.objects.get(content_type__app_label="billing", codename="view_claim")
+    client.force_login(superuser)
+
+    response = client.post(
+        reverse("admin:auth_group_change", args=[nurse_role.pk]),
+        {"name": "Nurse", "permissions": [*kept, str(added.pk)]},
+    )
+
+    assert response.status_code == 302
+    event = AccountEvent.objects.get(kind="role_permissions")
+    assert (event.actor, event.subject_username, event.detail) == (
+        superuser,
+        "role Nurse",
+        {"added": ["billing.view_claim"], "removed": []},
+    )
