@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.views import MUST_SET_PASSWORD
+from accounts.views import HOLD_KEY
 
 
 class OwnPasswordMiddleware:
@@ -14,7 +14,7 @@ class OwnPasswordMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.session.get(MUST_SET_PASSWORD) and request.path not in {
+        if request.session.get(HOLD_KEY) and request.path not in {
             reverse("accounts:password_change"),
             reverse("logout"),
         }:

@@ -12,7 +12,7 @@ from accounts.forms import LoginForm, OwnPasswordForm
 from accounts.selectors import must_set_password
 
 # Set at sign-in while the account's password is one someone else chose.
-MUST_SET_PASSWORD = "accounts_must_set_password"
+HOLD_KEY = "accounts_held_until_own_password"
 
 
 class SignInView(auth_views.LoginView):
@@ -22,7 +22,7 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         if must_set_password(form.get_user()):
-            self.request.session[MUST_SET_PASSWORD] = True
+            self.request.session[HOLD_KEY] = True
             return redirect("accounts:password_change")
         return response
 
@@ -35,7 +35,7 @@ class OwnPasswordView(auth_views.PasswordChangeView):
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
-            "must_set": self.request.session.get(MUST_SET_PASSWORD, False),
+            "must_set": self.request.session.get(HOLD_KEY, False),
         }
 
     def form_valid(self, form):
@@ -43,6 +43,6 @@ class OwnPasswordView(auth_views.PasswordChangeView):
         services.password_changed_by_holder(
             user=form.user, address=lockout.client_address(self.request)
         )
-        self.request.session.pop(MUST_SET_PASSWORD, None)
+        self.request.session.pop(HOLD_KEY, None)
         messages.success(self.request, "Password changed.")
         return response
