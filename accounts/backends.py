@@ -6,10 +6,8 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.selectors import must_set_password
 
-# Acts that stand for "this clinician, and no one else, did this".
-PERSONAL_ACTS = frozenset(
-    {"refills.sign_encounter", "refills.verify_encounter", "refills.add_encounter_addendum"}
-)
+# The two acts of the blind double check: each stands for "this clinician, and no one else".
+PERSONAL_ACTS = frozenset({"refills.sign_encounter", "refills.verify_encounter"})
 
 
 class OwnPasswordBackend:
