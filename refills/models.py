@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from refills import icd10
+import icd10cm
 from refills.validators import validate_npi
 
 
@@ -124,7 +124,7 @@ class PatientDiagnosis(models.Model):
 
     @property
     def description(self) -> str:
-        return icd10.describe(self.code)
+        return icd10cm.describe(self.code)
 
 
 class EncounterQuerySet(models.QuerySet):

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from refills import icd10
+import icd10cm
 from refills.models import (
     Addendum,
     Encounter,
@@ -177,8 +177,8 @@ def diagnosis_codes_clean(codes: list[str]) -> list[str]:
     for raw in codes:
         if not raw.strip():
             continue
-        code = icd10.normalize(raw)
-        if not icd10.is_billable(code):
+        code = icd10cm.normalize(raw)
+        if not icd10cm.is_billable(code):
             raise RefillError(
                 f"{raw.strip()} is not a billable ICD-10-CM code (use the full code, "
                 "for example C18.9).",

@@ -13,9 +13,9 @@ from billing.engine.codes import (
 )
 from billing.engine.decision import HOLD, INFO, Finding
 from billing.engine.values import value_object
-from refills.icd10 import is_billable
-from refills.icd10 import is_malignancy as _is_malignancy
-from refills.icd10 import normalize as _normalize
+from icd10cm import is_billable
+from icd10cm import is_malignancy as _is_malignancy
+from icd10cm import normalize as _normalize
 
 T = TypeVar("T")
 
