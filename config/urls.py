@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
+from config.health import healthz
 from refills import views as refills_views
 
 admin.site.site_header = "Pump refill administration"
@@ -28,4 +29,5 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="accounts:password_change"),
     ),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
