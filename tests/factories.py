@@ -68,11 +68,21 @@ class PatientFactory(factory.django.DjangoModelFactory):
             PatientDiagnosis.objects.create(patient=self, code=code, position=position)
 
 
-def encounter_data(day: dt.date | None = None, **overrides) -> dict:
-    """Valid encounter field values as a form's cleaned_data would carry them."""
-    day = day or timezone.localdate()
+def encounter_data(
+    day: dt.date | None = None, *, now: dt.datetime | None = None, **overrides
+) -> dict:
+    """Valid encounter field values as a form's cleaned_data would carry them.
+
+    The infusion starts at 00:05 on the day of service, or at the current minute when that
+    is still to come (just after midnight), so it is never in the future and always falls
+    on the day of service.
+    """
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
     zone = timezone.get_current_timezone()
     started = timezone.make_aware(dt.datetime.combine(day, dt.time(0, 5)), zone)
+    if day == timezone.localdate(now) and started > now:
+        started = timezone.localtime(now).replace(second=0, microsecond=0)
     data = {
         "date_of_service": day,
         "place_of_service": "11",
