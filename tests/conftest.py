@@ -1,8 +1,17 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from hypothesis import settings
 
 from tests.factories import PatientFactory, UserFactory, practice_settings
+
+# Property tests through the database (hostile input to every form) run their full count
+# once, on PostgreSQL, the production database; the SQLite run checks the same properties on
+# a tenth as many examples. Property tests of pure code set their own count.
+settings.register_profile("postgresql", max_examples=500)
+settings.register_profile("sqlite", max_examples=50)
+settings.load_profile(connection.vendor)
 
 
 @pytest.fixture

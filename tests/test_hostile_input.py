@@ -39,8 +39,8 @@ from tests.factories import (
     encounter_post,
 )
 
+# As many examples as the database's profile says (tests/conftest.py): 500 on PostgreSQL.
 HOSTILE = settings(
-    max_examples=500,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

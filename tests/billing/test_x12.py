@@ -502,6 +502,7 @@ def test_clean_element(raw: str, reserved: str, expected: str) -> None:
     assert clean_element(raw, reserved) == expected
 
 
+@settings(max_examples=100)
 @given(st.text(), st.sampled_from(["*:~^", "|>'!", ""]))
 def test_clean_element_keeps_only_basic_characters(raw: str, reserved: str) -> None:
     cleaned = clean_element(raw, reserved)
@@ -523,6 +524,7 @@ def _clean_by_nfkd(value: str, reserved: str) -> str:
     return " ".join("".join(kept).split())
 
 
+@settings(max_examples=100)
 @given(
     st.one_of(st.text(), st.text(alphabet=st.characters(max_codepoint=127))),
     st.sampled_from(["*:~^", "|>'!", ""]),
