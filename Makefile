@@ -6,18 +6,21 @@ DEV_ENV := DJANGO_DEBUG=true
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test test-postgres lint install install-dev browsers bench
+.PHONY: run test test-postgres lint install install-dev browsers bench lock
 
+# Dependencies come from the lock files in requirements/ (exact versions, hashes checked);
+# the project itself installs on top of them without resolving anything.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: requirements/runtime.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -41,10 +44,19 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/bandit -q -c pyproject.toml -r config refills billing accounts
+	$(BIN)/bandit -q -c pyproject.toml -r config refills billing accounts icd10cm
 
 ## Measure the engine, batch deciding, the export and the queue (rolled back afterwards);
 ## the figures of record use PostgreSQL: see docs/benchmarks.md
 bench: install-dev
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEV_ENV) $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+## Lock the dependencies again after changing them in pyproject.toml (see the README)
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS)
+LOCK_ARGS ?=
+lock: install-dev
+	$(PIP_COMPILE) -o requirements/runtime.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements/runtime.txt -o requirements/dev.txt pyproject.toml
+	$(PIP_COMPILE) --extra load -c requirements/runtime.txt -o requirements/load.txt pyproject.toml
