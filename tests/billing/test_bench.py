@@ -23,6 +23,8 @@ def test_quick_bench_prints_the_table_and_rolls_back(db):
     assert header.split() == ["figure", "median", "baseline", "ratio", "goal"]
     for figure in (
         "engine: one decision",
+        "startup: decide_claim process, CPU (vs python -c pass)",
+        "startup: manage.py check process, CPU (vs python -c pass)",
         "batch: queries per 1,000 encounters",
         "export: 837P of 20 claims",
         "export: claims_export of 20 claims",

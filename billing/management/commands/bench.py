@@ -4,6 +4,8 @@ Builds synthetic data with bulk inserts (bypassing the services, for volume), th
 each figure several times beside a baseline measured on the same machine in the same run:
 
 1. engine: one decision, against `json.loads` + `json.dumps` of the same facts (the floor);
+   start-up: the CPU of a whole `manage.py decide_claim` process (and of `manage.py check`),
+   against `python -c pass`;
 2. batch: deciding and storing claims a chunk at a time, against one encounter at a time;
 3. export: the 837P of the approved claims streamed to a file, beside the time pyx12 takes
    to validate that file;
@@ -362,6 +364,7 @@ class _Bench:
 
         self._batch(batch_ids, baseline_ids)
         self._engine()
+        self._startup()
         self._export()
         self._queue(next_encounter=total)
         self.note(f"Whole run: {time.perf_counter() - started:.0f} s; rolling back.")
@@ -729,6 +732,38 @@ class _Bench:
                 median <= 5 * baseline,
             ),
         )
+
+    def _startup(self) -> None:
+        """CPU of a whole `manage.py decide_claim` process on the facts of one decided claim,
+        and of `manage.py check`, beside `python -c pass` (tools/startup.py)."""
+        from tools.startup import DECIDE_CLAIM_GOAL_S, measure
+
+        facts = (
+            Claim.objects.filter(encounter_id__in=self.batch_ids, facts__isnull=False)
+            .order_by("pk")
+            .values_list("facts", flat=True)
+            .first()
+        )
+        if facts is None:
+            self.note("Start-up: no decided claim to take facts from; skipped.")
+            return
+        figures = measure(facts, runs=self.sizes.repeat)
+        self.rows += [
+            Row(
+                "startup: decide_claim process, CPU (vs python -c pass)",
+                figures.decide_claim,
+                figures.python,
+                "s",
+                f"<= {DECIDE_CLAIM_GOAL_S:.1f} s",
+                figures.decide_claim <= DECIDE_CLAIM_GOAL_S,
+            ),
+            Row(
+                "startup: manage.py check process, CPU (vs python -c pass)",
+                figures.check,
+                figures.python,
+                "s",
+            ),
+        ]
 
     def _export(self) -> None:
         ids = list(
