@@ -43,8 +43,10 @@ def test_answers_503_when_select_1_fails(client, caplog):
     ]
 
 
+# Outside a transaction, to close the connection; serialized_rollback brings back what the
+# flush after a transactional test takes (the role groups), as in test_races.
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_answers_503_when_the_database_server_cannot_be_reached(client):
     settings_dict = connection.settings_dict
     port = settings_dict["PORT"]
