@@ -970,7 +970,6 @@ def test_engine_version_is_a_calendar_version():
     assert (len(year), int(month) in range(1, 13), patch.isdigit()) == (4, True, True)
 
 
-
 # Further readings: diagnosis codes ---------------------------------------------------------
 
 
