@@ -15,7 +15,7 @@ __all__ = ["describe", "is_billable", "is_malignancy", "is_valid", "normalize"]
 
 TABLE = "codes.tsv"
 
-_MALIGNANCY = re.compile(r"^(C(0\d|[1-8]\d|9[0-6]|4A|7A|7B)|D0\d)")
+_MALIGNANCY = re.compile(r"(?:C(?:0[0-9]|[1-8][0-9]|9[0-6]|4A|7A|7B)|D0[0-9])")
 
 
 def normalize(code: str) -> str:
@@ -41,7 +41,7 @@ def is_billable(code: str) -> bool:
 def is_malignancy(code: str) -> bool:
     """C00-C96 (C4A, C7A, C7B included) and D00-D09, for a billable code only."""
     dotted = normalize(code)
-    return bool(_MALIGNANCY.match(dotted)) and is_billable(dotted)
+    return _MALIGNANCY.match(dotted) is not None and is_billable(dotted)
 
 
 def describe(code: str) -> str:

@@ -115,7 +115,7 @@ class AcknowledgmentFile:
 
 def _int(segment: Segment, ref: str) -> int:
     raw = segment.value(ref)
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise X12ReadError(segment.problem(ref, "is not a whole number"))
     return int(raw)
 

@@ -361,9 +361,13 @@ def _nesting_problem(open_loops: list[str], segment: pyx12.segment.Segment) -> s
     return None
 
 
+def _is_count(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _count_problem(segment: pyx12.segment.Segment) -> str | None:
     seg_id = segment.get_seg_id() or ""
-    if seg_id in _TRAILERS and not (segment.get_value(f"{seg_id}01") or "").isdigit():
+    if seg_id in _TRAILERS and not _is_count(segment.get_value(f"{seg_id}01") or ""):
         return f"{seg_id}01 must be a count"
     return None
 

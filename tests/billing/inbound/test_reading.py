@@ -202,6 +202,7 @@ def test_a_segment_count_that_disagrees_is_refused():
         ("IEA*1*000000301~", "IEA*1*000000399~", ("IEA", 35, "IEA02"), "ISA13 and IEA02 differ"),
         ("SE*31*0001~", "SE*31*0002~", ("SE", 33, "SE02"), "ST02 and SE02 differ"),
         ("GE*1*301~", "GE*X*301~", ("GE", 34, "GE01"), "GE01 must be a count"),
+        ("GE*1*301~", "GE*\u0661*301~", ("GE", 34, "GE01"), "GE01 must be a count"),
     ],
 )
 def test_envelope_counts_and_control_numbers_that_disagree_are_refused(old, new, expected, message):
