@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from billing.models import (
+    AdjustmentReason,
     ChargeMasterItem,
     Claim,
     ClaimExport,
@@ -13,6 +14,7 @@ from billing.models import (
     FeeScheduleEntry,
     Payer,
     PracticeSettings,
+    RemarkCode,
 )
 from refills.admin import HistoryAdmin
 
@@ -67,6 +69,25 @@ class FeeScheduleEntryAdmin(AuditedAdmin):
     list_filter = ["payer"]
     search_fields = ["code", "label"]
     list_select_related = ["payer"]
+
+
+class CodeListAdmin(AuditedAdmin):
+    list_display = ["code", "description", "effective_from", "effective_to"]
+    search_fields = ["code", "description"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A code's identity is the payer's: reword or retire it, never renumber it.
+        return ["code"] if obj is not None else []
+
+
+@admin.register(AdjustmentReason)
+class AdjustmentReasonAdmin(CodeListAdmin):
+    pass
+
+
+@admin.register(RemarkCode)
+class RemarkCodeAdmin(CodeListAdmin):
+    pass
 
 
 @admin.register(PracticeSettings)

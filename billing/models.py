@@ -369,3 +369,59 @@ class ClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class CodeListEntry(models.Model):
+    """One code of a published X12 code list, in its published words. Administrators keep
+    the lists current (codes are added, reworded and retired several times a year); the
+    app reads the words from here, never from literals."""
+
+    code = models.CharField(max_length=5, unique=True)
+    description = models.TextField()
+    effective_from = models.DateField(null=True, blank=True)
+    effective_to = models.DateField(
+        null=True, blank=True, help_text="The last day the payer may send the code."
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description[:60]}"
+
+
+class AdjustmentReason(CodeListEntry):
+    """Claim adjustment reason codes (CARC, X12 code source 139): why a payer paid less."""
+
+    history = HistoricalRecords()
+
+    class Meta(CodeListEntry.Meta):
+        verbose_name = "claim adjustment reason code (CARC)"
+        verbose_name_plural = "claim adjustment reason codes (CARC)"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_from__isnull=True)
+                | Q(effective_to__gte=F("effective_from")),
+                name="carc_dates_ordered",
+            ),
+        ]
+
+
+class RemarkCode(CodeListEntry):
+    """Remittance advice remark codes (RARC, X12 code source 411): the payer's explanation."""
+
+    history = HistoricalRecords()
+
+    class Meta(CodeListEntry.Meta):
+        verbose_name = "remittance advice remark code (RARC)"
+        verbose_name_plural = "remittance advice remark codes (RARC)"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_from__isnull=True)
+                | Q(effective_to__gte=F("effective_from")),
+                name="rarc_dates_ordered",
+            ),
+        ]

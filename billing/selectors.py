@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from billing.models import Claim, ClaimExport, ClaimFinding, Coverage, Payer
+from billing.inbound import describe
+from billing.models import Claim, ClaimExport, ClaimFinding, CodeListEntry, Coverage, Payer
 from refills.models import Patient
 from refills.selectors import AuditEntry, history_entries
 
@@ -101,3 +103,11 @@ def claim_audit(claim: Claim) -> list[AuditEntry]:
             Payer.history.filter(id=claim.payer_id), lambda r: f"Payer {r.code}"
         )
     return sorted(entries, key=lambda e: e.at)
+
+
+def code_words(model: type[CodeListEntry], codes: Iterable[str]) -> dict[str, str]:
+    """Each of ``codes`` in words from the code list an administrator keeps (`AdjustmentReason`
+    for CARC, `RemarkCode` for RARC), in one query; a code the list lacks says so."""
+    wanted = set(codes)
+    meanings = dict(model.objects.filter(code__in=wanted).values_list("code", "description"))
+    return {code: describe(code, meanings) for code in wanted}
