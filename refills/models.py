@@ -6,7 +6,8 @@ constraints; workflow rules (who may do what, in which state) live in ``services
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -91,12 +92,27 @@ class Patient(models.Model):
     city = models.CharField(max_length=30)
     state = models.CharField(max_length=2)
     postal_code = models.CharField(max_length=10)
+    allergies = models.TextField(
+        blank=True,
+        help_text='Drug and other allergies with the reaction, or "none known".',
+    )
+    height_cm = models.DecimalField(
+        "height (cm)", max_digits=4, decimal_places=1, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         indexes = [models.Index(fields=["last_name", "first_name"], name="patient_name_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(height_cm__isnull=True)
+                | (Q(height_cm__gte=Decimal("30")) & Q(height_cm__lte=Decimal("250"))),
+                name="patient_height_30_250_cm",
+                violation_error_message="Height must be between 30 and 250 cm.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name}"
@@ -125,6 +141,226 @@ class PatientDiagnosis(models.Model):
     @property
     def description(self) -> str:
         return icd10cm.describe(self.code)
+
+
+CENT = Decimal("0.01")
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+def mosteller_bsa(height_cm: Decimal, weight_kg: Decimal) -> Decimal:
+    """Body surface area in m² by Mosteller: sqrt(height cm * weight kg / 3600), to 0.01."""
+    return (height_cm * weight_kg / Decimal(3600)).sqrt().quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class ClinicSettings(models.Model):
+    """The clinic's clinical settings: one row, edited by administrators in the admin."""
+
+    dose_tolerance_percent = models.DecimalField(
+        "dose tolerance (%)",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        help_text="How far a documented dose may differ from the ordered dose.",
+    )
+    after_hours_phone = models.CharField(
+        "phone for questions about the pump",
+        max_length=30,
+        blank=True,
+        help_text="Printed on the patient's teaching sheet.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "clinic settings"
+        verbose_name_plural = "clinic settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dose_tolerance_percent__gt=0)
+                & Q(dose_tolerance_percent__lte=Decimal("20")),
+                name="clinicsettings_tolerance_0_20",
+                violation_error_message="The dose tolerance must be above 0 and at most 20%.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Clinic settings"
+
+    @classmethod
+    def current(cls) -> ClinicSettings:
+        """The saved settings, or the defaults while none are saved."""
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class OrderQuerySet(models.QuerySet):
+    def in_force_on(self, day: dt.date) -> OrderQuerySet:
+        return self.filter(status=Order.Status.ACTIVE, valid_from__lte=day, valid_to__gte=day)
+
+
+class Order(models.Model):
+    """The chemotherapy order a provider writes and signs; every refill is checked against it.
+
+    A signed order is never changed: the provider discontinues it and writes a new one.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DISCONTINUED = "discontinued", "Discontinued"
+
+    class DoseBasis(models.TextChoices):
+        PER_M2 = "mg_m2", "mg/m²"
+        PER_KG = "mg_kg", "mg/kg"
+        FLAT = "flat", "Flat dose (mg)"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    drug_name = models.CharField("drug", max_length=80)
+    dose_basis = models.CharField(max_length=5, choices=DoseBasis.choices)
+    dose_per_basis = models.DecimalField(
+        "dose per basis", max_digits=9, decimal_places=3, help_text="mg/m², mg/kg or mg."
+    )
+    dosing_height_cm = models.DecimalField("dosing height (cm)", max_digits=4, decimal_places=1)
+    dosing_weight_kg = models.DecimalField("dosing weight (kg)", max_digits=5, decimal_places=1)
+    bsa_m2 = models.DecimalField("body surface area (m²)", max_digits=4, decimal_places=2)
+    calculated_dose_mg = models.DecimalField("calculated dose (mg)", max_digits=9, decimal_places=2)
+    dose_mg = models.DecimalField("dose after rounding (mg)", max_digits=8, decimal_places=2)
+    concentration_mg_ml = models.DecimalField(
+        "concentration (mg/mL)", max_digits=8, decimal_places=3
+    )
+    final_volume_ml = models.DecimalField("final volume (mL)", max_digits=7, decimal_places=2)
+    infusion_hours = models.DecimalField(
+        "infusion duration (hours)", max_digits=5, decimal_places=1
+    )
+    rate_ml_h = models.DecimalField("pump rate (mL/h)", max_digits=6, decimal_places=2)
+    cycles = models.PositiveSmallIntegerField("refills or cycles")
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+    anc_min = models.DecimalField(
+        "lowest ANC (10^9/L)", max_digits=5, decimal_places=2, default=Decimal("1.50")
+    )
+    platelets_min = models.DecimalField(
+        "lowest platelets (10^9/L)", max_digits=5, decimal_places=0, default=Decimal("100")
+    )
+    creatinine_max = models.DecimalField(
+        "highest creatinine (mg/dL)",
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Leave empty for no limit.",
+    )
+    notes = models.TextField(blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signed_orders"
+    )
+    signed_at = models.DateTimeField()
+    discontinued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="discontinued_orders",
+        null=True,
+        blank=True,
+    )
+    discontinued_at = models.DateTimeField(null=True, blank=True)
+    discontinue_reason = models.CharField(max_length=500, blank=True)
+    history = HistoricalRecords()
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        indexes = [models.Index(fields=["patient", "status"], name="order_patient_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "discontinued"]),
+                name="order_status_valid",
+                violation_error_message="Unknown order status.",
+            ),
+            models.CheckConstraint(
+                condition=Q(dose_basis__in=["mg_m2", "mg_kg", "flat"]),
+                name="order_dose_basis_valid",
+                violation_error_message="The dose basis is mg/m², mg/kg or flat.",
+            ),
+            models.CheckConstraint(
+                condition=Q(dose_per_basis__gt=0)
+                & Q(bsa_m2__gt=0)
+                & Q(calculated_dose_mg__gt=0)
+                & Q(dose_mg__gt=0)
+                & Q(concentration_mg_ml__gt=0)
+                & Q(final_volume_ml__gt=0)
+                & Q(infusion_hours__gt=0)
+                & Q(rate_ml_h__gt=0),
+                name="order_amounts_positive",
+                violation_error_message="Doses, concentration, volume, duration and rate must "
+                "be above zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(dosing_height_cm__gte=Decimal("30"))
+                & Q(dosing_height_cm__lte=Decimal("250")),
+                name="order_height_30_250_cm",
+                violation_error_message="The dosing height must be between 30 and 250 cm.",
+            ),
+            models.CheckConstraint(
+                condition=Q(dosing_weight_kg__gte=Decimal("1"))
+                & Q(dosing_weight_kg__lte=Decimal("400")),
+                name="order_weight_1_400_kg",
+                violation_error_message="The dosing weight must be between 1 and 400 kg.",
+            ),
+            models.CheckConstraint(
+                condition=Q(cycles__gte=1),
+                name="order_cycles_at_least_one",
+                violation_error_message="An order is for at least one refill or cycle.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=F("valid_from")),
+                name="order_valid_dates_ordered",
+                violation_error_message="The order cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(anc_min__gte=0)
+                & Q(platelets_min__gte=0)
+                & (Q(creatinine_max__isnull=True) | Q(creatinine_max__gt=0)),
+                name="order_lab_limits_not_negative",
+                violation_error_message="Lab limits cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="discontinued")
+                | (Q(discontinued_by__isnull=False) & Q(discontinued_at__isnull=False)),
+                name="order_discontinued_has_who",
+                violation_error_message="A discontinued order names who discontinued it.",
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="active"),
+                name="order_one_active_per_patient",
+                violation_error_message="This patient already has an active order.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order #{self.pk}: {self.drug_name} {self.dose_mg} mg"
+
+    @property
+    def bsa_formula(self) -> str:
+        return (
+            f"√({self.dosing_height_cm} cm {TIMES} {self.dosing_weight_kg} kg / 3600) = "
+            f"{self.bsa_m2} m²"
+        )
+
+    @property
+    def dose_formula(self) -> str:
+        if self.dose_basis == self.DoseBasis.PER_M2:
+            return (
+                f"{self.dose_per_basis} mg/m² {TIMES} {self.bsa_m2} m² = "
+                f"{self.calculated_dose_mg} mg"
+            )
+        if self.dose_basis == self.DoseBasis.PER_KG:
+            return (
+                f"{self.dose_per_basis} mg/kg {TIMES} {self.dosing_weight_kg} kg = "
+                f"{self.calculated_dose_mg} mg"
+            )
+        return f"flat {self.calculated_dose_mg} mg"
+
+    def is_in_force_on(self, day: dt.date) -> bool:
+        return self.status == self.Status.ACTIVE and self.valid_from <= day <= self.valid_to
 
 
 class EncounterQuerySet(models.QuerySet):
@@ -180,6 +416,11 @@ class Encounter(models.Model):
         C96417 = "96417", "96417 IV infusion, each additional sequential"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="encounters")
+    # The order the refill was documented against (empty only on refills documented before
+    # orders were kept here).
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="encounters", null=True, blank=True
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     date_of_service = models.DateField()
     place_of_service = models.CharField(
@@ -291,6 +532,7 @@ class Encounter(models.Model):
             ("sign_encounter", "Can sign a refill they performed"),
             ("add_encounter_addendum", "Can add an addendum to a signed refill"),
             ("view_audit", "Can view the audit trail of patients, refills and claims"),
+            ("override_encounter", "Can override a refill's weight or lab limits as provider"),
         ]
         indexes = [
             models.Index(fields=["date_of_service", "status"], name="encounter_dos_status_idx"),
@@ -338,6 +580,22 @@ class Encounter(models.Model):
                 name="encounter_adverse_reaction_answered",
             ),
             models.UniqueConstraint(fields=["submission_id"], name="encounter_unique_submission"),
+            models.CheckConstraint(
+                condition=Q(drug_concentration_mg_ml__gt=0)
+                & Q(drug_dose_mg__gt=0)
+                & Q(drug_volume_ml__gt=0)
+                & Q(rate_ml_h__gt=0)
+                & Q(pump_volume_ml__gt=0),
+                name="encounter_pump_values_positive",
+                violation_error_message="Concentration, dose, volumes and rate must be above zero.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(anc__isnull=True) | Q(anc__gt=0))
+                & (Q(platelets__isnull=True) | Q(platelets__gt=0))
+                & (Q(creatinine__isnull=True) | Q(creatinine__gt=0)),
+                name="encounter_labs_positive",
+                violation_error_message="Lab values must be above zero.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -361,6 +619,18 @@ class Encounter(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == self.Status.SIGNED
+
+    @property
+    def disconnect_at(self) -> dt.datetime | None:
+        """When the pump is due to be disconnected: the start plus the ordered duration."""
+        if self.order is None or self.infusion_started_at is None:
+            return None
+        return self.infusion_started_at + dt.timedelta(minutes=int(self.order.infusion_hours * 60))
+
+    def pump_values_visible_to(self, user) -> bool:
+        """The blind double check: until a second clinician verified the entry, its pump
+        values are shown only to the nurse who entered them."""
+        return self.status != self.Status.DRAFT or user.pk == self.performing_nurse_id
 
 
 class VerificationAttempt(models.Model):
@@ -398,6 +668,42 @@ class VerificationAttempt(models.Model):
         return not self.mismatched_fields
 
 
+class ProviderOverride(models.Model):
+    """A provider's decision that a refill may go ahead although it is outside the order's
+    weight or lab limits. ``concerns`` are the keys of the findings it answers (with the
+    values then documented), so a later change of those values needs a new override."""
+
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.PROTECT, related_name="provider_overrides"
+    )
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    concerns = models.JSONField(default=list)
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="provideroverride_has_reason",
+                violation_error_message="Give the reason for the override.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Provider override #{self.pk} of encounter {self.encounter_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise SignedRecordError(f"Provider override {self.pk} is a record; add a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedRecordError(f"Provider override {self.pk} is a record and is kept.")
+
+
 class Addendum(models.Model):
     """A correction or late entry appended to a signed encounter; the original stays as signed.
 
@@ -409,6 +715,8 @@ class Addendum(models.Model):
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     text = models.TextField()
+    # Why someone other than the nurse who signed corrects the record (the signer is told).
+    reason = models.CharField(max_length=500, blank=True)
     corrections = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

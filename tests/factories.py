@@ -20,7 +20,14 @@ from billing.models import (
     PracticeSettings,
 )
 from refills import services as refill_services
-from refills.models import ClinicianProfile, Encounter, Patient, PatientDiagnosis
+from refills.models import (
+    ClinicianProfile,
+    Encounter,
+    Order,
+    Patient,
+    PatientDiagnosis,
+    mosteller_bsa,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -66,6 +73,68 @@ class PatientFactory(factory.django.DjangoModelFactory):
     def codes(self, create, extracted, **kwargs):
         for position, code in enumerate(extracted if extracted is not None else ["C18.9"]):
             PatientDiagnosis.objects.create(patient=self, code=code, position=position)
+
+    @factory.post_generation
+    def order(self, create, extracted, **kwargs):
+        """An active order that encounter_data() fits; order=False for a patient without."""
+        if extracted is not False:
+            make_order(self, **kwargs)
+
+
+def order_provider():
+    """The provider who signs the factories' orders (not one of the test personas)."""
+    return UserFactory(
+        username="dr.orders",
+        first_name="Omar",
+        last_name="Orders",
+        role="Provider",
+        credential="MD",
+    )
+
+
+def order_data(**overrides) -> dict:
+    """A fluorouracil order that encounter_data() matches: 1300 mg/m² for 170 cm and 71.4 kg
+    (BSA 1.84 m², 2392 mg, rounded to 2400 mg), 50 mg/mL, 96 mL over 48 hours at 2 mL/h."""
+    data = {
+        "drug_name": "fluorouracil",
+        "dose_basis": "mg_m2",
+        "dose_per_basis": Decimal("1300.000"),
+        "dosing_height_cm": Decimal("170.0"),
+        "dosing_weight_kg": Decimal("71.4"),
+        "dose_mg": Decimal("2400.00"),
+        "concentration_mg_ml": Decimal("50.000"),
+        "final_volume_ml": Decimal("96.00"),
+        "infusion_hours": Decimal("48.0"),
+        "rate_ml_h": Decimal("2.00"),
+        "cycles": 99,
+        "valid_from": dt.date(2020, 1, 1),
+        "valid_to": dt.date(2099, 12, 31),
+        "anc_min": Decimal("1.50"),
+        "platelets_min": Decimal("100"),
+        "creatinine_max": Decimal("1.50"),
+        "notes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def make_order(patient: Patient, *, by=None, **overrides) -> Order:
+    data = order_data(**overrides)
+    bsa = mosteller_bsa(data["dosing_height_cm"], data["dosing_weight_kg"])
+    per = {"mg_m2": bsa, "mg_kg": data["dosing_weight_kg"], "flat": Decimal(1)}
+    order = Order(
+        patient=patient,
+        bsa_m2=bsa,
+        calculated_dose_mg=(data["dose_per_basis"] * per[data["dose_basis"]]).quantize(
+            Decimal("0.01")
+        ),
+        signed_by=by or order_provider(),
+        signed_at=timezone.now(),
+        **data,
+    )
+    order._change_reason = "order signed"
+    order.save()
+    return order
 
 
 def encounter_data(
@@ -146,7 +215,11 @@ def encounter_post(data: dict) -> dict:
 def make_encounter(patient: Patient, nurse, **overrides) -> Encounter:
     data = encounter_data(**overrides)
     return Encounter.objects.create(
-        patient=patient, performing_nurse=nurse, created_by=nurse, **data
+        patient=patient,
+        performing_nurse=nurse,
+        created_by=nurse,
+        order=patient.orders.filter(status="active").first(),
+        **data,
     )
 
 
