@@ -3,6 +3,7 @@ changes only through the biller's queue and its audited services."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
 from billing.models import (
@@ -11,12 +12,15 @@ from billing.models import (
     Claim,
     ClaimExport,
     Coverage,
+    DrugCatalogueItem,
     FeeScheduleEntry,
     Payer,
     PracticeSettings,
     RemarkCode,
+    StockedNDC,
 )
 from refills.admin import HistoryAdmin
+from refills.forms import NDCField
 
 
 class AuditedAdmin(HistoryAdmin):
@@ -61,6 +65,38 @@ class ChargeMasterItemAdmin(AuditedAdmin):
     list_display = ["code", "description", "charge", "effective_from", "effective_to"]
     search_fields = ["code", "description"]
     list_filter = ["effective_from"]
+
+
+class StockedNDCForm(forms.ModelForm):
+    ndc = NDCField(
+        label="NDC",
+        help_text="As on the label with its hyphens (63323-117-10), or the 11 digits.",
+    )
+
+    class Meta:
+        model = StockedNDC
+        fields = ["ndc", "description", "package_unit", "mg_per_package_unit", "container"]
+
+
+class StockedNDCInline(admin.TabularInline):
+    model = StockedNDC
+    form = StockedNDCForm
+    extra = 1
+
+
+@admin.register(DrugCatalogueItem)
+class DrugCatalogueItemAdmin(AuditedAdmin):
+    list_display = [
+        "name",
+        "hcpcs",
+        "billing_unit_mg",
+        "charge_per_unit",
+        "effective_from",
+        "effective_to",
+    ]
+    search_fields = ["name", "hcpcs", "ndcs__ndc"]
+    list_filter = ["effective_from"]
+    inlines = [StockedNDCInline]
 
 
 @admin.register(FeeScheduleEntry)

@@ -6,7 +6,11 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
+        from billing.selectors import stocked_ndcs
+        from refills import ndc
         from refills.signals import documentation_changed
+
+        ndc.register_stock(stocked_ndcs)
 
         documentation_changed.connect(
             _decide_on_documentation_change, dispatch_uid="billing.decide_claim"

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from refills.models import Encounter, Patient
+from refills.ndc import validate_ndc11
 from refills.validators import validate_ein, validate_npi
 
 
@@ -109,6 +110,110 @@ class ChargeMasterItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.description}"
+
+
+class DrugCatalogueItem(models.Model):
+    """A drug the practice buys and bills: its HCPCS code, the amount one billing unit
+    describes and the charge per unit, in force between two dates. The NDCs stocked for it
+    are its ``ndcs``."""
+
+    name = models.CharField(max_length=80, help_text="As the nurse writes it, e.g. fluorouracil.")
+    hcpcs = models.CharField(
+        "HCPCS code",
+        max_length=5,
+        validators=[RegexValidator(r"\A[A-V][0-9]{4}\Z", "A HCPCS code such as J9190.")],
+    )
+    billing_unit_mg = models.DecimalField(
+        "mg per billing unit",
+        max_digits=10,
+        decimal_places=3,
+        help_text="The amount one unit of the HCPCS code describes (J9190: 500 mg).",
+    )
+    charge_per_unit = models.DecimalField(max_digits=9, decimal_places=2)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+    objects = EffectiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "-effective_from"]
+        verbose_name = "drug catalogue item"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hcpcs__regex=r"^[A-V][0-9]{4}$"), name="drugitem_hcpcs_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(billing_unit_mg__gt=0), name="drugitem_billing_unit_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(charge_per_unit__gte=0), name="drugitem_charge_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="drugitem_dates_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["hcpcs", "effective_from"], name="drugitem_unique_code_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hcpcs}, {self.billing_unit_mg.normalize():f} mg)"
+
+
+class StockedNDC(models.Model):
+    """One package the practice stocks for a catalogue drug."""
+
+    class Unit(models.TextChoices):
+        UN = "UN", "UN unit (vial, each)"
+        ML = "ML", "ML milliliter"
+        GR = "GR", "GR gram"
+        F2 = "F2", "F2 international unit"
+        ME = "ME", "ME milligram"
+
+    class Container(models.TextChoices):
+        SINGLE_DOSE = "single_dose", "Single-dose"
+        MULTI_DOSE = "multi_dose", "Multi-dose"
+
+    item = models.ForeignKey(DrugCatalogueItem, on_delete=models.CASCADE, related_name="ndcs")
+    ndc = models.CharField(
+        "NDC (11 digits)",
+        max_length=11,
+        validators=[validate_ndc11],
+        help_text="5-4-2 without hyphens: 63323-117-10 on the label is 63323011710.",
+    )
+    description = models.CharField(max_length=80, blank=True, help_text="e.g. 2.5 g/50 mL vial")
+    package_unit = models.CharField(max_length=2, choices=Unit.choices)
+    mg_per_package_unit = models.DecimalField(
+        "mg per package unit",
+        max_digits=10,
+        decimal_places=3,
+        help_text="Drug in one package unit: per mL for ML (the concentration), per vial for UN.",
+    )
+    container = models.CharField(max_length=11, choices=Container.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["item", "ndc"]
+        verbose_name = "stocked NDC"
+        constraints = [
+            models.CheckConstraint(condition=Q(ndc__regex=r"^[0-9]{11}$"), name="stockedndc_11"),
+            models.CheckConstraint(
+                condition=Q(package_unit__in=["UN", "ML", "GR", "F2", "ME"]),
+                name="stockedndc_unit_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(container__in=["single_dose", "multi_dose"]),
+                name="stockedndc_container_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(mg_per_package_unit__gt=0), name="stockedndc_mg_per_unit_gt_0"
+            ),
+            models.UniqueConstraint(fields=["item", "ndc"], name="stockedndc_unique_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ndc[:5]}-{self.ndc[5:9]}-{self.ndc[9:]}"
 
 
 class FeeScheduleEntry(models.Model):

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from billing.inbound import describe
-from billing.models import Claim, ClaimExport, ClaimFinding, CodeListEntry, Coverage, Payer
+from billing.models import (
+    Claim,
+    ClaimExport,
+    ClaimFinding,
+    CodeListEntry,
+    Coverage,
+    DrugCatalogueItem,
+    Payer,
+    StockedNDC,
+)
 from refills.models import Patient
 from refills.selectors import AuditEntry, history_entries
 
@@ -111,3 +120,11 @@ def code_words(model: type[CodeListEntry], codes: Iterable[str]) -> dict[str, st
     wanted = set(codes)
     meanings = dict(model.objects.filter(code__in=wanted).values_list("code", "description"))
     return {code: describe(code, meanings) for code in wanted}
+
+
+def stocked_ndcs(day: dt.date | None = None) -> frozenset[str]:
+    """The 11-digit NDCs of the drug catalogue, of items in force on ``day`` (any day: None)."""
+    items = DrugCatalogueItem.objects.all()
+    if day is not None:
+        items = items.effective_on(day)
+    return frozenset(StockedNDC.objects.filter(item__in=items).values_list("ndc", flat=True))

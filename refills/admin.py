@@ -47,7 +47,7 @@ class ReadOnlyAdmin(HistoryAdmin):
 
 @admin.register(ClinicianProfile)
 class ClinicianProfileAdmin(HistoryAdmin):
-    list_display = ["user", "credential", "npi"]
+    list_display = ["user", "credential", "npi", "taxonomy"]
     list_filter = ["credential"]
     search_fields = ["user__username", "user__last_name", "npi"]
     autocomplete_fields = ["user"]

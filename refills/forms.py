@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from refills import ndc
 from refills.models import Encounter, Patient, ProviderVisit, Role
 from refills.services import CORRECTABLE_FIELDS, ENCOUNTER_FIELDS, RefillError, hard_stops
 from refills.services import diagnosis_codes_clean as _diagnosis_codes_clean
@@ -61,6 +62,30 @@ def practitioners():
         .order_by("last_name", "first_name")
         .distinct()
     )
+
+
+class NDCField(forms.CharField):
+    """An NDC typed from the label or scanned from its barcode, cleaned to 11 digits.
+
+    ``stocked`` returns the 11-digit NDCs that settle ten digits without hyphens (a scan):
+    with none, such input is refused as ambiguous.
+    """
+
+    def __init__(self, *, stocked=None, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.stocked = stocked or (lambda: ())
+        self.widget.attrs.setdefault("autocomplete", "off")
+        self.widget.attrs.setdefault("spellcheck", "false")
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return ""
+        try:
+            return ndc.normalize(text, stocked=self.stocked())
+        except ndc.NDCError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
 
 
 class SubmissionTokenField(forms.UUIDField):

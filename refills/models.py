@@ -10,12 +10,14 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 import icd10cm
-from refills.validators import validate_npi
+from refills.ndc import validate_ndc11
+from refills.validators import validate_npi, validate_taxonomy
 
 
 class SignedRecordError(Exception):
@@ -47,13 +49,28 @@ class ClinicianProfile(models.Model):
     )
     credential = models.CharField(max_length=3, choices=Credential.choices, blank=True)
     npi = models.CharField("NPI", max_length=10, blank=True, validators=[validate_npi])
+    taxonomy = models.CharField(
+        "taxonomy code",
+        max_length=10,
+        blank=True,
+        validators=[validate_taxonomy],
+        help_text="NUCC provider taxonomy, for example 207RX0202X (medical oncology), "
+        "363L00000X (nurse practitioner), 363A00000X (physician assistant).",
+    )
     history = HistoricalRecords()
+
+    # Credentials of practitioners who bill in their own name (physician, NP, PA).
+    BILLING_CREDENTIALS = ("MD", "DO", "NP", "PA")
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=Q(npi="") | Q(npi__regex=r"^[0-9]{10}$"),
                 name="clinicianprofile_npi_ten_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(taxonomy="") | Q(taxonomy__regex=r"^[0-9]{3}[0-9A-Z]{6}X$"),
+                name="clinicianprofile_taxonomy_format",
             ),
         ]
 
@@ -64,6 +81,26 @@ class ClinicianProfile(models.Model):
     def display_name(self) -> str:
         name = self.user.get_full_name() or self.user.get_username()
         return f"{name}, {self.credential}" if self.credential else name
+
+    def clean(self) -> None:
+        # A Provider bills in their own name: the claim names their NPI, taxonomy and
+        # credential, so a profile that lacks any of them cannot be saved.
+        if self.user_id is None or not self.user.groups.filter(name=Role.PROVIDER).exists():
+            return
+        errors = {}
+        if self.credential not in self.BILLING_CREDENTIALS:
+            errors["credential"] = ValidationError(
+                "A provider is a physician (MD, DO), nurse practitioner or physician assistant.",
+                code="provider_credential",
+            )
+        if not self.npi:
+            errors["npi"] = ValidationError("A provider needs an NPI.", code="provider_npi")
+        if not self.taxonomy:
+            errors["taxonomy"] = ValidationError(
+                "A provider needs a taxonomy code.", code="provider_taxonomy"
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def billing_role(self) -> str:
@@ -459,7 +496,19 @@ class Encounter(models.Model):
     )
     drug_dose_mg = models.DecimalField("dose (mg)", max_digits=8, decimal_places=2)
     drug_volume_ml = models.DecimalField("volume (mL)", max_digits=7, decimal_places=2)
-    drug_ndc = models.CharField("NDC", max_length=13, blank=True)
+    # 11 digits (5-4-2); the form reads the label's 10-digit layouts and barcodes.
+    drug_ndc = models.CharField("NDC", max_length=13, blank=True, validators=[validate_ndc11])
+    drug_discarded_mg = models.DecimalField(
+        "discarded (mg)",
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text="Left in the vial and thrown away, given to no patient (0 when none).",
+    )
+    # None on refills documented before the question was asked.
+    drug_supplied_by_practice = models.BooleanField(
+        "drug supplied by the practice", null=True, blank=True
+    )
     drug_lot = models.CharField("lot", max_length=30)
     drug_expires_on = models.DateField("expiry")
 
@@ -546,6 +595,9 @@ class Encounter(models.Model):
             models.CheckConstraint(
                 condition=Q(weight_kg__gte=Decimal("1")) & Q(weight_kg__lte=Decimal("400")),
                 name="encounter_weight_1_400_kg",
+            ),
+            models.CheckConstraint(
+                condition=Q(drug_discarded_mg__gte=0), name="encounter_discarded_gte_0"
             ),
             models.CheckConstraint(
                 condition=Q(drug_expires_on__gte=F("date_of_service")),

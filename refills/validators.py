@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from stdnum import luhn
 from stdnum.exceptions import ValidationError as StdnumError
@@ -31,3 +33,14 @@ def validate_ein(value: str) -> None:
             code="ein",
             params={"value": value},
         ) from exc
+
+
+def validate_taxonomy(value: str) -> None:
+    """A NUCC health care provider taxonomy code: ten characters ending in X (207RX0202X)."""
+    if not (len(value) == 10 and value.isascii() and re.fullmatch(r"[0-9]{3}[0-9A-Z]{6}X", value)):
+        raise ValidationError(
+            "%(value)s is not a provider taxonomy code (ten characters ending in X, for "
+            "example 207RX0202X).",
+            code="taxonomy",
+            params={"value": value},
+        )

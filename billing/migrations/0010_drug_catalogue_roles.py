@@ -1,0 +1,51 @@
+"""The drug catalogue for the roles: Admins maintain it, Billers read it."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+ROLE_PERMISSIONS = {
+    "Biller": ["view_drugcatalogueitem", "view_stockedndc"],
+    "Admin": [
+        "view_drugcatalogueitem",
+        "add_drugcatalogueitem",
+        "change_drugcatalogueitem",
+        "view_stockedndc",
+        "add_stockedndc",
+        "change_stockedndc",
+        "delete_stockedndc",
+    ],
+}
+
+
+def grant(apps, schema_editor):
+    config = apps.get_app_config("billing")
+    config.models_module = True
+    create_permissions(config, verbosity=0, apps=apps)
+    config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role)
+        perms = Permission.objects.filter(content_type__app_label="billing", codename__in=codenames)
+        if perms.count() != len(codenames):
+            raise RuntimeError(f"missing billing permissions for {role}")
+        group.permissions.add(*perms)
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group = Group.objects.filter(name=role).first()
+        if group:
+            group.permissions.remove(
+                *Permission.objects.filter(
+                    content_type__app_label="billing", codename__in=codenames
+                )
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("billing", "0009_drug_catalogue")]
+
+    operations = [migrations.RunPython(grant, revoke)]
