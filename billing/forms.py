@@ -5,6 +5,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
 from billing.models import Claim, Payer
+from billing.selectors import QUEUE_SORTS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -20,11 +21,18 @@ class QueueFilterForm(forms.Form):
     date_to = forms.DateField(label="To", required=False, widget=DATE)
     rule = forms.RegexField(
         label="Rule ID",
-        regex=r"\AR[0-9]{2}\Z",
+        regex=r"\A[Rr][0-9]{2}\Z",
         required=False,
         max_length=3,
         error_messages={"invalid": "A rule ID looks like R31."},
         widget=forms.TextInput(attrs={"placeholder": "R31", "size": 4}),
+    )
+    # Only the keys of QUEUE_SORTS reach the query; the column headers link to them too.
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[(key, label) for key, (label, _) in QUEUE_SORTS.items()],
+        required=False,
+        error_messages={"invalid_choice": "Choose an order from the list."},
     )
 
     def __init__(self, *args, **kwargs):
@@ -38,6 +46,7 @@ class QueueFilterForm(forms.Form):
                 Column("date_from"),
                 Column("date_to"),
                 Column("rule"),
+                Column("sort"),
             ),
             Submit("filter", "Filter", css_class="btn-secondary"),
         )

@@ -409,6 +409,11 @@ class Claim(models.Model):
     def is_live(self) -> bool:
         return self.status != self.Status.VOID
 
+    @property
+    def number(self) -> str:
+        """The claim number the payer sees (CLM01 of the 837P, a column of the CSV)."""
+        return f"C{self.pk:08d}"
+
 
 class ClaimLine(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")

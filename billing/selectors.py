@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from billing.inbound import describe
 from billing.models import (
@@ -22,6 +23,24 @@ from billing.models import (
 from refills.models import Patient
 from refills.selectors import AuditEntry, history_entries
 
+# The orders the biller's queue offers: key (as sent in ?sort=) -> label and ORM ordering.
+# Each ends in the id, so that a page boundary never moves between two requests.
+QUEUE_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "-date": ("Date, newest first", ("-date_of_service", "-id")),
+    "date": ("Date, oldest first", ("date_of_service", "id")),
+    "-number": ("Claim number, highest first", ("-id",)),
+    "number": ("Claim number, lowest first", ("id",)),
+    "patient": ("Patient, A to Z", ("patient__last_name", "patient__first_name", "id")),
+    "-patient": ("Patient, Z to A", ("-patient__last_name", "-patient__first_name", "-id")),
+    "payer": ("Payer, A to Z", ("payer__name", "id")),
+    "-payer": ("Payer, Z to A", ("-payer__name", "-id")),
+    "-total": ("Total, largest first", ("-total_charge", "-id")),
+    "total": ("Total, smallest first", ("total_charge", "id")),
+    "status": ("Status, A to Z", ("status", "id")),
+    "-status": ("Status, Z to A", ("-status", "-id")),
+}
+DEFAULT_QUEUE_SORT = "-date"
+
 
 @dataclass(frozen=True)
 class QueueFilters:
@@ -31,6 +50,30 @@ class QueueFilters:
     date_to: dt.date | None = None
     rule: str = ""
     search: str = ""
+    sort: str = DEFAULT_QUEUE_SORT
+
+
+@dataclass(frozen=True)
+class StatusTotal:
+    status: str
+    label: str
+    count: int
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class QueueTotals:
+    """How many claims the filters select and what they add up to, by status."""
+
+    by_status: tuple[StatusTotal, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(row.count for row in self.by_status)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((row.total for row in self.by_status), Decimal("0.00"))
 
 
 def claims_visible_to(user) -> QuerySet[Claim]:
@@ -68,7 +111,26 @@ def claim_queue(user, filters: QueueFilters) -> QuerySet[Claim]:
         patients = list(Patient.objects.filter(terms).order_by().values_list("pk", flat=True))
         claims = claims.filter(patient_id__in=patients)
     # The stored facts and decision are kilobytes a claim that the list never shows.
-    return claims.defer("facts", "decision").order_by("-date_of_service", "-id")
+    _, ordering = QUEUE_SORTS[filters.sort or DEFAULT_QUEUE_SORT]
+    return claims.defer("facts", "decision").order_by(*ordering)
+
+
+def queue_totals(claims: QuerySet[Claim]) -> QueueTotals:
+    """The count and the total charge of the claims, per status, in one aggregate query."""
+    rows = (
+        claims.order_by()
+        .values("status")
+        .annotate(count=Count("id"), total=Sum("total_charge"))
+        .values_list("status", "count", "total")
+    )
+    found = {status: (count, total) for status, count, total in rows}
+    return QueueTotals(
+        tuple(
+            StatusTotal(status, label, found[status][0], found[status][1] or Decimal("0.00"))
+            for status, label in Claim.Status.choices
+            if status in found
+        )
+    )
 
 
 def claim_detail(user, pk: int) -> Claim:

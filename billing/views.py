@@ -9,47 +9,110 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import cms1500, selectors, services
 from billing.forms import ClaimSearchForm, QueueFilterForm, ReasonForm
 from billing.models import Claim, ClaimExport, PracticeSettings
-from billing.selectors import QueueFilters
+from billing.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
 from billing.services import BillingError
 from config import search
 from config.paging import page_of
+
+# The query-string keys of the queue: its filters, order and page, never a name or an MRN.
+QUEUE_PARAMS = (*QueueFilterForm.base_fields, "page")
+
+# Each sortable column: the order of its first click, then the reverse.
+COLUMN_SORTS = {
+    "number": ("-number", "number"),
+    "patient": ("patient", "-patient"),
+    "date": ("-date", "date"),
+    "payer": ("payer", "-payer"),
+    "total": ("-total", "total"),
+    "status": ("status", "-status"),
+    "age": ("date", "-date"),
+}
+
+
+def _queue_query(params, *, drop: tuple[str, ...] = ()) -> str:
+    """The queue's own parameters out of ``params`` (anything else is dropped), re-encoded."""
+    return urlencode(
+        [(k, params.get(k)) for k in QUEUE_PARAMS if k not in drop and params.get(k)],
+    )
+
+
+def _queue_url(params) -> str:
+    query = _queue_query(params)
+    return reverse("billing:queue") + (f"?{query}" if query else "")
+
+
+def _sort_links(params, current: str) -> dict[str, dict[str, str]]:
+    base = _queue_query(params, drop=("sort", "page"))
+    links = {}
+    for column, (first, second) in COLUMN_SORTS.items():
+        key = second if current == first else first
+        aria = ""
+        if column != "age" and current in (first, second):
+            aria = "descending" if current.startswith("-") else "ascending"
+        links[column] = {"href": "?" + "&".join(filter(None, [base, f"sort={key}"])), "aria": aria}
+    return links
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("billing.view_claim", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
+    """The biller's claims. The patient search is POSTed and kept in the session; filters
+    and order are in the query string. A filter or search that fails shows its error and no
+    claims at all: an unfiltered list would look like an answer."""
     terms = search.recall(request, "claims")
+    failed = False
     if request.method == "POST":
         search_form = ClaimSearchForm(request.POST)
         if search_form.is_valid():
             search.remember(request, "claims", {"q": search_form.cleaned_data["q"]})
-            return redirect("billing:queue")
+            return redirect(_queue_url(request.GET))
+        failed = True
     else:
         search_form = ClaimSearchForm(initial=terms)
     filter_form = QueueFilterForm(request.GET or None)
     filters = QueueFilters(search=terms.get("q", ""))
-    if filter_form.is_bound and filter_form.is_valid():
-        data = filter_form.cleaned_data
-        filters = QueueFilters(
-            status=data["status"],
-            payer=data["payer"].pk if data["payer"] else None,
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-            rule=data["rule"],
-            search=filters.search,
-        )
-    claims = selectors.claim_queue(request.user, filters)
-    page = page_of(claims, request.GET.get("page"))
-    query = urlencode([(k, v) for k, v in request.GET.items() if k not in {"page", "filter"} and v])
+    if filter_form.is_bound:
+        if filter_form.is_valid():
+            data = filter_form.cleaned_data
+            filters = QueueFilters(
+                status=data["status"],
+                payer=data["payer"].pk if data["payer"] else None,
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                rule=data["rule"],
+                search=filters.search,
+                sort=data["sort"] or DEFAULT_QUEUE_SORT,
+            )
+        else:
+            failed = True
+    if failed:
+        page, totals = page_of(Claim.objects.none(), None), None
+    else:
+        claims = selectors.claim_queue(request.user, filters)
+        page = page_of(claims, request.GET.get("page"))
+        totals = selectors.queue_totals(claims)
+    today = timezone.localdate()
+    for claim in page:
+        claim.age_days = (today - claim.date_of_service).days
     return render(
         request,
         "billing/queue.html",
-        {"page": page, "filter_form": filter_form, "search_form": search_form, "query": query},
+        {
+            "page": page,
+            "totals": totals,
+            "failed": failed,
+            "filter_form": filter_form,
+            "search_form": search_form,
+            "query": _queue_query(request.GET, drop=("page",)),
+            "sort_links": _sort_links(request.GET, filters.sort),
+            "sort_label": QUEUE_SORTS[filters.sort][0].lower(),
+        },
     )
 
 
