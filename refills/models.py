@@ -1,7 +1,7 @@
 """The refill encounter as the nurse documents it.
 
 Invariants that must hold whatever path writes a row live in the database as named
-constraints; workflow rules (who may do what, in which state) live in ``services.py``.
+constraints; workflow rules (who may do what, in which state) live in ``refills.services``.
 """
 
 from __future__ import annotations

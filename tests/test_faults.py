@@ -49,7 +49,7 @@ def assert_still_verified(encounter: Encounter) -> None:
 
 
 def test_engine_failure_while_signing_leaves_the_encounter_unsigned(verified, nurse, monkeypatch):
-    monkeypatch.setattr("billing.services.decide", broken)
+    monkeypatch.setattr("billing.services.deciding.decide", broken)
 
     with pytest.raises(Outage):
         services.encounter_sign(by=nurse, encounter=verified)
@@ -70,7 +70,7 @@ def test_failure_after_the_claim_is_written_takes_the_claim_back_too(verified, n
 
 
 def test_signing_page_answers_500_and_keeps_the_encounter_unsigned(verified, nurse, monkeypatch):
-    monkeypatch.setattr("billing.services.decide", broken)
+    monkeypatch.setattr("billing.services.deciding.decide", broken)
     client = Client(raise_request_exception=False)
     client.force_login(nurse)
 
@@ -87,7 +87,7 @@ def test_signing_page_answers_500_and_keeps_the_encounter_unsigned(verified, nur
 def test_failed_redecision_leaves_no_addendum(verified, nurse, monkeypatch):
     signed = services.encounter_sign(by=nurse, encounter=verified)
     claim = Claim.objects.get(encounter=signed)
-    monkeypatch.setattr("billing.services.decide", broken)
+    monkeypatch.setattr("billing.services.deciding.decide", broken)
 
     with pytest.raises(Outage):
         services.addendum_create(by=nurse, encounter=signed, text="Late entry.")

@@ -194,7 +194,7 @@ def test_a_large_backlog_goes_out_in_several_files(
 ):
     for name in ("One", "Two", "Three"):
         approved_claim(nurse, nurse2, biller, provider, last_name=name)
-    monkeypatch.setattr(services, "MAX_CLAIMS_PER_EXPORT", 2)
+    monkeypatch.setattr("billing.services.exports.MAX_CLAIMS_PER_EXPORT", 2)
 
     first = services.claims_export(by=biller, fmt="x12")
     second = services.claims_export(by=biller, fmt="x12")

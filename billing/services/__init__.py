@@ -1,0 +1,29 @@
+"""Every billing write: deciding claims from signed documentation, moving their status
+and exporting them. One module per concept; the names callers use are all here.
+"""
+
+from __future__ import annotations
+
+from billing.errors import BillingError
+from billing.facts import CENTS, facts_for_encounter
+from billing.services.claims import claim_approve, claim_hold, claim_release
+from billing.services.deciding import (
+    DECISION_TO_STATUS,
+    claim_decide_for_encounter,
+    claims_decide_batch,
+)
+from billing.services.exports import MAX_CLAIMS_PER_EXPORT, claims_export
+
+__all__ = [
+    "CENTS",
+    "DECISION_TO_STATUS",
+    "MAX_CLAIMS_PER_EXPORT",
+    "BillingError",
+    "claim_approve",
+    "claim_decide_for_encounter",
+    "claim_hold",
+    "claim_release",
+    "claims_decide_batch",
+    "claims_export",
+    "facts_for_encounter",
+]

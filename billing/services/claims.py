@@ -1,0 +1,114 @@
+"""Moving a claim through its statuses: approve, hold and release.
+
+Each status change checks the current state with the row locked, writes inside one
+transaction and leaves a ``ClaimEvent`` saying who, when and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing.errors import BillingError
+from billing.models import Claim, ClaimEvent
+
+
+def _event(claim: Claim, *, by, at: dt.datetime, from_status: str, reason: str) -> None:
+    ClaimEvent.objects.create(
+        claim=claim, by=by, at=at, from_status=from_status, to_status=claim.status, reason=reason
+    )
+
+
+def claims_update(claims: list[Claim], *, by, reason: str, **values) -> None:
+    """Give every claim the same values: one UPDATE (a bulk_update would send a CASE per
+    row), then a history row each, with who and why."""
+    for claim in claims:
+        for field, value in values.items():
+            setattr(claim, field, value)
+    Claim.objects.filter(pk__in=[claim.pk for claim in claims]).update(**values)
+    Claim.history.bulk_history_create(
+        claims, batch_size=500, update=True, default_user=by, default_change_reason=reason
+    )
+
+
+def _transition(
+    claim: Claim, *, by, allowed_from: set[str], to: str, reason: str, now: dt.datetime | None
+) -> Claim:
+    now = now or timezone.now()
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim.pk)
+        if claim.status not in allowed_from:
+            raise BillingError(
+                f"This claim is {claim.get_status_display().lower()}; it cannot be "
+                f"{to if to != 'ready' else 'released'} from that state.",
+                code="state",
+            )
+        old = claim.status
+        claim.status = to
+        claim.hold_reason = reason if to == Claim.Status.HOLD else ""
+        claim._change_reason = reason
+        claim._history_user = by
+        claim.save(update_fields=["status", "hold_reason"])
+        _event(claim, by=by, at=now, from_status=old, reason=reason)
+    return claim
+
+
+def _line_problems(claim: Claim) -> list[str]:
+    return [
+        f"line {line.position} ({line.code}) has no charge in the charge master"
+        for line in claim.lines.all()
+        if line.charge is None
+    ]
+
+
+def claim_approve(*, claim: Claim, by, now: dt.datetime | None = None) -> Claim:
+    problems = _line_problems(claim)
+    if problems:
+        raise BillingError(
+            "Cannot approve: " + "; ".join(problems) + ". Add the charge, then re-decide.",
+            code="charge",
+        )
+    return _transition(
+        claim,
+        by=by,
+        allowed_from={Claim.Status.READY},
+        to=Claim.Status.APPROVED,
+        reason="Approved for export.",
+        now=now,
+    )
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError("Give a reason.", field="reason", code="required")
+    return reason
+
+
+def claim_hold(*, claim: Claim, by, reason: str, now: dt.datetime | None = None) -> Claim:
+    return _transition(
+        claim,
+        by=by,
+        allowed_from={Claim.Status.READY, Claim.Status.APPROVED},
+        to=Claim.Status.HOLD,
+        reason=_reason(reason),
+        now=now,
+    )
+
+
+def claim_release(*, claim: Claim, by, reason: str, now: dt.datetime | None = None) -> Claim:
+    reason = _reason(reason)
+    if claim.payer_id is None:
+        raise BillingError(
+            "This claim has no payer: add the coverage and re-decide instead.", code="no_payer"
+        )
+    return _transition(
+        claim,
+        by=by,
+        allowed_from={Claim.Status.HOLD},
+        to=Claim.Status.READY,
+        reason=reason,
+        now=now,
+    )

@@ -1,0 +1,299 @@
+"""Deciding claims from signed documentation: facts, then the engine, then claim rows.
+
+A live claim not yet exported is superseded by a new decision; an exported one is never
+changed. Every claim written leaves a ``ClaimEvent`` saying who, when and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from billing.engine import ENGINE_VERSION, Finding, Line, decide, parse_facts
+from billing.errors import BillingError
+from billing.facts import facts_for_encounter
+from billing.models import (
+    ChargeMasterItem,
+    Claim,
+    ClaimEvent,
+    ClaimFinding,
+    ClaimLine,
+    Coverage,
+    FeeScheduleEntry,
+)
+from billing.services.claims import claims_update
+from refills.models import Encounter, ProviderVisit
+
+DECISION_TO_STATUS = {
+    "billable": Claim.Status.READY,
+    "hold": Claim.Status.HOLD,
+    "not_billable": Claim.Status.VOID,
+}
+
+
+def _in_force(row, day: dt.date) -> bool:
+    """Whether a dated row (coverage, charge master item, fee schedule entry) applies on day."""
+    return row.effective_from <= day and (row.effective_to is None or row.effective_to >= day)
+
+
+def _in_force_between(queryset: QuerySet, first: dt.date, last: dt.date) -> QuerySet:
+    return queryset.filter(effective_from__lte=last).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=first)
+    )
+
+
+class _References:
+    """Everything deciding some encounters reads besides the encounters themselves.
+
+    One query per kind of row, however many encounters: what is in force on any of their
+    dates of service is loaded, and each encounter picks its own rows in Python.
+    """
+
+    def __init__(self, encounters: list[Encounter]) -> None:
+        days = {e.date_of_service for e in encounters}
+        patients = {e.patient_id for e in encounters}
+        first, last = min(days), max(days)
+        self.coverages: dict[int, list[Coverage]] = defaultdict(list)
+        coverages = _in_force_between(Coverage.objects.filter(patient_id__in=patients), first, last)
+        for coverage in coverages.select_related("payer").order_by(
+            "priority", "-effective_from", "id"
+        ):
+            self.coverages[coverage.patient_id].append(coverage)
+        self.visits: dict[tuple[int, dt.date], list[ProviderVisit]] = defaultdict(list)
+        visits = ProviderVisit.objects.filter(patient_id__in=patients, date_of_service__in=days)
+        for visit in visits.order_by("created_at", "id"):
+            self.visits[(visit.patient_id, visit.date_of_service)].append(visit)
+        self.charge_items = list(
+            _in_force_between(ChargeMasterItem.objects.all(), first, last).order_by(
+                "code", "effective_from"
+            )
+        )
+        payers = {c.payer_id for rows in self.coverages.values() for c in rows}
+        self.fee_entries: dict[int, list[FeeScheduleEntry]] = defaultdict(list)
+        entries = _in_force_between(
+            FeeScheduleEntry.objects.filter(payer_id__in=payers), first, last
+        )
+        for entry in entries.order_by("effective_from", "id"):
+            self.fee_entries[entry.payer_id].append(entry)
+
+    def coverage_on(self, patient_id: int, day: dt.date) -> Coverage | None:
+        """The primary coverage in force on the day (then the one that started last)."""
+        return next((c for c in self.coverages[patient_id] if _in_force(c, day)), None)
+
+    def visits_on(self, patient_id: int, day: dt.date) -> list[ProviderVisit]:
+        return self.visits.get((patient_id, day), [])
+
+    def charge_items_on(self, day: dt.date) -> list[ChargeMasterItem]:
+        return [item for item in self.charge_items if _in_force(item, day)]
+
+    def allowed_amounts(self, payer_id: int | None, day: dt.date) -> dict[str, Decimal]:
+        if payer_id is None:
+            return {}
+        return {e.code: e.allowed_amount for e in self.fee_entries[payer_id] if _in_force(e, day)}
+
+
+def claim_decide_for_encounter(
+    *, encounter: Encounter, by=None, reason: str, now: dt.datetime | None = None
+) -> Claim:
+    """Decide (or re-decide) the claim of one signed encounter: a batch of one."""
+    (claim,) = claims_decide_batch([encounter.pk], by=by, reason=reason, now=now)
+    return claim
+
+
+def claims_decide_batch(
+    encounter_ids: Iterable[int], *, by=None, reason: str, now: dt.datetime | None = None
+) -> list[Claim]:
+    """Decide (or re-decide) the claims of signed encounters in one transaction.
+
+    A live claim not yet exported is voided and superseded by the new decision; an exported
+    claim is never changed: the event on it tells the biller a corrected claim is needed.
+    Returns each encounter's live claim, in the order of ``encounter_ids``.
+
+    The number of queries does not depend on the number of encounters (but for SQLite, which
+    splits bulk inserts to fit its limit on parameters): what the facts need is loaded up
+    front and the rows are inserted in bulk. Everything is held in memory until the end, so
+    pass a chunk (about a thousand encounters) at a time.
+    """
+    now = now or timezone.now()
+    ids = list(dict.fromkeys(encounter_ids))
+    if not ids:
+        return []
+    with transaction.atomic():
+        encounters = (
+            Encounter.objects.filter(pk__in=ids)
+            .select_related(
+                "patient",
+                "performing_nurse",
+                "verified_by",
+                "signed_by",
+                "supervising_practitioner",
+            )
+            .prefetch_related("addenda", "patient__diagnoses")
+            .in_bulk()
+        )
+        missing = [pk for pk in ids if pk not in encounters]
+        if missing:
+            raise Encounter.DoesNotExist(f"Encounter {missing[0]} does not exist.")
+        if any(e.status != Encounter.Status.SIGNED for e in encounters.values()):
+            raise BillingError("Only signed documentation can be billed.", code="unsigned")
+        live = {
+            claim.encounter_id: claim
+            for claim in Claim.objects.select_for_update()
+            .filter(encounter_id__in=ids)
+            .exclude(status=Claim.Status.VOID)
+            .order_by("pk")
+        }
+        exported = {pk: c for pk, c in live.items() if c.status == Claim.Status.EXPORTED}
+        to_decide = [encounters[pk] for pk in ids if pk not in exported]
+        events = [
+            ClaimEvent(
+                claim=claim,
+                by=by,
+                at=now,
+                from_status=claim.status,
+                to_status=claim.status,
+                reason=f"Documentation changed after export ({reason}); "
+                "this claim stays as sent: submit a corrected claim to the payer.",
+            )
+            for claim in exported.values()
+        ]
+        decided = _decide_all(to_decide, live, now=now) if to_decide else []
+
+        superseded = [
+            (d.claim.supersedes, d.claim.supersedes.status) for d in decided if d.claim.supersedes
+        ]
+        if superseded:
+            void_reason = f"Superseded: {reason}"
+            claims_update(
+                [old for old, _ in superseded],
+                by=by,
+                reason=void_reason,
+                status=Claim.Status.VOID,
+                void_reason=void_reason,
+            )
+        events += [
+            ClaimEvent(
+                claim=old,
+                by=by,
+                at=now,
+                from_status=old_status,
+                to_status=old.status,
+                reason=old.void_reason,
+            )
+            for old, old_status in superseded
+        ]
+        for d in decided:
+            d.claim._change_reason = f"decided: {reason}"
+        bulk_create_with_history([d.claim for d in decided], Claim, default_user=by)
+        ClaimLine.objects.bulk_create(
+            ClaimLine(
+                claim=d.claim,
+                position=i,
+                code=line.code,
+                modifiers=list(line.modifiers),
+                units=line.units,
+                place_of_service=line.place_of_service,
+                diagnosis_pointers=list(line.diagnosis_pointers),
+                charge=line.charge,
+                expected_allowed=d.allowed.get(line.code),
+            )
+            for d in decided
+            for i, line in enumerate(d.lines, start=1)
+        )
+        ClaimFinding.objects.bulk_create(
+            ClaimFinding(
+                claim=d.claim,
+                position=i,
+                rule=f.rule,
+                severity=f.severity,
+                code=f.code or "",
+                message=f.message,
+            )
+            for d in decided
+            for i, f in enumerate(d.findings, start=1)
+        )
+        events += [
+            ClaimEvent(
+                claim=d.claim,
+                by=by,
+                at=now,
+                from_status="",
+                to_status=d.claim.status,
+                reason=f"Decided ({reason}).",
+            )
+            for d in decided
+        ]
+        ClaimEvent.objects.bulk_create(events)
+    result = dict(exported)
+    result.update((d.claim.encounter_id, d.claim) for d in decided)
+    return [result[pk] for pk in ids]
+
+
+@dataclass
+class _Decided:
+    """A new claim, not saved yet, with what is inserted beside it."""
+
+    claim: Claim
+    lines: list[Line]
+    findings: list[Finding]
+    allowed: dict[str, Decimal]
+
+
+def _decide_all(
+    encounters: list[Encounter], live: dict[int, Claim], *, now: dt.datetime
+) -> list[_Decided]:
+    references = _References(encounters)
+    decided = []
+    for encounter in encounters:
+        day = encounter.date_of_service
+        coverage = references.coverage_on(encounter.patient_id, day)
+        claim = Claim(
+            encounter=encounter,
+            patient=encounter.patient,
+            date_of_service=day,
+            decided_at=now,
+            supersedes=live.get(encounter.pk),
+        )
+        lines: list[Line] = []
+        findings: list[Finding] = []
+        if coverage is None:
+            claim.status = Claim.Status.HOLD
+            claim.hold_reason = (
+                "No coverage in force on the date of service: add the patient's coverage, "
+                "then re-decide."
+            )
+        else:
+            facts = facts_for_encounter(
+                encounter,
+                coverage,
+                visits=references.visits_on(encounter.patient_id, day),
+                charge_items=references.charge_items_on(day),
+            )
+            decision = decide(parse_facts(facts))
+            claim.payer = coverage.payer
+            claim.coverage = coverage
+            claim.facts = facts
+            claim.decision = decision.to_dict()
+            claim.decision_status = decision.status
+            claim.engine_version = ENGINE_VERSION
+            claim.diagnoses = list(decision.diagnoses)
+            claim.status = DECISION_TO_STATUS[decision.status]
+            if decision.status == "not_billable":
+                claim.void_reason = "Not billable: see the findings."
+            lines = list(decision.lines)
+            findings = list(decision.findings)
+            claim.total_charge = sum(
+                (line.charge for line in lines if line.charge is not None), Decimal("0.00")
+            )
+        decided.append(
+            _Decided(claim, lines, findings, references.allowed_amounts(claim.payer_id, day))
+        )
+    return decided

@@ -1,0 +1,100 @@
+"""Exporting every approved claim, exactly once, as an 837P or a CSV file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from billing import exporting, x12
+from billing.errors import BillingError
+from billing.models import Claim, ClaimEvent, ClaimExport, PracticeSettings
+from billing.services.claims import claims_update
+
+# One 837P transaction set holds fewer than 5,000 claims (005010X222A1); a larger backlog
+# goes out in several files, oldest claims first, each claim still exactly once.
+MAX_CLAIMS_PER_EXPORT = x12.MAX_CLAIMS - 1
+
+
+def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
+    """Export every approved claim exactly once, or nothing at all.
+
+    Selecting, writing and marking happen in one transaction: the practice settings row is
+    locked first (one export at a time, unique control numbers), then the approved claims;
+    a claim another export took meanwhile no longer matches and is skipped. Any error
+    leaves every claim approved and no export recorded. Returns None when nothing is
+    waiting.
+    """
+    now = now or timezone.now()
+    if fmt not in ClaimExport.Format.values:
+        raise BillingError(f"Unknown export format {fmt!r}.", field="format", code="format")
+    with transaction.atomic():
+        practice = PracticeSettings.objects.select_for_update().first()
+        if practice is None:
+            raise BillingError(
+                "Enter the practice settings (billing provider, NPI, EIN) before exporting.",
+                code="practice",
+            )
+        ids = list(
+            Claim.objects.select_for_update()
+            .filter(status=Claim.Status.APPROVED)
+            .order_by("id")
+            .values_list("id", flat=True)[:MAX_CLAIMS_PER_EXPORT]
+        )
+        if not ids:
+            return None
+        claims = exporting.claims_for_export(ids)
+        buffer = io.StringIO()
+        control = None
+        if fmt == ClaimExport.Format.X12:
+            last = ClaimExport.objects.aggregate(m=Max("interchange_control_number"))["m"]
+            control = (last or 0) + 1
+            try:
+                exporting.write_x12(
+                    practice,
+                    claims,
+                    buffer,
+                    control_number=control,
+                    now=now,
+                )
+            except ValueError as exc:
+                raise BillingError(f"The 837P could not be written: {exc}", code="x12") from exc
+        else:
+            exporting.write_csv(claims, buffer)
+        content = buffer.getvalue().encode("utf-8")
+        stamp = timezone.localtime(now, timezone.get_default_timezone())
+        export = ClaimExport.objects.create(
+            created_at=now,
+            created_by=by,
+            format=fmt,
+            filename=f"claims-{stamp:%Y%m%d-%H%M%S}-{control or len(ids)}.{fmt}",
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+            claim_count=len(ids),
+            interchange_control_number=control,
+        )
+        # History keeps no facts or decision: the claims are read without them.
+        marked = list(Claim.objects.filter(id__in=ids).defer("facts", "decision"))
+        claims_update(
+            marked,
+            by=by,
+            reason=f"exported in {export.filename}",
+            status=Claim.Status.EXPORTED,
+            export=export,
+        )
+        ClaimEvent.objects.bulk_create(
+            ClaimEvent(
+                claim=claim,
+                by=by,
+                at=now,
+                from_status=Claim.Status.APPROVED,
+                to_status=Claim.Status.EXPORTED,
+                reason=f"Exported in {export.filename} (sha256 {export.sha256[:12]}).",
+            )
+            for claim in marked
+        )
+    return export

@@ -1,0 +1,51 @@
+"""Every write to refill documentation goes through these functions.
+
+Each one checks the current state, writes inside one transaction with the row locked, and
+leaves a history record carrying who and why. Errors are ``RefillError`` with, where it
+belongs to one field, the field's name, so a view can show the message next to it. One
+module per concept; the names callers use are all here.
+"""
+
+from __future__ import annotations
+
+from refills.errors import DuplicateSubmissionError, HardStopError, RefillError
+from refills.services.addenda import addendum_create, encounter_effective_values
+from refills.services.checks import (
+    MAX_WEIGHT_KG,
+    MIN_WEIGHT_KG,
+    diagnosis_codes_clean,
+    hard_stops,
+)
+from refills.services.encounters import (
+    VerificationResult,
+    encounter_create,
+    encounter_sign,
+    encounter_update,
+    encounter_verify,
+)
+from refills.services.fields import BLIND_CHECK_FIELDS, CORRECTABLE_FIELDS, ENCOUNTER_FIELDS
+from refills.services.patients import patient_create, patient_update
+from refills.services.visits import provider_visit_record
+
+__all__ = [
+    "BLIND_CHECK_FIELDS",
+    "CORRECTABLE_FIELDS",
+    "ENCOUNTER_FIELDS",
+    "MAX_WEIGHT_KG",
+    "MIN_WEIGHT_KG",
+    "DuplicateSubmissionError",
+    "HardStopError",
+    "RefillError",
+    "VerificationResult",
+    "addendum_create",
+    "diagnosis_codes_clean",
+    "encounter_create",
+    "encounter_effective_values",
+    "encounter_sign",
+    "encounter_update",
+    "encounter_verify",
+    "hard_stops",
+    "patient_create",
+    "patient_update",
+    "provider_visit_record",
+]
