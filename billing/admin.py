@@ -42,18 +42,33 @@ class PayerAdmin(AuditedAdmin):
         "code",
         "name",
         "program",
+        "claim_filing_indicator",
         "x12_payer_id",
         "allows_99211_with_drug_admin",
         "modifier25_requires_note",
         "active",
     ]
-    list_filter = ["program", "active", "allows_99211_with_drug_admin", "modifier25_requires_note"]
+    list_filter = [
+        "program",
+        "claim_filing_indicator",
+        "active",
+        "allows_99211_with_drug_admin",
+        "modifier25_requires_note",
+    ]
     search_fields = ["code", "name", "x12_payer_id"]
 
 
 @admin.register(Coverage)
 class CoverageAdmin(AuditedAdmin):
-    list_display = ["patient", "payer", "member_id", "priority", "effective_from", "effective_to"]
+    list_display = [
+        "patient",
+        "payer",
+        "member_id",
+        "group_number",
+        "priority",
+        "effective_from",
+        "effective_to",
+    ]
     list_filter = ["payer", "priority"]
     search_fields = ["patient__last_name", "patient__mrn", "member_id"]
     autocomplete_fields = ["patient", "payer"]

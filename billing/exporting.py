@@ -16,11 +16,9 @@ from typing import TextIO
 from django.contrib.auth import get_user_model
 
 from billing import x12
-from billing.models import Claim, ClaimLine, Payer, PracticeSettings
+from billing.models import Claim, ClaimLine, PracticeSettings
 from refills.models import ProviderVisit
 from refills.validators import npi_is_valid
-
-CLAIM_FILING = {Payer.Program.MEDICARE: "MB", Payer.Program.COMMERCIAL: "CI"}
 
 CSV_HEADER = [
     "claim_id",
@@ -67,6 +65,7 @@ _CLAIM_COLUMNS = {
     "payer_code": "payer__code",
     "payer_name": "payer__name",
     "payer_program": "payer__program",
+    "claim_filing_indicator": "payer__claim_filing_indicator",
     "payer_x12_id": "payer__x12_payer_id",
     "member_id": "coverage__member_id",
 }
@@ -117,6 +116,7 @@ class ExportClaim:
     payer_code: str | None
     payer_name: str | None
     payer_program: str | None
+    claim_filing_indicator: str | None
     payer_x12_id: str | None
     member_id: str | None
     lines: tuple[ExportLine, ...]
@@ -255,7 +255,7 @@ def _x12_claim(
         payer=x12.PayerRef(
             name=claim.payer_name,
             payer_id=claim.payer_x12_id,
-            claim_filing_indicator=CLAIM_FILING.get(claim.payer_program, ""),
+            claim_filing_indicator=claim.claim_filing_indicator,
         ),
         rendering=rendered_by,
         supervising=supervising if supervising != rendered_by else None,

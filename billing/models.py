@@ -9,11 +9,48 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from localflavor.us.models import USPostalCodeField, USZipCodeField
 from simple_history.models import HistoricalRecords
 
+from billing.validators import (
+    is_po_box,
+    normalize_identifier,
+    normalize_mbi,
+    validate_group_number,
+    validate_mbi,
+    validate_member_id,
+)
 from refills.models import Encounter, Patient
 from refills.ndc import validate_ndc11
 from refills.validators import validate_ein, validate_npi
+
+
+class ClaimFilingIndicator(models.TextChoices):
+    """The claim filing indicator (837P SBR09), the 005010X222A1 code list."""
+
+    OTHER_NON_FEDERAL = "11", "11 Other non-federal programs"
+    PPO = "12", "12 Preferred provider organization (PPO)"
+    POS = "13", "13 Point of service (POS)"
+    EPO = "14", "14 Exclusive provider organization (EPO)"
+    INDEMNITY = "15", "15 Indemnity insurance"
+    HMO_MEDICARE_RISK = "16", "16 HMO Medicare risk"
+    DENTAL_MAINTENANCE = "17", "17 Dental maintenance organization"
+    AUTOMOBILE_MEDICAL = "AM", "AM Automobile medical"
+    BLUE_CROSS_BLUE_SHIELD = "BL", "BL Blue Cross/Blue Shield"
+    TRICARE = "CH", "CH CHAMPUS (TRICARE)"
+    COMMERCIAL = "CI", "CI Commercial insurance company"
+    DISABILITY = "DS", "DS Disability"
+    FEDERAL_EMPLOYEES = "FI", "FI Federal Employees Program"
+    HMO = "HM", "HM Health maintenance organization"
+    LIABILITY_MEDICAL = "LM", "LM Liability medical"
+    MEDICARE_PART_A = "MA", "MA Medicare Part A"
+    MEDICARE_PART_B = "MB", "MB Medicare Part B"
+    MEDICAID = "MC", "MC Medicaid"
+    OTHER_FEDERAL = "OF", "OF Other federal program"
+    TITLE_V = "TV", "TV Title V"
+    VETERANS_AFFAIRS = "VA", "VA Veterans Affairs plan"
+    WORKERS_COMPENSATION = "WC", "WC Workers' compensation health claim"
+    MUTUALLY_DEFINED = "ZZ", "ZZ Mutually defined"
 
 
 class Payer(models.Model):
@@ -21,9 +58,17 @@ class Payer(models.Model):
         MEDICARE = "medicare", "Medicare"
         COMMERCIAL = "commercial", "Commercial"
 
+    ClaimFiling = ClaimFilingIndicator
+
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=60)
     program = models.CharField(max_length=12, choices=Program.choices)
+    claim_filing_indicator = models.CharField(
+        max_length=2,
+        choices=ClaimFiling.choices,
+        help_text="837P SBR09. Medicare (the program) files MB, Part B; only Medicare files "
+        "MA or MB.",
+    )
     x12_payer_id = models.CharField("X12 payer ID", max_length=80)
     allows_99211_with_drug_admin = models.BooleanField(
         "allows 99211 with drug administration",
@@ -44,20 +89,62 @@ class Payer(models.Model):
             models.CheckConstraint(
                 condition=Q(program__in=["medicare", "commercial"]), name="payer_program_valid"
             ),
+            # A professional claim to Medicare is Part B; a Part A or B indicator for any
+            # other program would send the claim to the wrong adjudication.
+            models.CheckConstraint(
+                condition=Q(program="medicare", claim_filing_indicator="MB")
+                | (
+                    ~Q(program="medicare")
+                    & Q(claim_filing_indicator__in=ClaimFilingIndicator.values)
+                    & ~Q(claim_filing_indicator__in=["MA", "MB"])
+                ),
+                name="payer_claim_filing_indicator_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        medicare = self.program == self.Program.MEDICARE
+        indicator = self.claim_filing_indicator
+        if medicare and indicator and indicator != self.ClaimFiling.MEDICARE_PART_B:
+            raise ValidationError(
+                {
+                    "claim_filing_indicator": ValidationError(
+                        "Medicare professional claims file MB (Medicare Part B).",
+                        code="medicare_part_b",
+                    )
+                }
+            )
+        if not medicare and indicator in ("MA", "MB"):
+            raise ValidationError(
+                {
+                    "claim_filing_indicator": ValidationError(
+                        "MA and MB are for Medicare itself: set the program to Medicare, or "
+                        "choose the plan's own indicator (16 for a Medicare Advantage HMO).",
+                        code="not_medicare",
+                    )
+                }
+            )
 
 
 class Coverage(models.Model):
     class Priority(models.IntegerChoices):
         PRIMARY = 1, "Primary"
         SECONDARY = 2, "Secondary"
+        TERTIARY = 3, "Tertiary"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="coverages")
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="coverages")
-    member_id = models.CharField("member ID", max_length=30)
+    member_id = models.CharField(
+        "member ID",
+        max_length=30,
+        help_text="As on the card; for Medicare, the 11-character MBI.",
+    )
+    group_number = models.CharField(
+        max_length=30, blank=True, help_text="The plan's group number, where the card shows one."
+    )
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.PRIMARY)
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
@@ -71,10 +158,38 @@ class Coverage(models.Model):
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
                 name="coverage_dates_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(priority__in=[1, 2, 3]), name="coverage_priority_valid"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.payer} ({self.get_priority_display().lower()})"
+
+    def clean(self) -> None:
+        """Member and group IDs as the payer reads them: upper case, and an MBI for
+        Medicare."""
+        errors = {}
+        payer = Payer.objects.filter(pk=self.payer_id).first() if self.payer_id else None
+        if self.member_id:
+            if payer is not None and payer.program == Payer.Program.MEDICARE:
+                self.member_id = normalize_mbi(self.member_id)
+                validator = validate_mbi
+            else:
+                self.member_id = normalize_identifier(self.member_id)
+                validator = validate_member_id
+            try:
+                validator(self.member_id)
+            except ValidationError as exc:
+                errors["member_id"] = exc
+        if self.group_number:
+            self.group_number = normalize_identifier(self.group_number)
+            try:
+                validate_group_number(self.group_number)
+            except ValidationError as exc:
+                errors["group_number"] = exc
+        if errors:
+            raise ValidationError(errors)
 
 
 class EffectiveQuerySet(models.QuerySet):
@@ -256,11 +371,24 @@ class PracticeSettings(models.Model):
         "tax ID (EIN)", max_length=9, validators=[validate_ein], help_text="Nine digits."
     )
     taxonomy = models.CharField(max_length=10, default="207RX0202X")
-    address_line1 = models.CharField(max_length=55)
+    address_line1 = models.CharField(
+        max_length=55, help_text="A street address: payers refuse a PO box here (2010AA)."
+    )
     address_line2 = models.CharField(max_length=55, blank=True)
     city = models.CharField(max_length=30)
-    state = models.CharField(max_length=2)
-    postal_code = models.CharField(max_length=10)
+    state = USPostalCodeField()
+    postal_code = USZipCodeField(help_text="ZIP+4, as 12345-6789.")
+    pay_to_address_line1 = models.CharField(
+        "pay-to address",
+        max_length=55,
+        blank=True,
+        help_text="Where payers send payment when it is not the address above, for example "
+        "a PO box (837P loop 2010AB). Leave empty to be paid at the billing address.",
+    )
+    pay_to_address_line2 = models.CharField("pay-to address line 2", max_length=55, blank=True)
+    pay_to_city = models.CharField("pay-to city", max_length=30, blank=True)
+    pay_to_state = USPostalCodeField("pay-to state", blank=True)
+    pay_to_postal_code = USZipCodeField("pay-to ZIP code", blank=True)
     submitter_id = models.CharField("submitter ID", max_length=15)
     receiver_id = models.CharField("receiver ID", max_length=15)
     receiver_name = models.CharField(max_length=60, default="CLEARINGHOUSE")
@@ -287,9 +415,39 @@ class PracticeSettings(models.Model):
     def __str__(self) -> str:
         return self.billing_provider_name
 
+    @property
+    def has_pay_to_address(self) -> bool:
+        return bool(self.pay_to_address_line1)
+
     def clean(self) -> None:
         from billing.x12 import Separators, X12Error
 
+        errors: dict[str, ValidationError] = {}
+        if self.address_line1 and (is_po_box(self.address_line1) or is_po_box(self.address_line2)):
+            errors["address_line1"] = ValidationError(
+                "The billing provider's address must be where the practice is: put the PO box "
+                "in the pay-to address below.",
+                code="po_box",
+            )
+        if self.postal_code and len(self.postal_code.replace("-", "")) != 9:
+            errors["postal_code"] = ValidationError(
+                "The billing provider's ZIP code needs all nine digits (ZIP+4).", code="zip4"
+            )
+        pay_to = {
+            "pay_to_address_line1": self.pay_to_address_line1,
+            "pay_to_city": self.pay_to_city,
+            "pay_to_state": self.pay_to_state,
+            "pay_to_postal_code": self.pay_to_postal_code,
+        }
+        if any(pay_to.values()) or self.pay_to_address_line2:
+            for field, value in pay_to.items():
+                if not value:
+                    errors[field] = ValidationError(
+                        "A pay-to address needs its street or box, city, state and ZIP code.",
+                        code="pay_to_incomplete",
+                    )
+        if errors:
+            raise ValidationError(errors)
         try:
             Separators(
                 element=self.element_separator,
@@ -416,6 +574,16 @@ class Claim(models.Model):
 
 
 class ClaimLine(models.Model):
+    """One service line as decided, with the practitioner it is billed under (24J, 2310B or
+    2420A) as they were when it was decided, and for a drug line its NDC (LIN/CTP)."""
+
+    class NdcUnit(models.TextChoices):
+        UNIT = "UN", "Unit"
+        MILLILITER = "ML", "Milliliter"
+        GRAM = "GR", "Gram"
+        INTERNATIONAL_UNIT = "F2", "International unit"
+        MILLIGRAM = "ME", "Milligram"
+
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
     code = models.CharField(max_length=5)
@@ -425,16 +593,46 @@ class ClaimLine(models.Model):
     diagnosis_pointers = models.JSONField(default=list)
     charge = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     expected_allowed = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    rendering_npi = models.CharField("rendering NPI", max_length=10, blank=True)
+    rendering_last_name = models.CharField(max_length=60, blank=True)
+    rendering_first_name = models.CharField(max_length=35, blank=True)
+    rendering_taxonomy = models.CharField(max_length=10, blank=True)
+    drug = models.BooleanField(default=False)
+    ndc = models.CharField("NDC", max_length=11, blank=True)
+    ndc_quantity = models.DecimalField(
+        "NDC quantity", max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    ndc_unit = models.CharField("NDC unit", max_length=2, choices=NdcUnit.choices, blank=True)
 
     class Meta:
         ordering = ["claim", "position"]
         indexes = [models.Index(fields=["code"], name="claimline_code_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["claim", "code"], name="claimline_one_per_code"),
+            # A drug and its JW line share the code: the modifiers tell them apart.
+            models.UniqueConstraint(
+                fields=["claim", "code", "modifiers"], name="claimline_one_per_code_modifiers"
+            ),
             models.UniqueConstraint(fields=["claim", "position"], name="claimline_unique_position"),
             models.CheckConstraint(condition=Q(units__gte=1), name="claimline_units_gte_1"),
             models.CheckConstraint(
                 condition=Q(charge__isnull=True) | Q(charge__gte=0), name="claimline_charge_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(rendering_npi="") | Q(rendering_npi__regex=r"^[0-9]{10}$"),
+                name="claimline_rendering_npi_ten_digits",
+            ),
+            # Only drug lines carry an NDC, and a drug line's NDC fields go together.
+            models.CheckConstraint(
+                condition=Q(drug=False, ndc="", ndc_quantity__isnull=True, ndc_unit="")
+                | Q(drug=True, ndc="", ndc_quantity__isnull=True, ndc_unit="")
+                | Q(
+                    drug=True,
+                    ndc__regex=r"^[0-9]{11}$",
+                    ndc_quantity__isnull=False,
+                    ndc_quantity__gt=0,
+                    ndc_unit__in=["UN", "ML", "GR", "F2", "ME"],
+                ),
+                name="claimline_ndc_fields_together",
             ),
         ]
 
@@ -444,6 +642,10 @@ class ClaimLine(models.Model):
     @property
     def modifiers_display(self) -> str:
         return ", ".join(self.modifiers)
+
+    @property
+    def rendering_name(self) -> str:
+        return ", ".join(n for n in (self.rendering_last_name, self.rendering_first_name) if n)
 
 
 class ClaimFinding(models.Model):

@@ -10,6 +10,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from localflavor.us.forms import USZipCodeField
+from localflavor.us.us_states import USPS_CHOICES
 
 from refills import ndc
 from refills.models import Encounter, Patient, ProviderVisit, Role
@@ -124,11 +126,19 @@ class PatientSearchForm(forms.Form):
         self.helper.disable_csrf = True
 
 
+# The states, DC, the territories and the military "states" the USPS delivers to.
+_USPS_CODES = frozenset(code for code, _ in USPS_CHOICES)
+
+
 class PatientForm(forms.ModelForm):
     diagnosis_codes = DiagnosisCodesField(
         label="Active cancer diagnoses (ICD-10-CM)",
         max_length=200,
         help_text="Billable codes, separated by commas, for example C18.9, C78.7.",
+    )
+    postal_code = USZipCodeField(
+        label="ZIP code",
+        error_messages={"invalid": "Enter the ZIP code as 12345 or 12345-6789."},
     )
 
     class Meta:
@@ -174,8 +184,11 @@ class PatientForm(forms.ModelForm):
 
     def clean_state(self):
         state = self.cleaned_data["state"].strip().upper()
-        if len(state) != 2 or not state.isalpha():
-            raise forms.ValidationError("Use the two-letter state code.", code="state")
+        if state not in _USPS_CODES:
+            raise forms.ValidationError(
+                "Use the two-letter USPS code of a US state or territory, for example IL.",
+                code="state",
+            )
         return state
 
     def clean_date_of_birth(self):

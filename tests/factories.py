@@ -226,7 +226,12 @@ def make_encounter(patient: Patient, nurse, **overrides) -> Encounter:
 def billing_reference(*, program: str = "medicare", code: str = "MEDICARE") -> Payer:
     payer, _ = Payer.objects.get_or_create(
         code=code,
-        defaults={"name": code.title(), "program": program, "x12_payer_id": f"{code[:5]}1"},
+        defaults={
+            "name": code.title(),
+            "program": program,
+            "x12_payer_id": f"{code[:5]}1",
+            "claim_filing_indicator": "MB" if program == "medicare" else "CI",
+        },
     )
     start = dt.date(2020, 1, 1)
     for cpt, charge in [
@@ -311,3 +316,19 @@ def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_
     claim = Claim.objects.exclude(status="void").get(encounter=encounter)
     assert claim.status == "ready", list(claim.findings.values_list("rule", "severity"))
     return billing_services.claim_approve(claim=claim, by=biller)
+
+
+def claim_row(*, patient: Patient | None = None, **values) -> Claim:
+    """A claim row as a test needs it, without going through deciding (a draft encounter
+    of its own under it)."""
+    patient = patient or PatientFactory()
+    nurse = UserFactory(role="Nurse", credential="RN")
+    encounter = make_encounter(patient, nurse)
+    return Claim.objects.create(
+        encounter=encounter,
+        patient=patient,
+        date_of_service=values.pop("date_of_service", encounter.date_of_service),
+        status=values.pop("status", Claim.Status.HOLD),
+        decided_at=values.pop("decided_at", timezone.now()),
+        **values,
+    )

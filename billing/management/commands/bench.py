@@ -393,14 +393,15 @@ class _Bench:
                 code=f"B{self.token}{suffix}",
                 name=f"Bench {name}",
                 program=program,
+                claim_filing_indicator=filing,
                 x12_payer_id=f"B{suffix}1",
                 allows_99211_with_drug_admin=suffix == "AET",
                 modifier25_requires_note=suffix == "BCB",
             )
-            for suffix, name, program in (
-                ("MCR", "Medicare", Payer.Program.MEDICARE),
-                ("AET", "Aetna", Payer.Program.COMMERCIAL),
-                ("BCB", "Blue Cross", Payer.Program.COMMERCIAL),
+            for suffix, name, program, filing in (
+                ("MCR", "Medicare", Payer.Program.MEDICARE, "MB"),
+                ("AET", "Aetna", Payer.Program.COMMERCIAL, "CI"),
+                ("BCB", "Blue Cross", Payer.Program.COMMERCIAL, "BL"),
             )
         )
         start = dt.date(2000, 1, 1)

@@ -48,11 +48,11 @@ PATIENTS = [
 ]
 
 PAYERS = [
-    ("MEDICARE", "Medicare Part B", "medicare", "MCRB1"),
-    ("AETNA", "Aetna", "commercial", "60054"),
-    ("BCBS", "Blue Cross Blue Shield", "commercial", "BCBS1"),
-    ("CIGNA", "Cigna", "commercial", "62308"),
-    ("UHC", "UnitedHealthcare", "commercial", "87726"),
+    ("MEDICARE", "Medicare Part B", "medicare", "MCRB1", "MB"),
+    ("AETNA", "Aetna", "commercial", "60054", "CI"),
+    ("BCBS", "Blue Cross Blue Shield", "commercial", "BCBS1", "BL"),
+    ("CIGNA", "Cigna", "commercial", "62308", "12"),
+    ("UHC", "UnitedHealthcare", "commercial", "87726", "HM"),
 ]
 
 CHARGES = [
@@ -103,9 +103,15 @@ class Command(BaseCommand):
 
     def _billing_reference(self, now: dt.datetime) -> None:
         start = dt.date(2024, 1, 1)
-        for code, name, program, payer_id in PAYERS:
+        for code, name, program, payer_id, filing in PAYERS:
             Payer.objects.get_or_create(
-                code=code, defaults={"name": name, "program": program, "x12_payer_id": payer_id}
+                code=code,
+                defaults={
+                    "name": name,
+                    "program": program,
+                    "x12_payer_id": payer_id,
+                    "claim_filing_indicator": filing,
+                },
             )
         for code, description, charge in CHARGES:
             ChargeMasterItem.objects.get_or_create(
@@ -164,7 +170,10 @@ class Command(BaseCommand):
                 patient=patient,
                 payer=payer,
                 defaults={
-                    "member_id": f"{payer.code[:3]}{90000 + index}",
+                    # Medicare's are MBIs (as on the card), the others the plans' own IDs.
+                    "member_id": f"1EG4TE5MK{index:02d}"
+                    if payer.program == Payer.Program.MEDICARE
+                    else f"{payer.code[:3]}{90000 + index}",
                     "effective_from": dt.date(2024, 1, 1),
                 },
             )

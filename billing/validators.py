@@ -1,0 +1,79 @@
+"""Checks on what billers and admins type that a payer will read: member IDs, addresses."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+
+# The Medicare Beneficiary Identifier (CMS, "MBI format specifications"): 11 characters,
+# C A AN N A AN N A A N N, where N is a digit (1-9 in the first position), A a letter other
+# than S, L, O, I, B and Z, and AN either.
+_MBI_LETTER = "ACDEFGHJKMNPQRTUVWXY"
+_MBI = re.compile(
+    "[1-9]"
+    f"[{_MBI_LETTER}]"
+    f"[{_MBI_LETTER}0-9]"
+    "[0-9]"
+    f"[{_MBI_LETTER}]"
+    f"[{_MBI_LETTER}0-9]"
+    "[0-9]"
+    f"[{_MBI_LETTER}]"
+    f"[{_MBI_LETTER}]"
+    "[0-9]"
+    "[0-9]"
+)
+# What the 837P carries for a member or group ID without a clearinghouse refusing it:
+# upper-case letters, digits and inner hyphens (never a separator such as * : ^ ~).
+_MEMBER_ID = re.compile(r"[A-Z0-9](?:[A-Z0-9-]*[A-Z0-9])?")
+# "PO Box", "P.O. Box", "Post Office Box", "POB 12", "Box 12", "Lock Box"...
+_PO_BOX = re.compile(
+    r"\b(?:P\.?\s*O\.?\s*B(?:OX)?|POST\s+OFFICE\s+BOX|POSTAL\s+BOX|LOCK\s*BOX|BOX)\b\.?\s*#?\s*\d",
+    re.IGNORECASE,
+)
+
+
+def normalize_identifier(value: str) -> str:
+    """A member or group ID as stored: upper case, without the spaces typed in it."""
+    return "".join(value.split()).upper()
+
+
+def normalize_mbi(value: str) -> str:
+    """An MBI as stored: the dashes printed on the card go (``1eg4-te5-mk73`` is
+    ``1EG4TE5MK73``)."""
+    return normalize_identifier(value).replace("-", "")
+
+
+def mbi_is_valid(value: str) -> bool:
+    return _MBI.fullmatch(value) is not None
+
+
+def validate_mbi(value: str) -> None:
+    if not mbi_is_valid(value):
+        raise ValidationError(
+            "A Medicare member ID is the 11-character MBI on the Medicare card, for example "
+            "1EG4TE5MK73 (no S, L, O, I, B or Z).",
+            code="mbi",
+        )
+
+
+def validate_member_id(value: str) -> None:
+    if not (2 <= len(value) <= 30 and _MEMBER_ID.fullmatch(value)):
+        raise ValidationError(
+            "Use the ID as on the insurance card: 2 to 30 letters and digits (hyphens "
+            "between them are kept); no spaces or other characters.",
+            code="member_id",
+        )
+
+
+def validate_group_number(value: str) -> None:
+    if not (1 <= len(value) <= 30 and _MEMBER_ID.fullmatch(value)):
+        raise ValidationError(
+            "Use the group number as on the insurance card: letters and digits (hyphens "
+            "between them are kept); no spaces or other characters.",
+            code="group_number",
+        )
+
+
+def is_po_box(address_line: str) -> bool:
+    return _PO_BOX.search(address_line) is not None
