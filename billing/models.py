@@ -497,7 +497,20 @@ class Claim(models.Model):
         READY = "ready", "Ready"
         APPROVED = "approved", "Approved"
         EXPORTED = "exported", "Exported"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        PAID = "paid", "Paid"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        DENIED = "denied", "Denied"
+        APPEALED = "appealed", "Appealed"
+        CORRECTED = "corrected", "Corrected"
         VOID = "void", "Void"
+
+    class Frequency(models.TextChoices):
+        # CLM05-3, the claim frequency type code of the 837P.
+        ORIGINAL = "1", "Original"
+        REPLACEMENT = "7", "Replacement of a prior claim"
+        CANCEL = "8", "Void/cancel of a prior claim"
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="claims")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="claims")
@@ -506,7 +519,7 @@ class Claim(models.Model):
     )
     coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, null=True, blank=True)
     date_of_service = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices)
+    status = models.CharField(max_length=14, choices=Status.choices)
     decision_status = models.CharField(max_length=14, blank=True)
     void_reason = models.CharField(max_length=200, blank=True)
     hold_reason = models.CharField(max_length=500, blank=True)
@@ -522,6 +535,22 @@ class Claim(models.Model):
     export = models.ForeignKey(
         ClaimExport, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )
+    frequency = models.CharField(
+        "claim frequency (CLM05-3)",
+        max_length=1,
+        choices=Frequency.choices,
+        default=Frequency.ORIGINAL,
+    )
+    # The payer's own number for the claim (277CA REF*1K, 835 CLP07): a replacement or a
+    # cancellation names it in REF*F8.
+    payer_claim_control_number = models.CharField(max_length=50, blank=True)
+    # The payer's last word on the claim (a rejection or denial), in words.
+    payer_reason = models.TextField(blank=True)
+    # A re-decision produced different lines and cleared the biller's approval: the queue
+    # shows it until a biller opens the claim.
+    approval_cleared = models.BooleanField(default=False)
+    # What a re-decision changed against the claim it supersedes, and why.
+    change_summary = models.TextField(blank=True)
     # A claim's facts and decision are written once, when it is decided (a new decision is a
     # new claim), so its history need not copy those kilobytes into every row.
     history = HistoricalRecords(excluded_fields=["facts", "decision"])
@@ -544,16 +573,46 @@ class Claim(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["encounter"],
-                condition=~Q(status="void"),
+                condition=~Q(status__in=["void", "corrected"]),
                 name="claim_one_live_per_encounter",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["hold", "ready", "approved", "exported", "void"]),
+                condition=Q(
+                    status__in=[
+                        "hold",
+                        "ready",
+                        "approved",
+                        "exported",
+                        "accepted",
+                        "rejected",
+                        "paid",
+                        "partially_paid",
+                        "denied",
+                        "appealed",
+                        "corrected",
+                        "void",
+                    ]
+                ),
                 name="claim_status_valid",
             ),
             models.CheckConstraint(
-                condition=~Q(status="exported") | Q(export__isnull=False),
-                name="claim_exported_has_export",
+                condition=~Q(
+                    status__in=[
+                        "exported",
+                        "accepted",
+                        "rejected",
+                        "paid",
+                        "partially_paid",
+                        "denied",
+                        "appealed",
+                    ]
+                )
+                | Q(export__isnull=False),
+                name="claim_sent_has_export",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency="1") | ~Q(payer_claim_control_number=""),
+                name="claim_correction_names_payer_claim",
             ),
             models.CheckConstraint(
                 condition=Q(total_charge__gte=0), name="claim_total_charge_gte_0"
@@ -565,12 +624,66 @@ class Claim(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.status != self.Status.VOID
+        return self.status not in (self.Status.VOID, self.Status.CORRECTED)
+
+    @property
+    def was_sent(self) -> bool:
+        """Exported to the payer at some point (its answer may have come back since)."""
+        return self.status in SENT_STATUSES
+
+    def can_move_to(self, status: str) -> bool:
+        return status in CLAIM_TRANSITIONS.get(self.status, frozenset())
 
     @property
     def number(self) -> str:
         """The claim number the payer sees (CLM01 of the 837P, a column of the CSV)."""
         return f"C{self.pk:08d}"
+
+
+_S = Claim.Status
+
+# Every status change a claim may make, in one place: services check it before changing a
+# status (billing.services), and nothing else changes one.
+CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
+    _S.HOLD: frozenset({_S.READY, _S.VOID}),
+    _S.READY: frozenset({_S.APPROVED, _S.HOLD, _S.VOID}),
+    _S.APPROVED: frozenset({_S.EXPORTED, _S.HOLD, _S.VOID}),
+    # The 999 and 277CA accept or reject; an 835 may come without either.
+    _S.EXPORTED: frozenset(
+        {_S.ACCEPTED, _S.REJECTED, _S.PAID, _S.PARTIALLY_PAID, _S.DENIED, _S.CORRECTED, _S.VOID}
+    ),
+    # A 277CA may reject a claim whose file the 999 accepted.
+    _S.ACCEPTED: frozenset(
+        {_S.REJECTED, _S.PAID, _S.PARTIALLY_PAID, _S.DENIED, _S.CORRECTED, _S.VOID}
+    ),
+    # A rejected claim never reached adjudication: it is corrected and sent again.
+    _S.REJECTED: frozenset({_S.ACCEPTED, _S.CORRECTED, _S.VOID}),
+    # A reversal (CLP02 = 22) takes a payment back: the claim waits for the payer's new answer.
+    _S.PAID: frozenset({_S.ACCEPTED, _S.PARTIALLY_PAID, _S.DENIED, _S.CORRECTED, _S.VOID}),
+    _S.PARTIALLY_PAID: frozenset(
+        {_S.ACCEPTED, _S.PAID, _S.DENIED, _S.APPEALED, _S.CORRECTED, _S.VOID}
+    ),
+    _S.DENIED: frozenset(
+        {_S.ACCEPTED, _S.PAID, _S.PARTIALLY_PAID, _S.APPEALED, _S.CORRECTED, _S.VOID}
+    ),
+    _S.APPEALED: frozenset({_S.PAID, _S.PARTIALLY_PAID, _S.DENIED, _S.CORRECTED, _S.VOID}),
+    _S.CORRECTED: frozenset(),
+    _S.VOID: frozenset(),
+}
+
+# The statuses of a claim that went to the payer and has not been replaced.
+SENT_STATUSES = frozenset(
+    {
+        _S.EXPORTED,
+        _S.ACCEPTED,
+        _S.REJECTED,
+        _S.PAID,
+        _S.PARTIALLY_PAID,
+        _S.DENIED,
+        _S.APPEALED,
+    }
+)
+del _S
 
 
 class ClaimLine(models.Model):
@@ -672,9 +785,13 @@ class ClaimEvent(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
+    from_status = models.CharField(max_length=14, blank=True)
+    to_status = models.CharField(max_length=14)
     reason = models.TextField()
+    # The acknowledgment or remittance file that made the change, if one did.
+    x12_import = models.ForeignKey(
+        "X12Import", on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
 
     class Meta:
         ordering = ["at", "id"]
@@ -737,3 +854,234 @@ class RemarkCode(CodeListEntry):
                 name="rarc_dates_ordered",
             ),
         ]
+
+
+class X12Import(models.Model):
+    """One acknowledgment or remittance file as it was received, and what it posted.
+
+    A file is kept only if it was read and posted whole; a refused file leaves nothing.
+    Its hash is unique, so the same file imported twice posts nothing the second time.
+    """
+
+    class Kind(models.TextChoices):
+        ACK_999 = "999", "999 implementation acknowledgment"
+        ACK_277CA = "277ca", "277CA claim acknowledgment"
+        REMITTANCE_835 = "835", "835 remittance advice"
+
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    filename = models.CharField(max_length=120)
+    sha256 = models.CharField(max_length=64, unique=True)
+    content = models.BinaryField()
+    imported_at = models.DateTimeField()
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    interchange_control_number = models.CharField("ISA13", max_length=9)
+    sender_id = models.CharField("ISA06", max_length=15)
+    # What the file did, in words ("3 claims paid, 1 denied, 1 not matched").
+    outcome = models.TextField()
+    claim_count = models.PositiveIntegerField(default=0)
+    unmatched_count = models.PositiveIntegerField(default=0)
+    # 835: the BPR02 amounts added up (credits less debits).
+    payment_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        verbose_name = "X12 import"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["999", "277ca", "835"]), name="x12import_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def save(self, *args, **kwargs):
+        # The file as it was received: kept as the record of what was posted from it.
+        if self.pk is not None:
+            raise ValueError(f"Import {self.pk} was posted as received and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"Import {self.pk} was posted and is kept.")
+
+
+class ClaimAcknowledgment(models.Model):
+    """A 999 or 277CA answer for one claim: accepted or rejected, and why in words."""
+
+    x12_import = models.ForeignKey(
+        X12Import, on_delete=models.PROTECT, related_name="acknowledgments"
+    )
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="acknowledgments"
+    )
+    claim_number = models.CharField(max_length=38)  # as received (277CA TRN02, 999 CTX)
+    accepted = models.BooleanField()
+    codes = models.CharField(max_length=200, blank=True)  # e.g. "A7:164:IL" or "IK5 R"
+    reason = models.TextField(blank=True)
+    payer_claim_control_number = models.CharField(max_length=50, blank=True)  # REF*1K
+
+    class Meta:
+        ordering = ["x12_import", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_number} {'accepted' if self.accepted else 'rejected'}"
+
+
+class ClaimPayment(models.Model):
+    """One CLP of an 835: the payer's answer to one claim.
+
+    ``claim`` is empty when no claim of ours carries the number in CLP01: such payments
+    are the unmatched remittances, kept with all their adjustments for a biller to work.
+    """
+
+    x12_import = models.ForeignKey(X12Import, on_delete=models.PROTECT, related_name="payments")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    claim_number = models.CharField(max_length=38)  # CLP01: our CLM01
+    status_code = models.CharField(max_length=2)  # CLP02 (code list "claim_payment_status")
+    charge = models.DecimalField(max_digits=10, decimal_places=2)  # CLP03
+    paid = models.DecimalField(max_digits=10, decimal_places=2)  # CLP04
+    allowed = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    patient_responsibility = models.DecimalField(  # CLP05
+        max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    filing_indicator = models.CharField(max_length=2)  # CLP06
+    payer_claim_control_number = models.CharField(max_length=50)  # CLP07
+    frequency = models.CharField(max_length=1, blank=True)  # CLP09
+    received = models.DateField(null=True, blank=True)  # DTM*050
+    payment_date = models.DateField()  # BPR16
+    trace_number = models.CharField(max_length=50)  # TRN02: check or EFT number
+    payer_name = models.CharField(max_length=60)  # N1*PR
+    payer_identifier = models.CharField(max_length=80, blank=True)
+    position = models.PositiveIntegerField()  # the CLP's segment number in the file
+    # The status the payment moved the claim to (empty when unmatched).
+    posted_status = models.CharField(max_length=14, blank=True)
+
+    class Meta:
+        ordering = ["x12_import", "position"]
+        indexes = [
+            models.Index(fields=["claim_number"], name="claimpayment_number_idx"),
+            models.Index(
+                fields=["payment_date"],
+                condition=Q(claim__isnull=True),
+                name="claimpayment_unmatched_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["x12_import", "position"], name="claimpayment_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_number} CLP02={self.status_code} paid {self.paid}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.status_code == "22"
+
+    @property
+    def is_matched(self) -> bool:
+        return self.claim_id is not None
+
+
+class LinePayment(models.Model):
+    """One SVC of a claim payment: the payer's answer to one service line."""
+
+    payment = models.ForeignKey(ClaimPayment, on_delete=models.CASCADE, related_name="lines")
+    claim_line = models.ForeignKey(
+        ClaimLine, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    procedure = models.CharField(max_length=5)  # SVC01-2
+    modifiers = models.JSONField(default=list)  # SVC01-3 to -6
+    charge = models.DecimalField(max_digits=10, decimal_places=2)  # SVC02
+    paid = models.DecimalField(max_digits=10, decimal_places=2)  # SVC03
+    allowed = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    units = models.DecimalField(max_digits=8, decimal_places=2)  # SVC05
+    original_procedure = models.CharField(max_length=5, blank=True)  # SVC06-2
+    service_date = models.DateField(null=True, blank=True)  # DTM*472
+    line_control_number = models.CharField(max_length=50, blank=True)  # REF*6R
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["payment", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.procedure} paid {self.paid}"
+
+
+class PaymentAdjustment(models.Model):
+    """One CAS adjustment: at claim level (``line`` empty) or on one service line."""
+
+    class Group(models.TextChoices):
+        CONTRACTUAL = "CO", "Contractual obligation"
+        PATIENT = "PR", "Patient responsibility"
+        OTHER = "OA", "Other adjustment"
+        PAYER_INITIATED = "PI", "Payer-initiated reduction"
+
+    payment = models.ForeignKey(ClaimPayment, on_delete=models.CASCADE, related_name="adjustments")
+    line = models.ForeignKey(
+        LinePayment, on_delete=models.CASCADE, null=True, blank=True, related_name="adjustments"
+    )
+    group = models.CharField(max_length=2, choices=Group.choices)  # CAS01
+    reason = models.CharField("CARC", max_length=5)  # CAS02, CAS05, ...
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    position = models.PositiveIntegerField()  # the CAS segment's number in the file
+
+    class Meta:
+        ordering = ["payment", "position", "id"]
+        indexes = [models.Index(fields=["reason", "group"], name="adjustment_carc_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group__in=["CO", "PR", "OA", "PI"]), name="adjustment_group_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}-{self.reason} {self.amount}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.group}-{self.reason}"
+
+
+class PaymentRemark(models.Model):
+    """One remittance advice remark code (RARC): claim level (MOA, MIA) or line level (LQ)."""
+
+    payment = models.ForeignKey(ClaimPayment, on_delete=models.CASCADE, related_name="remarks")
+    line = models.ForeignKey(
+        LinePayment, on_delete=models.CASCADE, null=True, blank=True, related_name="remarks"
+    )
+    code = models.CharField("RARC", max_length=6)
+
+    class Meta:
+        ordering = ["payment", "id"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ProviderAdjustment(models.Model):
+    """One PLB reason and amount: a change to a payment that belongs to no claim."""
+
+    x12_import = models.ForeignKey(
+        X12Import, on_delete=models.PROTECT, related_name="provider_adjustments"
+    )
+    provider_identifier = models.CharField(max_length=50)  # PLB01
+    fiscal_period_end = models.DateField()  # PLB02
+    reason = models.CharField(max_length=2)  # PLB03-1 (code list "provider_adjustment_reason")
+    reference = models.CharField(max_length=50, blank=True)  # PLB03-2
+    # Positive reduces the payment, negative adds to it (as in the file).
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    trace_number = models.CharField(max_length=50)  # TRN02 of its payment
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["x12_import", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"PLB {self.reason} {self.amount}"
