@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
+from billing import dashboard
 from billing.models import Claim, Payer
 from billing.selectors import QUEUE_SORTS
 
@@ -34,6 +35,12 @@ class QueueFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose an order from the list."},
     )
+    # Set by the dashboard's links; kept through a change of the other filters.
+    age = forms.ChoiceField(
+        label="Unpaid, days since export",
+        choices=[("", "Any"), *((b.key, b.label) for b in dashboard.AGE_BUCKETS)],
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,6 +54,7 @@ class QueueFilterForm(forms.Form):
                 Column("date_to"),
                 Column("rule"),
                 Column("sort"),
+                Column("age"),
             ),
             Submit("filter", "Filter", css_class="btn-secondary"),
         )
@@ -77,3 +85,26 @@ class ReasonForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "Why"}),
         error_messages={"required": "Give a reason."},
     )
+
+
+class DashboardForm(forms.Form):
+    """The dates of service the dashboard's figures cover (A/R aging is always as of today)."""
+
+    date_from = forms.DateField(label="Dates of service from", required=False, widget=DATE)
+    date_to = forms.DateField(label="To", required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Row(Column("date_from"), Column("date_to")),
+            Submit("show", "Show", css_class="btn-secondary"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", forms.ValidationError("Ends before it starts.", code="order"))
+        return cleaned

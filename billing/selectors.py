@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
+from billing import dashboard
 from billing.inbound import describe
 from billing.models import (
     Claim,
@@ -51,6 +53,8 @@ class QueueFilters:
     rule: str = ""
     search: str = ""
     sort: str = DEFAULT_QUEUE_SORT
+    # The dashboard's A/R aging: unpaid claims exported this many days ago (dashboard.AGE_KEYS).
+    age: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def claim_queue(user, filters: QueueFilters) -> QuerySet[Claim]:
     claims = claims_visible_to(user).select_related("patient", "payer")
     if filters.status:
         claims = claims.filter(status=filters.status)
-    else:
+    elif not filters.age:  # an age selects unpaid claims, never void ones
         claims = claims.exclude(status=Claim.Status.VOID)
     if filters.payer:
         claims = claims.filter(payer_id=filters.payer)
@@ -94,6 +98,10 @@ def claim_queue(user, filters: QueueFilters) -> QuerySet[Claim]:
         claims = claims.filter(date_of_service__gte=filters.date_from)
     if filters.date_to:
         claims = claims.filter(date_of_service__lte=filters.date_to)
+    if filters.age:
+        claims = claims.filter(
+            dashboard.age_condition(dashboard.AGE_KEYS[filters.age], timezone.localdate())
+        )
     if filters.rule:
         claims = claims.filter(
             Exists(ClaimFinding.objects.filter(claim=OuterRef("pk"), rule=filters.rule))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import dashboard_views, views
 
 app_name = "billing"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("claims/<int:pk>/release/", views.claim_release, name="claim_release"),
     path("claims/<int:pk>/cms1500/", views.claim_form_1500, name="claim_1500"),
     path("claims/<int:pk>/audit/", views.claim_audit, name="claim_audit"),
+    path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
     path("exports/", views.export_list, name="export_list"),
     path("exports/new/", views.export_create, name="export_create"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),

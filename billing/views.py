@@ -88,6 +88,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 rule=data["rule"],
                 search=filters.search,
                 sort=data["sort"] or DEFAULT_QUEUE_SORT,
+                age=data["age"],
             )
         else:
             failed = True

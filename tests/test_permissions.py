@@ -67,6 +67,7 @@ MATRIX = {
     "billing:claim_release": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
     "billing:claim_1500": row("get", "claim", 403, **BILLING),
     "billing:claim_audit": row("get", "claim", 403, admin=200),
+    "billing:dashboard": row("get", None, 403, **BILLING),
     "billing:export_list": row("get", None, 403, **BILLING),
     "billing:export_create": row("post", None, 403, biller=REDIRECT, admin=REDIRECT),
     "billing:export_download": row("get", "export", 403, **BILLING),
