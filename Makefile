@@ -50,7 +50,7 @@ lint: install-dev
 ## the figures of record use PostgreSQL: see docs/benchmarks.md
 bench: install-dev
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
-	$(DEV_ENV) $(BIN)/python manage.py bench $(BENCH_ARGS)
+	$(DEV_ENV) $(BIN)/python -m tools.bench $(BENCH_ARGS)
 
 ## Lock the dependencies again after changing them in pyproject.toml (see the README)
 PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \

@@ -7,7 +7,7 @@ waited for a core that other work held), the median of several runs taken in tur
 
     python tools/startup.py [FACTS_FILE] [--runs N]
 
-prints the figures; `manage.py bench` reports them beside its other measurements.
+prints the figures; `python -m tools.bench` reports them beside its other measurements.
 """
 
 from __future__ import annotations

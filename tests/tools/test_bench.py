@@ -1,4 +1,4 @@
-"""`manage.py bench --quick` runs end to end and leaves the database as it found it.
+"""`python -m tools.bench --quick` runs end to end and leaves the database as it found it.
 
 Figures are printed for people to read; timings are never asserted here.
 """
@@ -6,17 +6,24 @@ Figures are printed for people to read; timings are never asserted here.
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-from django.core.management import call_command
+from django.core.management import get_commands
 
 from billing.models import Claim, ClaimLine, Payer
 from refills.models import Encounter, Patient
+from tools.bench.run import main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_quick_bench_prints_the_table_and_rolls_back(db):
     out = io.StringIO()
 
-    call_command("bench", "--quick", stdout=out)
+    assert main(["--quick"], stdout=out) == 0
 
     text = out.getvalue()
     header = next(line for line in text.splitlines() if line.startswith("figure"))
@@ -35,3 +42,24 @@ def test_quick_bench_prints_the_table_and_rolls_back(db):
     assert "pyx12 found 0 problem(s)" in text
     for model in (Patient, Encounter, Claim, ClaimLine, Payer):
         assert not model.objects.exists(), model.__name__
+
+
+def test_the_module_runs_as_a_program_and_refuses_an_empty_size():
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--encounters", "0"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[-1] == (
+        "python -m tools.bench: error: every size must be at least 1"
+    )
+
+
+def test_the_shipped_app_has_no_bench_command():
+    assert "bench" not in get_commands()

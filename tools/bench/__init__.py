@@ -1,0 +1,10 @@
+"""`python -m tools.bench`: how the app behaves as its work grows.
+
+A development tool, not part of the shipped app (it needs pyx12's validator, the test
+client and the development settings). `data` builds synthetic rows in bulk; `measure`
+takes each figure several times beside a baseline measured in the same run; `run` parses
+the options and prints the table.
+
+Everything runs in one transaction that is rolled back at the end: the database is left as
+it was found. Figures are printed, never asserted.
+"""
