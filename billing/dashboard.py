@@ -13,10 +13,22 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from billing.models import Claim
+from billing.models import Claim, ClaimLine, ClaimPayment, LinePayment, PaymentAdjustment
 
 ZERO = Decimal("0.00")
 CENTS = Decimal("0.01")
@@ -28,8 +40,18 @@ def cents(value: Decimal | None) -> Decimal:
     return (value or ZERO).quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
-# Claims a payer still owes an answer on: exported and neither paid, denied nor voided.
-UNPAID = (Claim.Status.EXPORTED,)
+_S = Claim.Status
+# Claims a payer still owes an answer on: sent, accepted or appealed, and not yet paid,
+# denied, rejected (back with the biller), corrected or voided.
+UNPAID = (_S.EXPORTED, _S.ACCEPTED, _S.APPEALED)
+# Claims the payer has answered: the denial rate's denominator. An appealed claim waits for
+# a second answer and counts again when it comes.
+ANSWERED = (_S.PAID, _S.PARTIALLY_PAID, _S.DENIED)
+# Queue filters the dashboard links to that are not a single status.
+OUTCOMES = {"answered": ("Answered by the payer", ANSWERED)}
+del _S
+# A CLP02 of 22 takes an earlier payment back; it is not the payer's answer.
+REVERSAL = "22"
 
 
 @dataclass(frozen=True)
@@ -139,3 +161,218 @@ def ar_aging(today: dt.date) -> list[AgeCount]:
         )
         for bucket in AGE_BUCKETS
     ]
+
+
+@dataclass(frozen=True)
+class DayBucket:
+    """Days from export to the payer's payment, both ends included (``last`` None: no end)."""
+
+    key: str
+    first: int
+    last: int | None
+
+    @property
+    def label(self) -> str:
+        if self.last is None:
+            return f"over {self.first - 1} days"
+        return f"{self.first}-{self.last} days"
+
+
+PAYMENT_BUCKETS = (
+    DayBucket("0-14", 0, 14),
+    DayBucket("15-30", 15, 30),
+    DayBucket("31-45", 31, 45),
+    DayBucket("46-60", 46, 60),
+    DayBucket("60+", 61, None),
+)
+PAYMENT_KEYS = {bucket.key: bucket for bucket in PAYMENT_BUCKETS}
+
+
+def _payments() -> QuerySet[ClaimPayment]:
+    """Matched payments (not reversals) with ``days``: BPR16's date less the export's date
+    in the clinic's zone."""
+    return (
+        ClaimPayment.objects.filter(claim__isnull=False, paid__gt=0)
+        .exclude(status_code=REVERSAL)
+        .annotate(
+            days=ExpressionWrapper(
+                F("payment_date") - TruncDate("claim__export__created_at"),
+                output_field=DurationField(),
+            )
+        )
+    )
+
+
+def _days_condition(bucket: DayBucket) -> Q:
+    condition = Q(days__gte=dt.timedelta(days=bucket.first))
+    if bucket.last is not None:
+        condition &= Q(days__lte=dt.timedelta(days=bucket.last))
+    return condition
+
+
+def paid_in_condition(bucket: DayBucket) -> Q:
+    """Claims with a payment that came ``bucket`` days after their export (for the queue)."""
+    return Q(Exists(_payments().filter(_days_condition(bucket), claim=OuterRef("pk"))))
+
+
+@dataclass(frozen=True)
+class PaymentDays:
+    bucket: DayBucket
+    payments: int
+    paid: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentTiming:
+    buckets: list[PaymentDays]
+    average_days: Decimal | None
+
+
+def days_to_payment(period: Period) -> PaymentTiming:
+    """Payments of the period's claims by days from export to payment, in one query."""
+    aggregates: dict = {}
+    for bucket in PAYMENT_BUCKETS:
+        condition = _days_condition(bucket)
+        aggregates[f"n{bucket.key}"] = Count("id", filter=condition)
+        aggregates[f"s{bucket.key}"] = Sum("paid", filter=condition)
+    aggregates["average"] = Avg("days")
+    totals = _payments().filter(period.condition("claim__")).aggregate(**aggregates)
+    average = totals["average"]
+    return PaymentTiming(
+        buckets=[
+            PaymentDays(bucket, totals[f"n{bucket.key}"], cents(totals[f"s{bucket.key}"]))
+            for bucket in PAYMENT_BUCKETS
+        ],
+        # SQLite averages a duration in microseconds, PostgreSQL as an interval.
+        average_days=None
+        if average is None
+        else Decimal(
+            (average if isinstance(average, dt.timedelta) else dt.timedelta(microseconds=average))
+            / dt.timedelta(days=1)
+        ).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+    )
+
+
+def percent(part: int | Decimal, whole: int | Decimal) -> Decimal:
+    """``part`` per hundred of ``whole`` to one decimal, half up (0.0 of nothing)."""
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(100) * Decimal(part) / Decimal(whole)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass(frozen=True)
+class PayerDenials:
+    payer_id: int | None
+    payer: str
+    answered: int
+    denied: int
+    denied_charges: Decimal
+
+    @property
+    def rate(self) -> Decimal:
+        """Denied claims per hundred answered, to one decimal."""
+        return percent(self.denied, self.answered)
+
+
+def denials_by_payer(period: Period) -> list[PayerDenials]:
+    """Per payer: claims the payer answered in the period, and how many it denied."""
+    denied = Q(status=Claim.Status.DENIED)
+    rows = (
+        Claim.objects.filter(period.condition(), status__in=ANSWERED)
+        .order_by()
+        .values("payer_id", "payer__name")
+        .annotate(
+            answered=Count("id"),
+            denied=Count("id", filter=denied),
+            denied_charges=Sum("total_charge", filter=denied),
+        )
+    )
+    return sorted(
+        (
+            PayerDenials(
+                payer_id=row["payer_id"],
+                payer=row["payer__name"] or "No coverage",
+                answered=row["answered"],
+                denied=row["denied"],
+                denied_charges=cents(row["denied_charges"]),
+            )
+            for row in rows
+        ),
+        key=lambda row: (-row.denied, row.payer),
+    )
+
+
+@dataclass(frozen=True)
+class ReasonDenials:
+    carc: str
+    claims: int
+    amount: Decimal
+
+
+def denials_by_reason(period: Period) -> tuple[int, list[ReasonDenials]]:
+    """The claims answered in the period (the rate's denominator), and per CARC the denied
+    claims whose remittance gives that reason, with the amounts it adjusted."""
+    answered = Claim.objects.filter(period.condition(), status__in=ANSWERED).count()
+    rows = (
+        PaymentAdjustment.objects.filter(
+            period.condition("payment__claim__"), payment__claim__status=Claim.Status.DENIED
+        )
+        .order_by()
+        .values("reason")
+        .annotate(claims=Count("payment__claim_id", distinct=True), amount=Sum("amount"))
+    )
+    reasons = [ReasonDenials(row["reason"], row["claims"], cents(row["amount"])) for row in rows]
+    return answered, sorted(reasons, key=lambda row: (-row.claims, row.carc))
+
+
+def carc_condition(carc: str) -> Q:
+    """Claims with an adjustment for ``carc`` on one of their payments (for the queue)."""
+    return Q(Exists(PaymentAdjustment.objects.filter(payment__claim=OuterRef("pk"), reason=carc)))
+
+
+@dataclass(frozen=True)
+class PayerYield:
+    payer_id: int | None
+    payer: str
+    expected: Decimal
+    allowed: Decimal
+    paid: Decimal
+
+
+def paid_against_expected(period: Period) -> list[PayerYield]:
+    """Per payer, for the answered claims of the period: the fee schedule's expected
+    allowed amount of their lines, against what the payer allowed and paid on them."""
+    claims = Q(claim__status__in=ANSWERED) & period.condition("claim__")
+    expected = {
+        row["claim__payer_id"]: row
+        for row in ClaimLine.objects.filter(claims)
+        .order_by()
+        .values("claim__payer_id", "claim__payer__name")
+        .annotate(expected=Sum("expected_allowed"))
+    }
+    line_claims = Q(claim_line__claim__status__in=ANSWERED) & period.condition(
+        "claim_line__claim__"
+    )
+    paid = {
+        row["claim_line__claim__payer_id"]: row
+        # A reversal's negative amounts cancel the payment it takes back.
+        for row in LinePayment.objects.filter(line_claims)
+        .order_by()
+        .values("claim_line__claim__payer_id")
+        .annotate(allowed=Sum("allowed"), paid=Sum("paid"))
+    }
+    return sorted(
+        (
+            PayerYield(
+                payer_id=payer_id,
+                payer=row["claim__payer__name"] or "No coverage",
+                expected=cents(row["expected"]),
+                allowed=cents(paid.get(payer_id, {}).get("allowed")),
+                paid=cents(paid.get(payer_id, {}).get("paid")),
+            )
+            for payer_id, row in expected.items()
+        ),
+        key=lambda row: row.payer,
+    )

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET
 
 from billing import dashboard
 from billing.forms import DashboardForm
+from billing.models import AdjustmentReason
+from billing.selectors import code_words
 
 # The dashboard opens on the last twelve months of dates of service.
 DEFAULT_DAYS = 365
@@ -118,6 +120,135 @@ def aging_figure(today: dt.date) -> Figure:
     return figure
 
 
+def denial_rate_figure(period: dashboard.Period) -> Figure:
+    figure = Figure(
+        key="denials-payer",
+        title="Denial rate by payer",
+        caption=(
+            "Of the claims in the period a payer has answered (paid, partially paid or denied), "
+            "the share it denied."
+        ),
+        unit="%",
+        head=["Payer", "Answered", "Denied", "Denial rate", "Denied charges"],
+    )
+    values, urls = [], []
+    for row in dashboard.denials_by_payer(period):
+        answered = queue_url(outcome="answered", payer=row.payer_id, **_period_params(period))
+        denied = queue_url(status="denied", payer=row.payer_id, **_period_params(period))
+        figure.labels.append(row.payer)
+        values.append(str(row.rate))
+        urls.append(denied)
+        figure.rows.append(
+            [
+                Cell(row.payer, numeric=False),
+                Cell(f"{row.answered:,}", answered),
+                Cell(f"{row.denied:,}", denied),
+                Cell(f"{row.rate}%", denied),
+                Cell(money(row.denied_charges), denied),
+            ]
+        )
+    figure.series.append({"label": "Denial rate", "values": values, "urls": urls})
+    return figure
+
+
+def denial_reason_figure(period: dashboard.Period) -> Figure:
+    answered, reasons = dashboard.denials_by_reason(period)
+    words = code_words(AdjustmentReason, [row.carc for row in reasons])
+    figure = Figure(
+        key="denials-reason",
+        title="Denials by reason",
+        caption=(
+            f"Denied claims of the period by the reason (CARC) on their remittance, as a share "
+            f"of the {answered:,} claims the payers answered. A claim may give several reasons."
+        ),
+        unit="%",
+        head=["Reason", "Denied claims", "Share of answered", "Adjusted"],
+    )
+    values, urls = [], []
+    for row in reasons:
+        url = queue_url(status="denied", carc=row.carc, **_period_params(period))
+        rate = dashboard.percent(row.claims, answered)
+        figure.labels.append(f"CARC {row.carc}")
+        values.append(str(rate))
+        urls.append(url)
+        figure.rows.append(
+            [
+                Cell(f"CARC {row.carc}: {words[row.carc]}", numeric=False),
+                Cell(f"{row.claims:,}", url),
+                Cell(f"{rate}%", url),
+                Cell(money(row.amount), url),
+            ]
+        )
+    figure.series.append({"label": "Share of answered claims", "values": values, "urls": urls})
+    return figure
+
+
+def payment_days_figure(period: dashboard.Period) -> Figure:
+    timing = dashboard.days_to_payment(period)
+    average = (
+        f"On average {timing.average_days} days."
+        if timing.average_days is not None
+        else "No payment yet."
+    )
+    figure = Figure(
+        key="payment-days",
+        title="Days from export to payment",
+        caption=f"Payments for the period's claims by days after the claim was exported. {average}",
+        unit="claims",
+        head=["Paid after", "Payments", "Paid"],
+    )
+    values, urls = [], []
+    for row in timing.buckets:
+        url = queue_url(paid_in=row.bucket.key, **_period_params(period))
+        figure.labels.append(row.bucket.label)
+        values.append(row.payments)
+        urls.append(url)
+        figure.rows.append(
+            [
+                Cell(row.bucket.label, numeric=False),
+                Cell(f"{row.payments:,}", url),
+                Cell(money(row.paid), url),
+            ]
+        )
+    figure.series.append({"label": "Payments", "values": values, "urls": urls})
+    return figure
+
+
+def yield_figure(period: dashboard.Period) -> Figure:
+    figure = Figure(
+        key="yield",
+        title="Paid against the fee schedule",
+        caption=(
+            "For the answered claims of the period, per payer: the fee schedule's expected "
+            "allowed amount of their lines, what the payer allowed, and what it paid."
+        ),
+        unit="$",
+        head=["Payer", "Expected", "Allowed", "Paid", "Paid of expected"],
+    )
+    series = {"Expected": ([], []), "Allowed": ([], []), "Paid": ([], [])}
+    for row in dashboard.paid_against_expected(period):
+        url = queue_url(outcome="answered", payer=row.payer_id, **_period_params(period))
+        share = f"{dashboard.percent(row.paid, row.expected)}%" if row.expected else "-"
+        figure.labels.append(row.payer)
+        amounts = {"Expected": row.expected, "Allowed": row.allowed, "Paid": row.paid}
+        for name, value in amounts.items():
+            series[name][0].append(str(value))
+            series[name][1].append(url)
+        figure.rows.append(
+            [
+                Cell(row.payer, numeric=False),
+                Cell(money(row.expected), url),
+                Cell(money(row.allowed), url),
+                Cell(money(row.paid), url),
+                Cell(share, url),
+            ]
+        )
+    figure.series = [
+        {"label": name, "values": values, "urls": urls} for name, (values, urls) in series.items()
+    ]
+    return figure
+
+
 @require_GET
 @permission_required("billing.view_claim", raise_exception=True)
 def dashboard_view(request: HttpRequest) -> HttpResponse:
@@ -133,7 +264,14 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             first=data.get("date_from") or today - dt.timedelta(days=DEFAULT_DAYS - 1),
             last=data.get("date_to") or today,
         )
-        figures = [status_figure(period), aging_figure(today)]
+        figures = [
+            status_figure(period),
+            aging_figure(today),
+            denial_rate_figure(period),
+            denial_reason_figure(period),
+            payment_days_figure(period),
+            yield_figure(period),
+        ]
     return render(
         request,
         "billing/dashboard.html",

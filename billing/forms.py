@@ -41,6 +41,24 @@ class QueueFilterForm(forms.Form):
         choices=[("", "Any"), *((b.key, b.label) for b in dashboard.AGE_BUCKETS)],
         required=False,
     )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[("", "Any"), *((k, label) for k, (label, _) in dashboard.OUTCOMES.items())],
+        required=False,
+    )
+    carc = forms.RegexField(
+        label="Denial reason (CARC)",
+        regex=r"\A[A-Za-z0-9]{1,5}\Z",
+        required=False,
+        max_length=5,
+        error_messages={"invalid": "A CARC is up to five letters and digits, like 97."},
+        widget=forms.TextInput(attrs={"size": 4}),
+    )
+    paid_in = forms.ChoiceField(
+        label="Paid, days after export",
+        choices=[("", "Any"), *((b.key, b.label) for b in dashboard.PAYMENT_BUCKETS)],
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,13 +72,17 @@ class QueueFilterForm(forms.Form):
                 Column("date_to"),
                 Column("rule"),
                 Column("sort"),
-                Column("age"),
             ),
+            # The dashboard's links set these; a biller may set them too.
+            Row(Column("age"), Column("outcome"), Column("carc"), Column("paid_in")),
             Submit("filter", "Filter", css_class="btn-secondary"),
         )
 
     def clean_rule(self):
         return self.cleaned_data["rule"].upper()
+
+    def clean_carc(self):
+        return self.cleaned_data["carc"].upper()
 
     def clean(self):
         cleaned = super().clean()

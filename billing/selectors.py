@@ -53,8 +53,13 @@ class QueueFilters:
     rule: str = ""
     search: str = ""
     sort: str = DEFAULT_QUEUE_SORT
-    # The dashboard's A/R aging: unpaid claims exported this many days ago (dashboard.AGE_KEYS).
+    # The dashboard's links: unpaid claims exported this many days ago (dashboard.AGE_KEYS),
+    # a group of statuses (dashboard.OUTCOMES), a denial reason, days from export to payment
+    # (dashboard.PAYMENT_KEYS).
     age: str = ""
+    outcome: str = ""
+    carc: str = ""
+    paid_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ def claim_queue(user, filters: QueueFilters) -> QuerySet[Claim]:
     claims = claims_visible_to(user).select_related("patient", "payer")
     if filters.status:
         claims = claims.filter(status=filters.status)
-    elif not filters.age:  # an age selects unpaid claims, never void ones
+    elif not (filters.age or filters.outcome):  # these name their statuses, never void
         claims = claims.exclude(status=Claim.Status.VOID)
     if filters.payer:
         claims = claims.filter(payer_id=filters.payer)
@@ -102,6 +107,12 @@ def claim_queue(user, filters: QueueFilters) -> QuerySet[Claim]:
         claims = claims.filter(
             dashboard.age_condition(dashboard.AGE_KEYS[filters.age], timezone.localdate())
         )
+    if filters.outcome:
+        claims = claims.filter(status__in=dashboard.OUTCOMES[filters.outcome][1])
+    if filters.carc:
+        claims = claims.filter(dashboard.carc_condition(filters.carc))
+    if filters.paid_in:
+        claims = claims.filter(dashboard.paid_in_condition(dashboard.PAYMENT_KEYS[filters.paid_in]))
     if filters.rule:
         claims = claims.filter(
             Exists(ClaimFinding.objects.filter(claim=OuterRef("pk"), rule=filters.rule))

@@ -89,6 +89,9 @@ def queue(request: HttpRequest) -> HttpResponse:
                 search=filters.search,
                 sort=data["sort"] or DEFAULT_QUEUE_SORT,
                 age=data["age"],
+                outcome=data["outcome"],
+                carc=data["carc"],
+                paid_in=data["paid_in"],
             )
         else:
             failed = True

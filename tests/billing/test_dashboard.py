@@ -11,7 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import dashboard
-from billing.models import Claim, ClaimExport
+from billing.models import (
+    AdjustmentReason,
+    Claim,
+    ClaimExport,
+    ClaimLine,
+    ClaimPayment,
+    LinePayment,
+    PaymentAdjustment,
+    X12Import,
+)
 from tests.factories import PatientFactory, billing_reference, make_encounter
 
 TODAY = dt.date(2026, 6, 15)
@@ -247,24 +256,211 @@ def test_the_navigation_links_to_the_dashboard_for_billers_only(client, biller, 
 def test_the_dashboard_costs_the_same_queries_however_many_claims(
     client, biller, nurse, payer, rows, django_assert_num_queries
 ):
-    now = timezone.now()
+    remits = Remits(nurse)
     for n in range(rows):
-        for status in ("ready", "exported", "hold"):
-            make_claim(
-                nurse,
-                status=status,
-                day=timezone.localdate() - dt.timedelta(days=n * 9),
-                total="10.00",
-                payer=payer,
-                export=make_export(now - dt.timedelta(days=n * 9))
-                if status == "exported"
-                else None,
-            )
+        exported_on = timezone.localdate() - dt.timedelta(days=n * 9)
+        remits.claim(payer, "exported", expected="100.00", exported_on=exported_on)
+        paid = remits.claim(payer, "paid", expected="100.00", exported_on=exported_on)
+        remits.pay(paid, days=n, paid="80.00", allowed="100.00")
+        denied = remits.claim(payer, "denied", expected="100.00", exported_on=exported_on)
+        remits.pay(denied, days=n, paid="0", allowed="0", adjustments=[("CO", str(n + 1), "9")])
     client.force_login(biller)
 
     # The session (read, then its idle clock saved in a savepoint: 4), the user and the
-    # permissions of the role (3), then one aggregate query per figure.
-    with django_assert_num_queries(7 + 2):
+    # permissions of the role (3), then the figures: by status, aging, denial rate, denial
+    # reasons (answered claims, reasons, their words), days to payment, and paid against
+    # expected (expected, paid).
+    with django_assert_num_queries(7 + 9):
         response = client.get(reverse("billing:dashboard"))
 
     assert response.status_code == 200
+    assert len(table(response, "denials-reason")) == rows
+
+
+class Remits:
+    """Claims the payers answered, with their 835 postings, built row by row."""
+
+    def __init__(self, nurse):
+        self.nurse = nurse
+        self.today = timezone.localdate()
+        self.count = 0
+
+    def claim(self, payer, status, *, expected, exported_on, total="175.00") -> Claim:
+        claim = make_claim(
+            self.nurse,
+            status=status,
+            day=exported_on - dt.timedelta(days=2),
+            total=total,
+            payer=payer,
+            export=make_export(at(exported_on)),
+        )
+        ClaimLine.objects.create(
+            claim=claim,
+            position=1,
+            code="96521",
+            units=1,
+            place_of_service="11",
+            charge=Decimal(total),
+            expected_allowed=Decimal(expected),
+        )
+        return claim
+
+    def pay(self, claim, *, days, paid, allowed, code="1", adjustments=()) -> ClaimPayment:
+        self.count += 1
+        x12 = X12Import.objects.create(
+            kind=X12Import.Kind.REMITTANCE_835,
+            filename=f"remit{self.count}.835",
+            sha256=f"{self.count:064d}",
+            content=b"",
+            imported_at=timezone.now(),
+            interchange_control_number=f"{self.count:09d}",
+            sender_id="PAYER",
+            outcome="posted",
+        )
+        exported_on = timezone.localdate(claim.export.created_at)
+        payment = ClaimPayment.objects.create(
+            x12_import=x12,
+            claim=claim,
+            claim_number=str(claim.pk),
+            status_code=code,
+            charge=claim.total_charge,
+            paid=Decimal(paid),
+            allowed=Decimal(allowed),
+            filing_indicator="CI",
+            payer_claim_control_number=f"PCN{self.count}",
+            payment_date=exported_on + dt.timedelta(days=days),
+            trace_number=f"EFT{self.count}",
+            payer_name=claim.payer.name,
+            position=1,
+        )
+        line = LinePayment.objects.create(
+            payment=payment,
+            claim_line=claim.lines.get(),
+            procedure="96521",
+            charge=claim.total_charge,
+            paid=Decimal(paid),
+            allowed=Decimal(allowed),
+            units=Decimal("1"),
+            position=1,
+        )
+        for position, (group, reason, amount) in enumerate(adjustments, start=1):
+            PaymentAdjustment.objects.create(
+                payment=payment,
+                line=line,
+                group=group,
+                reason=reason,
+                amount=Decimal(amount),
+                position=position,
+            )
+        return payment
+
+
+@pytest.fixture
+def answered(nurse, payer):
+    medicare = billing_reference(program="medicare", code="MEDICARE")
+    remits = Remits(nurse)
+    today = timezone.localdate()
+    exported_on = today - dt.timedelta(days=100)
+    p1 = remits.claim(payer, "paid", expected="100.00", exported_on=exported_on)
+    remits.pay(p1, days=10, paid="80.00", allowed="100.00")
+    # The payer takes the first payment back (CLP02 22) and pays again.
+    remits.pay(p1, days=12, paid="-80.00", allowed="-100.00", code="22")
+    remits.pay(p1, days=12, paid="85.00", allowed="100.00")
+    p2 = remits.claim(payer, "partially_paid", expected="100.00", exported_on=exported_on)
+    remits.pay(p2, days=20, paid="50.00", allowed="90.00", adjustments=[("PR", "1", "40.00")])
+    p3 = remits.claim(payer, "denied", expected="100.00", exported_on=exported_on, total="160.00")
+    remits.pay(
+        p3, days=25, paid="0.00", allowed="0.00", code="4", adjustments=[("CO", "4", "160.00")]
+    )
+    p4 = remits.claim(medicare, "denied", expected="80.00", exported_on=exported_on, total="120.00")
+    remits.pay(
+        p4, days=30, paid="0.00", allowed="0.00", code="4", adjustments=[("CO", "97", "120.00")]
+    )
+    p5 = remits.claim(medicare, "paid", expected="80.00", exported_on=exported_on)
+    remits.pay(p5, days=70, paid="64.00", allowed="80.00")
+    # Appealed: waiting for the payer's second answer, in no rate.
+    p6 = remits.claim(medicare, "appealed", expected="80.00", exported_on=exported_on)
+    remits.pay(
+        p6, days=15, paid="0.00", allowed="0.00", code="4", adjustments=[("CO", "97", "175.00")]
+    )
+    return {"medicare": medicare, "P1": p1, "P2": p2, "P3": p3, "P4": p4, "P5": p5, "P6": p6}
+
+
+def default_period() -> dashboard.Period:
+    today = timezone.localdate()
+    return dashboard.Period(today - dt.timedelta(days=364), today)
+
+
+def test_denial_rate_by_payer(answered, payer):
+    rows = dashboard.denials_by_payer(default_period())
+
+    assert [(r.payer, r.answered, r.denied, r.rate, r.denied_charges) for r in rows] == [
+        ("Aetna", 3, 1, Decimal("33.3"), Decimal("160.00")),
+        ("Medicare", 2, 1, Decimal("50.0"), Decimal("120.00")),
+    ]
+
+
+def test_denials_by_reason(answered):
+    assert dashboard.denials_by_reason(default_period()) == (
+        5,
+        [
+            dashboard.ReasonDenials("4", 1, Decimal("160.00")),
+            dashboard.ReasonDenials("97", 1, Decimal("120.00")),
+        ],
+    )
+
+
+def test_days_from_export_to_payment(answered):
+    timing = dashboard.days_to_payment(default_period())
+
+    assert [(b.bucket.key, b.payments, b.paid) for b in timing.buckets] == [
+        ("0-14", 2, Decimal("165.00")),
+        ("15-30", 1, Decimal("50.00")),
+        ("31-45", 0, Decimal("0.00")),
+        ("46-60", 0, Decimal("0.00")),
+        ("60+", 1, Decimal("64.00")),
+    ]
+    assert timing.average_days == Decimal("28.0")  # (10 + 12 + 20 + 70) / 4
+
+
+def test_paid_against_the_fee_schedule(answered):
+    rows = dashboard.paid_against_expected(default_period())
+
+    assert [(r.payer, r.expected, r.allowed, r.paid) for r in rows] == [
+        ("Aetna", Decimal("300.00"), Decimal("190.00"), Decimal("135.00")),
+        ("Medicare", Decimal("160.00"), Decimal("80.00"), Decimal("64.00")),
+    ]
+
+
+def test_the_payment_figures_link_to_their_claims(client, biller, answered, payer):
+    client.force_login(biller)
+    response = client.get(reverse("billing:dashboard"))
+    assert response.status_code == 200
+
+    rates = table(response, "denials-payer")
+    assert [text for text, _ in rates["Aetna"]] == ["3", "1", "33.3%", "$160.00"]
+    assert claims_at(client, rates["Aetna"][0][1]) == {answered[n].pk for n in ("P1", "P2", "P3")}
+    assert claims_at(client, rates["Medicare"][1][1]) == {answered["P4"].pk}
+
+    reasons = table(response, "denials-reason")
+    label = "CARC 97: " + AdjustmentReason.objects.get(code="97").description
+    assert [text for text, _ in reasons[label]] == ["1", "20.0%", "$120.00"]
+    assert claims_at(client, reasons[label][0][1]) == {answered["P4"].pk}
+    assert claims_at(
+        client, reasons[next(k for k in reasons if k.startswith("CARC 4:"))][0][1]
+    ) == {answered["P3"].pk}
+
+    days = table(response, "payment-days")
+    assert [text for text, _ in days["0-14 days"]] == ["2", "$165.00"]
+    assert claims_at(client, days["0-14 days"][0][1]) == {answered["P1"].pk}
+    assert claims_at(client, days["over 60 days"][0][1]) == {answered["P5"].pk}
+    assert claims_at(client, days["31-45 days"][0][1]) == set()
+
+    paid = table(response, "yield")
+    assert [text for text, _ in paid["Medicare"]] == ["$160.00", "$80.00", "$64.00", "40.0%"]
+    assert claims_at(client, paid["Medicare"][0][1]) == {answered[n].pk for n in ("P4", "P5")}
+
+    aging = table(response, "aging")
+    # The appealed claim is owed again; it was exported 100 days ago.
+    assert aging["over 90 days"][0][0] == "1"
+    assert claims_at(client, aging["over 90 days"][0][1]) == {answered["P6"].pk}
