@@ -7,6 +7,7 @@ from django import forms
 from billing import dashboard
 from billing.models import Claim, Payer
 from billing.selectors import QUEUE_SORTS
+from billing.services.remittance import MAX_FILE_BYTES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -130,3 +131,31 @@ class DashboardForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", forms.ValidationError("Ends before it starts.", code="order"))
         return cleaned
+
+
+class X12UploadForm(forms.Form):
+    file = forms.FileField(
+        label="999, 277CA or 835 file",
+        error_messages={
+            "required": "Choose a file to import.",
+            "empty": "The file is empty.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_action = "billing:import_create"
+        self.helper.attrs = {"enctype": "multipart/form-data"}
+        self.helper.layout = Layout("file", Submit("import", "Import", css_class="btn-primary"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                "The file is larger than %(mb)s MB.",
+                code="size",
+                params={"mb": MAX_FILE_BYTES // (1024 * 1024)},
+            )
+        return upload

@@ -987,6 +987,10 @@ class ClaimPayment(models.Model):
     def is_matched(self) -> bool:
         return self.claim_id is not None
 
+    @property
+    def posted_status_label(self) -> str:
+        return Claim.Status(self.posted_status).label if self.posted_status else ""
+
 
 class LinePayment(models.Model):
     """One SVC of a claim payment: the payer's answer to one service line."""

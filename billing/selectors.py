@@ -13,14 +13,19 @@ from django.utils import timezone
 from billing import dashboard
 from billing.inbound import describe
 from billing.models import (
+    AdjustmentReason,
     Claim,
+    ClaimAcknowledgment,
     ClaimExport,
     ClaimFinding,
+    ClaimPayment,
     CodeListEntry,
     Coverage,
     DrugCatalogueItem,
     Payer,
+    RemarkCode,
     StockedNDC,
+    X12Import,
 )
 from refills.models import Patient
 from refills.selectors import AuditEntry, history_entries
@@ -209,3 +214,49 @@ def stocked_ndcs(day: dt.date | None = None) -> frozenset[str]:
     if day is not None:
         items = items.effective_on(day)
     return frozenset(StockedNDC.objects.filter(item__in=items).values_list("ndc", flat=True))
+
+
+def _payments_with_words(payments: QuerySet[ClaimPayment]) -> list[ClaimPayment]:
+    """``payments`` with their lines, adjustments and remarks, each code given its words
+    (``.words``) from the code lists an administrator keeps; a fixed number of queries."""
+    found = list(
+        payments.select_related("claim", "x12_import").prefetch_related(
+            "lines", "adjustments__line", "remarks__line"
+        )
+    )
+    carcs = code_words(AdjustmentReason, {a.reason for p in found for a in p.adjustments.all()})
+    rarcs = code_words(RemarkCode, {r.code for p in found for r in p.remarks.all()})
+    for payment in found:
+        for adjustment in payment.adjustments.all():
+            adjustment.words = carcs[adjustment.reason]
+        for remark in payment.remarks.all():
+            remark.words = rarcs[remark.code]
+    return found
+
+
+def payments_of_import(record: X12Import) -> list[ClaimPayment]:
+    return _payments_with_words(ClaimPayment.objects.filter(x12_import=record))
+
+
+def claim_payments(claim: Claim) -> list[ClaimPayment]:
+    """What the payer paid and adjusted on ``claim``, oldest first."""
+    return _payments_with_words(ClaimPayment.objects.filter(claim=claim).order_by("id"))
+
+
+def unmatched_payments() -> QuerySet[ClaimPayment]:
+    """835 claim payments whose CLP01 named no claim the app sent: a biller works them."""
+    return (
+        ClaimPayment.objects.filter(claim__isnull=True)
+        .select_related("x12_import")
+        .defer("x12_import__content")
+        .order_by("-payment_date", "-id")
+    )
+
+
+def unmatched_acknowledgments() -> QuerySet[ClaimAcknowledgment]:
+    return (
+        ClaimAcknowledgment.objects.filter(claim__isnull=True)
+        .select_related("x12_import")
+        .defer("x12_import__content")
+        .order_by("-x12_import__imported_at", "-id")[:200]
+    )

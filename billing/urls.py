@@ -16,4 +16,8 @@ urlpatterns = [
     path("exports/", views.export_list, name="export_list"),
     path("exports/new/", views.export_create, name="export_create"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/new/", views.import_create, name="import_create"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/unmatched/", views.unmatched_list, name="unmatched_list"),
 ]

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import cms1500, selectors, services
-from billing.forms import ClaimSearchForm, QueueFilterForm, ReasonForm
-from billing.models import Claim, ClaimExport, PracticeSettings
+from billing.forms import ClaimSearchForm, QueueFilterForm, ReasonForm, X12UploadForm
+from billing.models import Claim, ClaimExport, PracticeSettings, X12Import
 from billing.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
 from billing.services import BillingError
 from config import search
@@ -134,7 +134,14 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "billing/claim_detail.html",
-        {"claim": claim, "reason_form": ReasonForm()},
+        {
+            "claim": claim,
+            "reason_form": ReasonForm(),
+            "payments": selectors.claim_payments(claim),
+            "acknowledgments": claim.acknowledgments.select_related("x12_import").defer(
+                "x12_import__content"
+            ),
+        },
     )
 
 
@@ -244,4 +251,62 @@ def claim_audit(request: HttpRequest, pk: int) -> HttpResponse:
             "back": reverse("billing:claim_detail", args=[claim.pk]),
             "entries": selectors.claim_audit(claim),
         },
+    )
+
+
+def _imports_page(request: HttpRequest, form: X12UploadForm, status: int = 200) -> HttpResponse:
+    imports = X12Import.objects.select_related("imported_by").defer("content")
+    page = page_of(imports, request.GET.get("page"))
+    return render(request, "billing/import_list.html", {"page": page, "form": form}, status=status)
+
+
+@require_GET
+@permission_required("billing.view_x12import", raise_exception=True)
+def import_list(request: HttpRequest) -> HttpResponse:
+    return _imports_page(request, X12UploadForm())
+
+
+@require_POST
+@permission_required("billing.add_x12import", raise_exception=True)
+def import_create(request: HttpRequest) -> HttpResponse:
+    form = X12UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _imports_page(request, form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        record = services.x12_import(data=upload.read(), filename=upload.name, by=request.user)
+    except BillingError as exc:
+        form.add_error("file", exc.message)
+        return _imports_page(request, form, status=400)
+    messages.success(request, f"Imported {record.filename}: {record.outcome}")
+    return redirect("billing:import_detail", pk=record.pk)
+
+
+@require_GET
+@permission_required("billing.view_x12import", raise_exception=True)
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        record = X12Import.objects.select_related("imported_by").defer("content").get(pk=pk)
+    except X12Import.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(
+        request,
+        "billing/import_detail.html",
+        {
+            "record": record,
+            "payments": selectors.payments_of_import(record),
+            "acknowledgments": record.acknowledgments.select_related("claim"),
+            "provider_adjustments": record.provider_adjustments.all(),
+        },
+    )
+
+
+@require_GET
+@permission_required("billing.view_claimpayment", raise_exception=True)
+def unmatched_list(request: HttpRequest) -> HttpResponse:
+    page = page_of(selectors.unmatched_payments(), request.GET.get("page"))
+    return render(
+        request,
+        "billing/unmatched_list.html",
+        {"page": page, "acknowledgments": selectors.unmatched_acknowledgments()},
     )

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from billing.models import Claim, ClaimExport
+from billing.models import Claim, ClaimExport, X12Import
 from refills import services
 from tests.factories import BLIND_OK, PatientFactory, encounter_data
 
@@ -71,6 +71,11 @@ MATRIX = {
     "billing:export_list": row("get", None, 403, **BILLING),
     "billing:export_create": row("post", None, 403, biller=REDIRECT, admin=REDIRECT),
     "billing:export_download": row("get", "export", 403, **BILLING),
+    "billing:import_list": row("get", None, 403, **BILLING),
+    # Without a file the form is refused at its field (400), nothing posted.
+    "billing:import_create": row("post", None, 403, biller=400, admin=400),
+    "billing:import_detail": row("get", "x12import", 403, **BILLING),
+    "billing:unmatched_list": row("get", None, 403, **BILLING),
 }
 
 POST_DATA = {
@@ -135,7 +140,18 @@ def targets(nurse, nurse2):
         content=b"claim_id\n",
         claim_count=0,
     )
+    x12import = X12Import.objects.create(
+        kind="835",
+        filename="remit.835",
+        sha256="1" * 64,
+        content=b"ISA",
+        imported_at=timezone.now(),
+        interchange_control_number="000000001",
+        sender_id="CLEARHOUSE",
+        outcome="0 claims matched.",
+    )
     return {
+        "x12import": x12import.pk,
         "patient": patient.pk,
         "draft": draft.pk,
         "signed": signed.pk,

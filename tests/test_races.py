@@ -18,18 +18,20 @@ from django.test import Client
 from django.urls import reverse
 
 from billing import services as billing_services
-from billing.models import Claim, ClaimEvent, ClaimExport
+from billing.models import Claim, ClaimEvent, ClaimExport, ClaimPayment, X12Import
 from refills import services
 from refills.models import Encounter, VerificationAttempt
 from refills.services import RefillError
 from tests.factories import (
     BLIND_OK,
     PatientFactory,
+    approved_claim,
     billing_reference,
     cover,
     encounter_data,
     encounter_post,
 )
+from tests.x12fixtures import fill
 
 # serialized_rollback: the flush that ends a transactional test would take the role groups
 # (made by data migrations) with it.
@@ -179,3 +181,44 @@ def test_the_encounter_form_submitted_twice_at_once_makes_one_draft(nurse, patie
         reverse("refills:encounter_detail", args=[encounter.pk])
     }
     assert encounter.history.count() == 1
+
+
+@pytest.mark.usefixtures("practice")
+def test_different_835_files_racing_post_each_payment_once(nurse, nurse2, biller, provider):
+    claims = [
+        approved_claim(nurse, nurse2, biller, provider, last_name="Brooks", with_em=True),
+        approved_claim(nurse, nurse2, biller, provider, last_name="Avery"),
+    ]
+    billing_services.claims_export(by=biller, fmt="x12")
+    values = {f"claim_{i}": claim.number for i, claim in enumerate(claims, start=1)}
+    files = {
+        "full": fill("835_full_payment", values),  # claims 1 and 2
+        "plb": fill("835_plb_adjustment", values),  # claim 1 again, and provider adjustments
+    }
+    names = ["full", "plb"] * (WORKERS // 2)
+
+    results = run_together(
+        [
+            lambda name=name: billing_services.x12_import(
+                data=files[name], filename=f"{name}.835", by=biller
+            )
+            for name in names
+        ]
+    )
+
+    imports = [r for r in results if isinstance(r, X12Import)]
+    assert sorted(r.filename for r in imports) == ["full.835", "plb.835"]
+    refused = [r for r in results if not isinstance(r, X12Import)]
+    assert len(refused) == WORKERS - 2
+    assert all(
+        isinstance(r, billing_services.BillingError) and r.code == "duplicate" for r in refused
+    )
+    assert Counter(ClaimPayment.objects.values_list("claim_number", "x12_import__filename")) == {
+        (claims[0].number, "full.835"): 1,
+        (claims[1].number, "full.835"): 1,
+        (claims[0].number, "plb.835"): 1,
+    }
+    first = Claim.objects.get(pk=claims[0].pk)
+    assert first.status == "paid"
+    assert first.events.filter(x12_import__isnull=False).count() == 2
+    assert Claim.objects.get(pk=claims[1].pk).status == "paid"

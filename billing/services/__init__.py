@@ -13,6 +13,7 @@ from billing.services.deciding import (
     claims_decide_batch,
 )
 from billing.services.exports import MAX_CLAIMS_PER_EXPORT, claims_export
+from billing.services.remittance import x12_import
 
 __all__ = [
     "CENTS",
@@ -26,4 +27,5 @@ __all__ = [
     "claims_decide_batch",
     "claims_export",
     "facts_for_encounter",
+    "x12_import",
 ]

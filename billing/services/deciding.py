@@ -148,10 +148,11 @@ def claims_decide_batch(
             claim.encounter_id: claim
             for claim in Claim.objects.select_for_update()
             .filter(encounter_id__in=ids)
-            .exclude(status=Claim.Status.VOID)
+            .exclude(status__in=[Claim.Status.VOID, Claim.Status.CORRECTED])
             .order_by("pk")
         }
-        exported = {pk: c for pk, c in live.items() if c.status == Claim.Status.EXPORTED}
+        # Sent to the payer (whatever it answered since): kept as sent.
+        exported = {pk: c for pk, c in live.items() if c.was_sent}
         to_decide = [encounters[pk] for pk in ids if pk not in exported]
         events = [
             ClaimEvent(

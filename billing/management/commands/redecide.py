@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from tqdm import tqdm
 
-from billing.models import Claim, Coverage, Payer
+from billing.models import SENT_STATUSES, Claim, Coverage, Payer
 from billing.services import claims_decide_batch
 from refills.models import Encounter
 
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             except Payer.DoesNotExist:
                 raise CommandError(f"No payer has the code {options['payer']!r}.") from None
             encounters = encounters.filter(_billed_to_or_covered_by(payer))
-        exported = Claim.objects.filter(encounter=OuterRef("pk"), status=Claim.Status.EXPORTED)
+        exported = Claim.objects.filter(encounter=OuterRef("pk"), status__in=SENT_STATUSES)
         left_as_sent = encounters.filter(Exists(exported)).count()
         ids = list(
             encounters.exclude(Exists(exported))
