@@ -16,13 +16,14 @@ from billing.validators import (
     is_po_box,
     normalize_identifier,
     normalize_mbi,
+    validate_ein,
     validate_group_number,
     validate_mbi,
     validate_member_id,
 )
 from refills.models import Encounter, Patient
 from refills.ndc import validate_ndc11
-from refills.validators import validate_ein, validate_npi
+from refills.validators import validate_npi
 
 
 class ClaimFilingIndicator(models.TextChoices):

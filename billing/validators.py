@@ -1,10 +1,12 @@
-"""Checks on what billers and admins type that a payer will read: member IDs, addresses."""
+"""Checks on what billers and admins type that a payer will read: member IDs, EINs, addresses."""
 
 from __future__ import annotations
 
 import re
 
 from django.core.exceptions import ValidationError
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.us import ein
 
 # The Medicare Beneficiary Identifier (CMS, "MBI format specifications"): 11 characters,
 # C A AN N A AN N A A N N, where N is a digit (1-9 in the first position), A a letter other
@@ -31,6 +33,17 @@ _PO_BOX = re.compile(
     r"\b(?:P\.?\s*O\.?\s*B(?:OX)?|POST\s+OFFICE\s+BOX|POSTAL\s+BOX|LOCK\s*BOX|BOX)\b\.?\s*#?\s*\d",
     re.IGNORECASE,
 )
+
+
+def validate_ein(value: str) -> None:
+    try:
+        ein.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            "%(value)s is not a valid employer identification number (EIN).",
+            code="ein",
+            params={"value": value},
+        ) from exc
 
 
 def normalize_identifier(value: str) -> str:

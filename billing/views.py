@@ -136,7 +136,6 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "billing/claim_detail.html",
         {
             "claim": claim,
-            "reason_form": ReasonForm(),
             "payments": selectors.claim_payments(claim),
             "acknowledgments": claim.acknowledgments.select_related("x12_import").defer(
                 "x12_import__content"

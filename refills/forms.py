@@ -461,4 +461,4 @@ def default_role_for(user) -> str:
     profile = getattr(user, "clinician", None)
     if profile is None:
         return ProviderVisit.PerformedByRole.PHYSICIAN
-    return profile.billing_role
+    return profile.performed_by_role

@@ -103,8 +103,8 @@ class ClinicianProfile(models.Model):
             raise ValidationError(errors)
 
     @property
-    def billing_role(self) -> str:
-        """The `performed_by_role` of the billing contract."""
+    def performed_by_role(self) -> str:
+        """What a provider visit records as this clinician's role (``performed_by_role``)."""
         return {
             self.Credential.MD: "physician",
             self.Credential.DO: "physician",

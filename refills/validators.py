@@ -6,8 +6,6 @@ import re
 
 from django.core.exceptions import ValidationError
 from stdnum import luhn
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.us import ein
 
 
 def npi_is_valid(npi: str) -> bool:
@@ -22,17 +20,6 @@ def validate_npi(value: str) -> None:
             code="npi",
             params={"value": value},
         )
-
-
-def validate_ein(value: str) -> None:
-    try:
-        ein.validate(value)
-    except StdnumError as exc:
-        raise ValidationError(
-            "%(value)s is not a valid employer identification number (EIN).",
-            code="ein",
-            params={"value": value},
-        ) from exc
 
 
 def validate_taxonomy(value: str) -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.lockout import verifier_authenticate
 from config import search
 from config.paging import page_of
-from refills import selectors, services
+from refills import links, selectors, services
 from refills.forms import (
     AddendumForm,
     EncounterForm,
@@ -45,12 +45,14 @@ def _get_or_404(queryset, **lookup):
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if has_role(user, Role.BILLER) and not has_role(user, Role.NURSE):
-        return redirect("billing:queue")
-    if has_role(user, Role.NURSE, Role.PROVIDER):
+    # A provider who also bills starts where billing sends them; a nurse, at the worklist.
+    if has_role(user, Role.NURSE) or (
+        has_role(user, Role.PROVIDER) and not has_role(user, Role.BILLER)
+    ):
         return redirect("refills:worklist")
-    if has_role(user, Role.ADMIN) or user.is_superuser:
-        return redirect("billing:queue")
+    url = links.home_page(user)
+    if url is not None:
+        return redirect(url)
     return render(request, "refills/no_role.html", status=403)
 
 
@@ -233,6 +235,7 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "effective": services.encounter_effective_values(encounter),
             "visits": visits,
             "sign_form": SignForm(),
+            "links": links.encounter_links(request.user, encounter),
             "can_sign": encounter.status == Encounter.Status.VERIFIED
             and encounter.performing_nurse_id == request.user.pk,
         },

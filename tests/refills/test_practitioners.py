@@ -82,7 +82,7 @@ def test_the_admin_refuses_a_provider_profile_without_npi(client, admin_user, pr
 
     assert response.status_code == 302
     stored = ClinicianProfile.objects.get(pk=provider.clinician.pk)
-    assert (stored.npi, stored.taxonomy, stored.billing_role) == (
+    assert (stored.npi, stored.taxonomy, stored.performed_by_role) == (
         "1234567893",
         "207RX0202X",
         "physician",
