@@ -92,7 +92,11 @@ class PasswordAssignment(models.Model):
         default_permissions = ()
         constraints = [
             models.CheckConstraint(
-                condition=~Q(set_by=models.F("user")), name="passwordassignment_not_by_holder"
+                condition=~Q(set_by=models.F("user")),
+                name="passwordassignment_not_by_holder",
+                violation_error_message=(
+                    "Nobody sets their own password here: another administrator must."
+                ),
             ),
         ]
 

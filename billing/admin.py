@@ -21,13 +21,15 @@ from billing.models import (
 )
 from refills.admin import HistoryAdmin
 from refills.forms import NDCField
+from refills.models import field_label
 
 
 class AuditedAdmin(HistoryAdmin):
     """Every admin change lands in the history with who and a reason."""
 
     def save_model(self, request, obj, form, change):
-        fields = ", ".join(form.changed_data) or "no fields"
+        # The reason is read on audit pages: it names fields by their labels.
+        fields = ", ".join(field_label(type(obj), n) for n in form.changed_data) or "no fields"
         obj._change_reason = f"admin {'change' if change else 'add'}: {fields}"
         super().save_model(request, obj, form, change)
 

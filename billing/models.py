@@ -88,7 +88,9 @@ class Payer(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(program__in=["medicare", "commercial"]), name="payer_program_valid"
+                condition=Q(program__in=["medicare", "commercial"]),
+                name="payer_program_valid",
+                violation_error_message="The program must be Medicare or commercial.",
             ),
             # A professional claim to Medicare is Part B; a Part A or B indicator for any
             # other program would send the claim to the wrong adjudication.
@@ -100,6 +102,10 @@ class Payer(models.Model):
                     & ~Q(claim_filing_indicator__in=["MA", "MB"])
                 ),
                 name="payer_claim_filing_indicator_valid",
+                violation_error_message=(
+                    "Medicare claims are filed as Part B (MB); other payers take another claim "
+                    "filing indicator."
+                ),
             ),
         ]
 
@@ -158,9 +164,14 @@ class Coverage(models.Model):
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
                 name="coverage_dates_ordered",
+                violation_error_message="The coverage cannot end before it starts.",
             ),
             models.CheckConstraint(
-                condition=Q(priority__in=[1, 2, 3]), name="coverage_priority_valid"
+                condition=Q(priority__in=[1, 2, 3]),
+                name="coverage_priority_valid",
+                violation_error_message=(
+                    "The coverage priority must be primary, secondary or tertiary."
+                ),
             ),
         ]
 
@@ -214,13 +225,20 @@ class ChargeMasterItem(models.Model):
         verbose_name = "charge master item"
         indexes = [models.Index(fields=["code", "effective_from"], name="chargemaster_code_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(charge__gte=0), name="chargemaster_charge_gte_0"),
+            models.CheckConstraint(
+                condition=Q(charge__gte=0),
+                name="chargemaster_charge_gte_0",
+                violation_error_message="A charge cannot be negative.",
+            ),
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
                 name="chargemaster_dates_ordered",
+                violation_error_message="The charge cannot end before it takes effect.",
             ),
             models.UniqueConstraint(
-                fields=["code", "effective_from"], name="chargemaster_unique_code_start"
+                fields=["code", "effective_from"],
+                name="chargemaster_unique_code_start",
+                violation_error_message="This code already has a charge starting on that date.",
             ),
         ]
 
@@ -256,20 +274,33 @@ class DrugCatalogueItem(models.Model):
         verbose_name = "drug catalogue item"
         constraints = [
             models.CheckConstraint(
-                condition=Q(hcpcs__regex=r"^[A-V][0-9]{4}$"), name="drugitem_hcpcs_format"
+                condition=Q(hcpcs__regex=r"^[A-V][0-9]{4}$"),
+                name="drugitem_hcpcs_format",
+                violation_error_message=(
+                    "A HCPCS code is a letter A to V followed by four digits, for example J9190."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(billing_unit_mg__gt=0), name="drugitem_billing_unit_gt_0"
+                condition=Q(billing_unit_mg__gt=0),
+                name="drugitem_billing_unit_gt_0",
+                violation_error_message="The billing unit must be above zero mg.",
             ),
             models.CheckConstraint(
-                condition=Q(charge_per_unit__gte=0), name="drugitem_charge_gte_0"
+                condition=Q(charge_per_unit__gte=0),
+                name="drugitem_charge_gte_0",
+                violation_error_message="The charge per unit cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
                 name="drugitem_dates_ordered",
+                violation_error_message="The drug cannot end before it takes effect.",
             ),
             models.UniqueConstraint(
-                fields=["hcpcs", "effective_from"], name="drugitem_unique_code_start"
+                fields=["hcpcs", "effective_from"],
+                name="drugitem_unique_code_start",
+                violation_error_message=(
+                    "This HCPCS code already has an entry starting on that date."
+                ),
             ),
         ]
 
@@ -313,19 +344,31 @@ class StockedNDC(models.Model):
         ordering = ["item", "ndc"]
         verbose_name = "stocked NDC"
         constraints = [
-            models.CheckConstraint(condition=Q(ndc__regex=r"^[0-9]{11}$"), name="stockedndc_11"),
+            models.CheckConstraint(
+                condition=Q(ndc__regex=r"^[0-9]{11}$"),
+                name="stockedndc_11",
+                violation_error_message="An NDC is stored as eleven digits.",
+            ),
             models.CheckConstraint(
                 condition=Q(package_unit__in=["UN", "ML", "GR", "F2", "ME"]),
                 name="stockedndc_unit_valid",
+                violation_error_message="The package unit must be UN, ML, GR, F2 or ME.",
             ),
             models.CheckConstraint(
                 condition=Q(container__in=["single_dose", "multi_dose"]),
                 name="stockedndc_container_valid",
+                violation_error_message="The container must be single-dose or multi-dose.",
             ),
             models.CheckConstraint(
-                condition=Q(mg_per_package_unit__gt=0), name="stockedndc_mg_per_unit_gt_0"
+                condition=Q(mg_per_package_unit__gt=0),
+                name="stockedndc_mg_per_unit_gt_0",
+                violation_error_message="The mg per package unit must be above zero.",
             ),
-            models.UniqueConstraint(fields=["item", "ndc"], name="stockedndc_unique_per_item"),
+            models.UniqueConstraint(
+                fields=["item", "ndc"],
+                name="stockedndc_unique_per_item",
+                violation_error_message="This NDC is already stocked for this drug.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -347,14 +390,21 @@ class FeeScheduleEntry(models.Model):
         verbose_name_plural = "fee schedule entries"
         constraints = [
             models.CheckConstraint(
-                condition=Q(allowed_amount__gte=0), name="feeschedule_amount_gte_0"
+                condition=Q(allowed_amount__gte=0),
+                name="feeschedule_amount_gte_0",
+                violation_error_message="An allowed amount cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
                 name="feeschedule_dates_ordered",
+                violation_error_message="The fee cannot end before it takes effect.",
             ),
             models.UniqueConstraint(
-                fields=["payer", "code", "effective_from"], name="feeschedule_unique_start"
+                fields=["payer", "code", "effective_from"],
+                name="feeschedule_unique_start",
+                violation_error_message=(
+                    "This payer already has a fee for this code starting on that date."
+                ),
             ),
         ]
 
@@ -410,7 +460,13 @@ class PracticeSettings(models.Model):
         verbose_name = "practice settings"
         verbose_name_plural = "practice settings"
         constraints = [
-            models.CheckConstraint(condition=Q(singleton=True), name="practicesettings_singleton"),
+            models.CheckConstraint(
+                condition=Q(singleton=True),
+                name="practicesettings_singleton",
+                violation_error_message=(
+                    "There is only one set of practice settings: change the existing one."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -576,6 +632,9 @@ class Claim(models.Model):
                 fields=["encounter"],
                 condition=~Q(status__in=["void", "corrected"]),
                 name="claim_one_live_per_encounter",
+                violation_error_message=(
+                    "This refill already has a live claim: void it before deciding another."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -595,6 +654,7 @@ class Claim(models.Model):
                     ]
                 ),
                 name="claim_status_valid",
+                violation_error_message="This is not a claim status the app knows.",
             ),
             models.CheckConstraint(
                 condition=~Q(
@@ -610,13 +670,19 @@ class Claim(models.Model):
                 )
                 | Q(export__isnull=False),
                 name="claim_sent_has_export",
+                violation_error_message="A claim that was sent must belong to an export file.",
             ),
             models.CheckConstraint(
                 condition=Q(frequency="1") | ~Q(payer_claim_control_number=""),
                 name="claim_correction_names_payer_claim",
+                violation_error_message=(
+                    "A corrected or voided claim must name the payer's claim number."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(total_charge__gte=0), name="claim_total_charge_gte_0"
+                condition=Q(total_charge__gte=0),
+                name="claim_total_charge_gte_0",
+                violation_error_message="A claim total cannot be negative.",
             ),
         ]
 
@@ -724,16 +790,29 @@ class ClaimLine(models.Model):
         constraints = [
             # A drug and its JW line share the code: the modifiers tell them apart.
             models.UniqueConstraint(
-                fields=["claim", "code", "modifiers"], name="claimline_one_per_code_modifiers"
+                fields=["claim", "code", "modifiers"],
+                name="claimline_one_per_code_modifiers",
+                violation_error_message="A claim has one line per procedure code and modifiers.",
             ),
-            models.UniqueConstraint(fields=["claim", "position"], name="claimline_unique_position"),
-            models.CheckConstraint(condition=Q(units__gte=1), name="claimline_units_gte_1"),
+            models.UniqueConstraint(
+                fields=["claim", "position"],
+                name="claimline_unique_position",
+                violation_error_message="Two lines of a claim cannot share a position.",
+            ),
             models.CheckConstraint(
-                condition=Q(charge__isnull=True) | Q(charge__gte=0), name="claimline_charge_gte_0"
+                condition=Q(units__gte=1),
+                name="claimline_units_gte_1",
+                violation_error_message="A line bills at least one unit.",
+            ),
+            models.CheckConstraint(
+                condition=Q(charge__isnull=True) | Q(charge__gte=0),
+                name="claimline_charge_gte_0",
+                violation_error_message="A line charge cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(rendering_npi="") | Q(rendering_npi__regex=r"^[0-9]{10}$"),
                 name="claimline_rendering_npi_ten_digits",
+                violation_error_message="A rendering NPI is exactly ten digits, or left empty.",
             ),
             # Only drug lines carry an NDC, and a drug line's NDC fields go together.
             models.CheckConstraint(
@@ -747,6 +826,10 @@ class ClaimLine(models.Model):
                     ndc_unit__in=["UN", "ML", "GR", "F2", "ME"],
                 ),
                 name="claimline_ndc_fields_together",
+                violation_error_message=(
+                    "A drug line gives its NDC (eleven digits), a quantity above zero and a unit "
+                    "together, or none of them."
+                ),
             ),
         ]
 
@@ -835,6 +918,7 @@ class AdjustmentReason(CodeListEntry):
                 | Q(effective_from__isnull=True)
                 | Q(effective_to__gte=F("effective_from")),
                 name="carc_dates_ordered",
+                violation_error_message="The code cannot stop being used before it starts.",
             ),
         ]
 
@@ -853,6 +937,7 @@ class RemarkCode(CodeListEntry):
                 | Q(effective_from__isnull=True)
                 | Q(effective_to__gte=F("effective_from")),
                 name="rarc_dates_ordered",
+                violation_error_message="The code cannot stop being used before it starts.",
             ),
         ]
 
@@ -891,7 +976,9 @@ class X12Import(models.Model):
         verbose_name = "X12 import"
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["999", "277ca", "835"]), name="x12import_kind_valid"
+                condition=Q(kind__in=["999", "277ca", "835"]),
+                name="x12import_kind_valid",
+                violation_error_message="This is not a kind of X12 file the app reads.",
             ),
         ]
 
@@ -973,7 +1060,9 @@ class ClaimPayment(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["x12_import", "position"], name="claimpayment_unique_position"
+                fields=["x12_import", "position"],
+                name="claimpayment_unique_position",
+                violation_error_message="Two payments on a claim cannot share a position.",
             ),
         ]
 
@@ -1042,7 +1131,9 @@ class PaymentAdjustment(models.Model):
         indexes = [models.Index(fields=["reason", "group"], name="adjustment_carc_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(group__in=["CO", "PR", "OA", "PI"]), name="adjustment_group_valid"
+                condition=Q(group__in=["CO", "PR", "OA", "PI"]),
+                name="adjustment_group_valid",
+                violation_error_message="The adjustment group must be CO, PR, OA or PI.",
             ),
         ]
 

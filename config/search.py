@@ -6,6 +6,7 @@ GET page (which paginates with ?page=N only).
 
 from __future__ import annotations
 
+from anyascii import anyascii
 from django.http import HttpRequest
 
 SESSION_KEY = "searches"
@@ -19,3 +20,9 @@ def remember(request: HttpRequest, key: str, terms: dict[str, str]) -> None:
 
 def recall(request: HttpRequest, key: str) -> dict[str, str]:
     return dict(request.session.get(SESSION_KEY, {}).get(key, {}))
+
+
+def fold(text: str) -> str:
+    """Text as search compares it: accents and case dropped, spaces collapsed ("García" and
+    "garcia" both give "garcia"), the same on every database."""
+    return " ".join(anyascii(text).casefold().split())

@@ -10,14 +10,24 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 import icd10cm
+from config.search import fold
 from refills.ndc import validate_ndc11
 from refills.validators import validate_npi, validate_taxonomy
+
+
+def field_label(model: type[models.Model], name: str) -> str:
+    """The label a person reads for a field ("programmed rate (mL/h)"), never its column name;
+    a name the model does not have is shown as it is."""
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
 
 
 class SignedRecordError(Exception):
@@ -67,10 +77,14 @@ class ClinicianProfile(models.Model):
             models.CheckConstraint(
                 condition=Q(npi="") | Q(npi__regex=r"^[0-9]{10}$"),
                 name="clinicianprofile_npi_ten_digits",
+                violation_error_message="An NPI is exactly ten digits, or left empty.",
             ),
             models.CheckConstraint(
                 condition=Q(taxonomy="") | Q(taxonomy__regex=r"^[0-9]{3}[0-9A-Z]{6}X$"),
                 name="clinicianprofile_taxonomy_format",
+                violation_error_message=(
+                    "A taxonomy code is ten characters: nine digits or capital letters, then X."
+                ),
             ),
         ]
 
@@ -137,7 +151,10 @@ class Patient(models.Model):
         "height (cm)", max_digits=4, decimal_places=1, null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # The name as search compares it (see config.search.fold), so "garcia" finds García on
+    # SQLite and PostgreSQL alike; derived from the name whenever the row is written.
+    search_name = models.CharField(max_length=200, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["search_name"])
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -154,6 +171,19 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name}"
 
+    def save(self, *args, **kwargs):
+        self.search_name = fold(f"{self.last_name} {self.first_name}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"last_name", "first_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    @property
+    def mrn_label(self) -> str:
+        """The MRN as pages show it: "MRN10004" once, never "MRN MRN10004"."""
+        mrn = self.mrn.strip()
+        return mrn if mrn.upper().startswith("MRN") else f"MRN {mrn}"
+
 
 class PatientDiagnosis(models.Model):
     """An active cancer diagnosis (billable ICD-10-CM, stored dotted)."""
@@ -168,7 +198,9 @@ class PatientDiagnosis(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["patient", "code"], name="patientdiagnosis_unique_code"
+                fields=["patient", "code"],
+                name="patientdiagnosis_unique_code",
+                violation_error_message="This diagnosis is already recorded for the patient.",
             ),
         ]
 
@@ -591,47 +623,71 @@ class Encounter(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "verified", "signed"]),
                 name="encounter_status_valid",
+                violation_error_message="The status must be draft, verified or signed.",
             ),
             models.CheckConstraint(
                 condition=Q(weight_kg__gte=Decimal("1")) & Q(weight_kg__lte=Decimal("400")),
                 name="encounter_weight_1_400_kg",
+                violation_error_message="Weight must be between 1 and 400 kg.",
             ),
             models.CheckConstraint(
-                condition=Q(drug_discarded_mg__gte=0), name="encounter_discarded_gte_0"
+                condition=Q(drug_discarded_mg__gte=0),
+                name="encounter_discarded_gte_0",
+                violation_error_message="The discarded amount cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(drug_expires_on__gte=F("date_of_service")),
                 name="encounter_lot_not_expired",
+                violation_error_message=(
+                    "The lot expires before the date of service: use a lot that is in date."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(cbc_collected_on__isnull=True)
                 | Q(cbc_collected_on__lte=F("date_of_service")),
                 name="encounter_cbc_not_after_service",
+                violation_error_message="The CBC cannot be collected after the date of service.",
             ),
             models.CheckConstraint(
                 condition=Q(cmp_collected_on__isnull=True)
                 | Q(cmp_collected_on__lte=F("date_of_service")),
                 name="encounter_cmp_not_after_service",
+                violation_error_message="The CMP cannot be collected after the date of service.",
             ),
             models.CheckConstraint(
                 condition=Q(verified_by__isnull=True) | ~Q(verified_by=F("performing_nurse")),
                 name="encounter_two_distinct_verifiers",
+                violation_error_message=(
+                    "The second check must be done by a different clinician than the nurse who "
+                    "documented the refill."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(status="draft")
                 | (Q(verified_by__isnull=False) & Q(verified_at__isnull=False)),
                 name="encounter_verified_has_verifier",
+                violation_error_message=(
+                    "A verified or signed refill must name who verified it and when."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(status="signed")
                 | (Q(signed_by__isnull=False) & Q(signed_at__isnull=False)),
                 name="encounter_signed_has_signer",
+                violation_error_message="A signed refill must name who signed it and when.",
             ),
             models.CheckConstraint(
                 condition=~Q(adverse_reaction=""),
                 name="encounter_adverse_reaction_answered",
+                violation_error_message=(
+                    'Answer the reaction question: write "none" or describe the reaction.'
+                ),
             ),
-            models.UniqueConstraint(fields=["submission_id"], name="encounter_unique_submission"),
+            models.UniqueConstraint(
+                fields=["submission_id"],
+                name="encounter_unique_submission",
+                violation_error_message="This refill form was already saved.",
+            ),
             models.CheckConstraint(
                 condition=Q(drug_concentration_mg_ml__gt=0)
                 & Q(drug_dose_mg__gt=0)
@@ -692,10 +748,13 @@ class VerificationAttempt(models.Model):
         Encounter, on_delete=models.PROTECT, related_name="verification_attempts"
     )
     verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    rate_ml_h = models.DecimalField(max_digits=6, decimal_places=2)
-    pump_volume_ml = models.DecimalField(max_digits=7, decimal_places=2)
-    drug_concentration_mg_ml = models.DecimalField(max_digits=8, decimal_places=3)
-    mismatched_fields = models.JSONField(default=list, blank=True)
+    rate_ml_h = models.DecimalField("programmed rate (mL/h)", max_digits=6, decimal_places=2)
+    pump_volume_ml = models.DecimalField("programmed volume (mL)", max_digits=7, decimal_places=2)
+    drug_concentration_mg_ml = models.DecimalField(
+        "concentration (mg/mL)", max_digits=8, decimal_places=3
+    )
+    # Names of Encounter fields; pages show their labels (see mismatched_labels).
+    mismatched_fields = models.JSONField("values that did not match", default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -718,6 +777,10 @@ class VerificationAttempt(models.Model):
     @property
     def matched(self) -> bool:
         return not self.mismatched_fields
+
+    @property
+    def mismatched_labels(self) -> list[str]:
+        return [field_label(Encounter, name) for name in self.mismatched_fields]
 
 
 class ProviderOverride(models.Model):
@@ -823,6 +886,9 @@ class ProviderVisit(models.Model):
             models.UniqueConstraint(
                 fields=["patient", "date_of_service", "em_code", "provider"],
                 name="providervisit_unique_per_day",
+                violation_error_message=(
+                    "This provider already recorded this E/M code for this patient on that day."
+                ),
             ),
         ]
 

@@ -13,6 +13,7 @@ from django.db.models import ForeignKey, Prefetch, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from config import search
 from refills.models import (
     Addendum,
     Encounter,
@@ -20,6 +21,7 @@ from refills.models import (
     PatientDiagnosis,
     ProviderVisit,
     VerificationAttempt,
+    field_label,
 )
 
 
@@ -38,7 +40,7 @@ def patient_search(user, query: str) -> QuerySet[Patient]:
         return patients
     terms = Q()
     for word in query.replace(",", " ").split():
-        terms &= Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(mrn__iexact=word)
+        terms &= Q(search_name__contains=search.fold(word)) | Q(mrn__iexact=word)
     return patients.filter(terms)
 
 
@@ -134,9 +136,9 @@ def history_entries(
         previous[record.id] = record
         changes = tuple(
             AuditChange(
-                str(meta.get_field(name).verbose_name),
-                _display(meta.get_field(name), old, users),
-                _display(meta.get_field(name), new, users),
+                field_label(record.instance_type, name),
+                _display(meta.get_field(name), _labelled(meta.model, name, old), users),
+                _display(meta.get_field(name), _labelled(meta.model, name, new), users),
             )
             for name, old, new in raw
         )
@@ -151,6 +153,35 @@ def history_entries(
             )
         )
     return entries
+
+
+# JSON values that hold Encounter field names (a list of them, or a dict keyed by them): the
+# audit shows each name as its label.
+FIELD_NAME_VALUES: dict[tuple[str, str], type[Encounter]] = {
+    ("VerificationAttempt", "mismatched_fields"): Encounter,
+    ("Addendum", "corrections"): Encounter,
+}
+
+
+def _labelled(model, name: str, value: Any) -> Any:
+    target = FIELD_NAME_VALUES.get((model.__name__, name))
+    if target is None:
+        return value
+    if isinstance(value, list):
+        return [field_label(target, v) if isinstance(v, str) else v for v in value]
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{field_label(target, k)}: {_json_value(v)}" for k, v in sorted(value.items())
+        )
+    return value
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value in EMPTY:
+        return NOTHING
+    return str(value)
 
 
 def _user_names(records: list[Any]) -> dict[int, str]:

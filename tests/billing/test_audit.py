@@ -55,7 +55,7 @@ def test_payer_change_in_the_admin_reaches_the_claim_audit(
     entries = client.get(reverse("billing:claim_audit", args=[claim.pk])).context["entries"]
     payer_change = next(e for e in entries if e.subject == "Payer AETNA" and e.action == "changed")
     assert payer_change.who == "Test " + admin_user.last_name
-    assert payer_change.why == "admin change: allows_99211_with_drug_admin"
+    assert payer_change.why == "admin change: allows 99211 with drug administration"
     assert payer_change.changes == (
         AuditChange("allows 99211 with drug administration", "no", "yes"),
     )

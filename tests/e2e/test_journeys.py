@@ -313,7 +313,7 @@ def test_admin_turns_on_a_payer_policy_and_the_next_claim_follows_it(
     change = aetna.history.latest()
     assert (change.history_user, change.history_change_reason) == (
         admin_user,
-        "admin change: allows_99211_with_drug_admin",
+        "admin change: allows 99211 with drug administration",
     )
     assert billed(live_claim(before)) == [("96521", [])]
 
