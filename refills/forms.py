@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
@@ -208,6 +209,25 @@ class EncounterForm(forms.ModelForm):
         help_text="The physician, NP or PA available in the office during the refill.",
     )
     submission_id = SubmissionTokenField(required=False)
+    drug_ndc = NDCField(
+        label="NDC",
+        required=False,
+        stocked=ndc.stocked,
+        help_text="As on the label, with its hyphens (63323-117-10), or scan the barcode.",
+    )
+    drug_discarded_mg = forms.DecimalField(
+        label="Discarded (mg)",
+        required=False,
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        help_text="Left in the vial and thrown away; empty or 0 when none.",
+    )
+    drug_supplied_by_practice = forms.BooleanField(
+        label="The practice supplied the drug (not brought by the patient)",
+        required=False,
+        initial=True,
+    )
 
     class Meta:
         model = Encounter
@@ -267,6 +287,7 @@ class EncounterForm(forms.ModelForm):
                     Column("drug_volume_ml"),
                 ),
                 Row(Column("drug_lot"), Column("drug_expires_on"), Column("drug_ndc")),
+                Row(Column("drug_discarded_mg"), Column("drug_supplied_by_practice")),
             ),
             Fieldset(
                 "4. Pump",
@@ -304,6 +325,9 @@ class EncounterForm(forms.ModelForm):
 
     def clean_adverse_reaction(self):
         return self.cleaned_data["adverse_reaction"].strip()
+
+    def clean_drug_discarded_mg(self):
+        return self.cleaned_data["drug_discarded_mg"] or Decimal("0")
 
     def clean_drug_lot(self):
         return self.cleaned_data["drug_lot"].strip().upper()
@@ -435,13 +459,9 @@ class ProviderVisitForm(forms.ModelForm):
 
     class Meta:
         model = ProviderVisit
-        fields = [
-            "date_of_service",
-            "em_code",
-            "performed_by_role",
-            "separately_identifiable",
-            "note",
-        ]
+        # Who performed it is the signed-in provider, billed with the role of their own
+        # profile (credential, NPI): never a choice on the form.
+        fields = ["date_of_service", "em_code", "separately_identifiable", "note"]
         widgets = {"date_of_service": DATE, "note": forms.Textarea(attrs={"rows": 5})}
         labels = {"separately_identifiable": "Significant, separately identifiable service"}
 
@@ -449,16 +469,9 @@ class ProviderVisitForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = _form_helper()
         self.helper.layout = Layout(
-            Row(Column("date_of_service"), Column("em_code"), Column("performed_by_role")),
+            Row(Column("date_of_service"), Column("em_code")),
             "separately_identifiable",
             "note",
             "diagnosis_codes",
             Submit("save", "Record visit"),
         )
-
-
-def default_role_for(user) -> str:
-    profile = getattr(user, "clinician", None)
-    if profile is None:
-        return ProviderVisit.PerformedByRole.PHYSICIAN
-    return profile.performed_by_role

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 import icd10cm
 from config.search import fold
+from refills.ndc import formatted as ndc_formatted
 from refills.ndc import validate_ndc11
 from refills.validators import validate_npi, validate_taxonomy
 
@@ -723,6 +724,10 @@ class Encounter(models.Model):
         if self.status == self.Status.SIGNED:
             raise SignedRecordError(f"Encounter {self.pk} is signed and cannot be deleted.")
         return super().delete(*args, **kwargs)
+
+    @property
+    def drug_ndc_display(self) -> str:
+        return ndc_formatted(self.drug_ndc)
 
     @property
     def is_locked(self) -> bool:

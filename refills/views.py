@@ -22,7 +22,6 @@ from refills.forms import (
     ProviderVisitForm,
     SignForm,
     VerificationForm,
-    default_role_for,
 )
 from refills.models import Encounter, Patient, Role
 from refills.permissions import has_role
@@ -333,11 +332,7 @@ def addendum_create(request: HttpRequest, pk: int) -> HttpResponse:
 def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = _get_or_404(selectors.patients_visible_to(request.user), pk=patient_pk)
     form = ProviderVisitForm(
-        request.POST or None,
-        initial={
-            "date_of_service": timezone.localdate(),
-            "performed_by_role": default_role_for(request.user),
-        },
+        request.POST or None, initial={"date_of_service": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
@@ -353,7 +348,12 @@ def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse
         else:
             messages.success(request, "Visit recorded.")
             return redirect("refills:patient_detail", pk=patient.pk)
-    return render(request, "refills/provider_visit_form.html", {"form": form, "patient": patient})
+    profile = getattr(request.user, "clinician", None)
+    return render(
+        request,
+        "refills/provider_visit_form.html",
+        {"form": form, "patient": patient, "profile": profile},
+    )
 
 
 @require_GET

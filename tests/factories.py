@@ -9,15 +9,18 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from stdnum import luhn
 
 from billing import services as billing_services
 from billing.models import (
     ChargeMasterItem,
     Claim,
     Coverage,
+    DrugCatalogueItem,
     FeeScheduleEntry,
     Payer,
     PracticeSettings,
+    StockedNDC,
 )
 from refills import services as refill_services
 from refills.models import (
@@ -51,7 +54,28 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def credential(self, create, extracted, **kwargs):
-        ClinicianProfile.objects.get_or_create(user=self, defaults={"credential": extracted or ""})
+        # A physician, NP or PA bills in their own name: a valid NPI of their own and the
+        # taxonomy of their credential, as the admin requires of a Provider.
+        credential = extracted or ""
+        defaults = {"credential": credential}
+        if credential in TAXONOMY_BY_CREDENTIAL:
+            defaults["npi"] = npi_for(self.pk)
+            defaults["taxonomy"] = TAXONOMY_BY_CREDENTIAL[credential]
+        ClinicianProfile.objects.get_or_create(user=self, defaults=defaults)
+
+
+TAXONOMY_BY_CREDENTIAL = {
+    "MD": "207RX0202X",  # internal medicine, medical oncology
+    "DO": "207RX0202X",
+    "NP": "363LA2200X",  # nurse practitioner, adult health
+    "PA": "363A00000X",  # physician assistant
+}
+
+
+def npi_for(number: int) -> str:
+    """A Luhn-valid NPI (check digit over 80840 and the first nine digits) made from number."""
+    base = f"{1_900_000_000 // 10 + number:09d}"
+    return base + luhn.calc_check_digit("80840" + base)
 
 
 class PatientFactory(factory.django.DjangoModelFactory):
@@ -170,6 +194,8 @@ def encounter_data(
         "drug_dose_mg": Decimal("2400.00"),
         "drug_volume_ml": Decimal("48.00"),
         "drug_ndc": "",
+        "drug_discarded_mg": Decimal("0"),
+        "drug_supplied_by_practice": False,
         "drug_lot": "F5U2291",
         "drug_expires_on": day + dt.timedelta(days=200),
         "pump_type": "external",
@@ -255,6 +281,33 @@ def billing_reference(*, program: str = "medicare", code: str = "MEDICARE") -> P
     return payer
 
 
+def drug_catalogue(*, charge: str = "12.40") -> DrugCatalogueItem:
+    """Fluorouracil (J9190, 500 mg a unit) with two of Fresenius Kabi's single-dose vials."""
+    item, created = DrugCatalogueItem.objects.get_or_create(
+        hcpcs="J9190",
+        effective_from=dt.date(2020, 1, 1),
+        defaults={
+            "name": "fluorouracil",
+            "billing_unit_mg": Decimal("500"),
+            "charge_per_unit": Decimal(charge),
+        },
+    )
+    if created:
+        for ndc, description in [
+            ("63323011751", "2.5 g/50 mL single-dose vial"),
+            ("63323011710", "500 mg/10 mL single-dose vial"),
+        ]:
+            StockedNDC.objects.create(
+                item=item,
+                ndc=ndc,
+                description=description,
+                package_unit="ML",
+                mg_per_package_unit=Decimal("50"),
+                container="single_dose",
+            )
+    return item
+
+
 def cover(patient: Patient, payer: Payer) -> Coverage:
     return Coverage.objects.create(
         patient=patient, payer=payer, member_id="M123", effective_from=dt.date(2020, 1, 1)
@@ -305,7 +358,6 @@ def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_
             data={
                 "date_of_service": encounter.date_of_service,
                 "em_code": "99213",
-                "performed_by_role": "physician",
                 "separately_identifiable": True,
                 "note": "Nausea evaluated.",
             },

@@ -33,6 +33,7 @@ from refills.models import Addendum, Encounter, Patient, ProviderVisit, Verifica
 from tests.factories import (
     BLIND_OK,
     PASSWORD,
+    UserFactory,
     billing_reference,
     cover,
     encounter_data,
@@ -510,7 +511,6 @@ def visit_form() -> dict:
     return {
         "date_of_service": timezone.localdate().isoformat(),
         "em_code": "99213",
-        "performed_by_role": "physician",
         "separately_identifiable": "on",
         "note": "Nausea evaluated.",
         "diagnosis_codes": "R11.0",
@@ -663,3 +663,43 @@ def test_a_reused_token_from_another_nurse_is_refused(client, nurse, nurse2, pat
     assert response.status_code == 200
     assert "This form was already used" in response.content.decode()
     assert Encounter.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("program", "payer_code"), [("medicare", "MEDICARE"), ("commercial", "AETNA")]
+)
+def test_two_providers_with_the_same_em_code_that_day_do_not_stop_signing(
+    client, nurse, nurse2, provider, patient, program, payer_code
+):
+    # Both visits reach the engine; one practice bills one E/M a day (R26), so the claim has
+    # one 99213 line, never two lines with one code.
+    cover(
+        patient,
+        billing_reference(
+            program="medicare" if payer_code == "MEDICARE" else "commercial", code=payer_code
+        ),
+    )
+    second = UserFactory(username="dr.lee", role="Provider", credential="MD")
+    encounter = verified_encounter(patient, nurse, nurse2, supervising_practitioner=provider)
+    for who in (provider, second):
+        client.force_login(who)
+        response = client.post(
+            reverse("refills:provider_visit_create", args=[patient.pk]),
+            {**visit_form(), "date_of_service": encounter.date_of_service.isoformat()},
+        )
+        assert response.status_code == 302
+    client.force_login(nurse)
+
+    response = client.post(reverse("refills:encounter_sign", args=[encounter.pk]), {"attest": "on"})
+
+    assert response.status_code == 302
+    assert messages_of(response)[-1] == "Signed and locked."
+    claim = Claim.objects.exclude(status="void").get(encounter=encounter)
+    assert list(claim.lines.values_list("code", "modifiers")) == [
+        ("96521", []),
+        ("99213", ["25"]),
+    ]
+    assert list(claim.findings.filter(rule="R26").values_list("severity", "code")) == [
+        ("deny", "99213")
+    ]
+    assert client.get(reverse("refills:encounter_detail", args=[encounter.pk])).status_code == 200

@@ -16,15 +16,17 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import services as billing_services
 from billing.models import Claim, ClaimEvent, ClaimExport, ClaimPayment, X12Import
 from refills import services
-from refills.models import Encounter, VerificationAttempt
+from refills.models import Encounter, ProviderVisit, VerificationAttempt
 from refills.services import RefillError
 from tests.factories import (
     BLIND_OK,
     PatientFactory,
+    UserFactory,
     approved_claim,
     billing_reference,
     cover,
@@ -222,3 +224,56 @@ def test_different_835_files_racing_post_each_payment_once(nurse, nurse2, biller
     assert first.status == "paid"
     assert first.events.filter(x12_import__isnull=False).count() == 2
     assert Claim.objects.get(pk=claims[1].pk).status == "paid"
+
+
+def visit_post(day) -> dict:
+    return {
+        "date_of_service": day.isoformat(),
+        "em_code": "99213",
+        "separately_identifiable": "on",
+        "note": "Nausea evaluated.",
+        "diagnosis_codes": "R11.0",
+    }
+
+
+def test_two_providers_recording_the_same_em_at_once_beside_a_signed_refill(
+    nurse, nurse2, provider, patient
+):
+    cover(patient, billing_reference())
+    second = UserFactory(username="dr.lee", role="Provider", credential="MD")
+    encounter = services.encounter_create(
+        by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
+    )
+    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
+    services.encounter_sign(by=nurse, encounter=encounter)
+    url = reverse("refills:provider_visit_create", args=[patient.pk])
+    post = visit_post(encounter.date_of_service)
+    clients = [logged_in(provider), logged_in(second)]
+
+    results = run_together([lambda c=c: c.post(url, post) for c in clients])
+
+    assert [r.status_code for r in results] == [302, 302]
+    assert ProviderVisit.objects.filter(patient=patient, em_code="99213").count() == 2
+    claim = Claim.objects.exclude(status="void").get(encounter=encounter)
+    assert list(claim.lines.values_list("code", "modifiers")) == [
+        ("96521", []),
+        ("99213", ["25"]),
+    ]
+    assert list(claim.findings.filter(rule="R26").values_list("severity", "code")) == [
+        ("deny", "99213")
+    ]
+
+
+def test_one_provider_submitting_the_same_visit_twice_at_once_records_it_once(provider, patient):
+    url = reverse("refills:provider_visit_create", args=[patient.pk])
+    post = visit_post(timezone.localdate())
+    clients = [logged_in(provider), logged_in(provider)]
+
+    results = run_together([lambda c=c: c.post(url, post) for c in clients])
+
+    assert sorted(r.status_code for r in results) == [200, 302]
+    refused = next(r for r in results if r.status_code == 200)
+    assert refused.context["form"].errors["em_code"] == [
+        "You already recorded this E/M code for this patient on that day."
+    ]
+    assert ProviderVisit.objects.filter(patient=patient).count() == 1

@@ -17,9 +17,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from billing.engine import ENGINE_VERSION, Finding, Line, decide, parse_facts
+from billing.engine import ENGINE_VERSION, Finding, Line, SchemaError, decide, parse_facts
 from billing.errors import BillingError
-from billing.facts import facts_for_encounter
+from billing.facts import established_since, facts_for_encounter, is_established
 from billing.models import (
     ChargeMasterItem,
     Claim,
@@ -27,6 +27,7 @@ from billing.models import (
     ClaimFinding,
     ClaimLine,
     Coverage,
+    DrugCatalogueItem,
     FeeScheduleEntry,
 )
 from billing.services.claims import claims_update
@@ -68,13 +69,40 @@ class _References:
         ):
             self.coverages[coverage.patient_id].append(coverage)
         self.visits: dict[tuple[int, dt.date], list[ProviderVisit]] = defaultdict(list)
-        visits = ProviderVisit.objects.filter(patient_id__in=patients, date_of_service__in=days)
+        visits = ProviderVisit.objects.filter(
+            patient_id__in=patients, date_of_service__in=days
+        ).select_related("provider__clinician")
         for visit in visits.order_by("created_at", "id"):
             self.visits[(visit.patient_id, visit.date_of_service)].append(visit)
+        # The days the practice documented something for each patient in the three years
+        # before any of the dates of service (whether the patient is established).
+        self.documented: dict[int, set[dt.date]] = defaultdict(set)
+        window = {
+            "patient_id__in": patients,
+            "date_of_service__gte": established_since(first),
+            "date_of_service__lt": last,
+        }
+        earlier = (
+            Encounter.objects.filter(status=Encounter.Status.SIGNED, **window)
+            .order_by()
+            .values_list("patient_id", "date_of_service")
+            .union(
+                ProviderVisit.objects.filter(**window)
+                .order_by()
+                .values_list("patient_id", "date_of_service")
+            )
+        )
+        for patient_id, day in earlier:
+            self.documented[patient_id].add(day)
         self.charge_items = list(
             _in_force_between(ChargeMasterItem.objects.all(), first, last).order_by(
                 "code", "effective_from"
             )
+        )
+        self.drug_items = list(
+            _in_force_between(DrugCatalogueItem.objects.all(), first, last)
+            .prefetch_related("ndcs")
+            .order_by("-effective_from", "id")
         )
         payers = {c.payer_id for rows in self.coverages.values() for c in rows}
         self.fee_entries: dict[int, list[FeeScheduleEntry]] = defaultdict(list)
@@ -93,6 +121,13 @@ class _References:
 
     def charge_items_on(self, day: dt.date) -> list[ChargeMasterItem]:
         return [item for item in self.charge_items if _in_force(item, day)]
+
+    def drug_items_on(self, day: dt.date) -> list[DrugCatalogueItem]:
+        """The drug catalogue in force on the day, the latest start first."""
+        return [item for item in self.drug_items if _in_force(item, day)]
+
+    def established(self, patient_id: int, day: dt.date) -> bool:
+        return is_established(day, self.documented.get(patient_id, ()))
 
     def allowed_amounts(self, payer_id: int | None, day: dt.date) -> dict[str, Decimal]:
         if payer_id is None:
@@ -134,7 +169,7 @@ def claims_decide_batch(
                 "performing_nurse",
                 "verified_by",
                 "signed_by",
-                "supervising_practitioner",
+                "supervising_practitioner__clinician",
             )
             .prefetch_related("addenda", "patient__diagnoses")
             .in_bulk()
@@ -277,8 +312,24 @@ def _decide_all(
                 coverage,
                 visits=references.visits_on(encounter.patient_id, day),
                 charge_items=references.charge_items_on(day),
+                drug_items=references.drug_items_on(day),
+                established=references.established(encounter.patient_id, day),
             )
-            decision = decide(parse_facts(facts))
+            try:
+                decision = decide(parse_facts(facts))
+            except SchemaError as exc:
+                # Reference data the contract cannot carry (two practitioners whose names
+                # differ only in case, say): the biller sees which field, nothing is billed.
+                claim.payer = coverage.payer
+                claim.coverage = coverage
+                claim.facts = facts
+                claim.status = Claim.Status.HOLD
+                claim.hold_reason = (
+                    f"The billing facts could not be built ({exc.field}: {exc.message}); "
+                    "correct the reference data, then re-decide."
+                )[:500]
+                decided.append(_Decided(claim, [], [], {}))
+                continue
             claim.payer = coverage.payer
             claim.coverage = coverage
             claim.facts = facts

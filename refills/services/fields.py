@@ -22,6 +22,8 @@ ENCOUNTER_FIELDS = (
     "drug_dose_mg",
     "drug_volume_ml",
     "drug_ndc",
+    "drug_discarded_mg",
+    "drug_supplied_by_practice",
     "drug_lot",
     "drug_expires_on",
     "pump_type",

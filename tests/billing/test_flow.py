@@ -87,7 +87,6 @@ def test_provider_visit_after_signing_supersedes_the_claim_with_modifier_25(
         {
             "date_of_service": encounter.date_of_service.isoformat(),
             "em_code": "99213",
-            "performed_by_role": "physician",
             "separately_identifiable": "on",
             "note": "Nausea evaluated.",
             "diagnosis_codes": "R11.0",
@@ -153,12 +152,11 @@ def test_payer_policy_change_affects_the_next_decision_only(nurse, nurse2, patie
     cover(patient, payer)
     day = timezone.localdate()
     services.provider_visit_record(
-        by=nurse2,  # role is recorded as performed; R22 depends only on the payer here
+        by=nurse2,  # billed in her profile's role, registered nurse; R22 decides by payer
         patient=patient,
         data={
             "date_of_service": day,
             "em_code": "99211",
-            "performed_by_role": "registered_nurse",
             "separately_identifiable": True,
             "note": "n",
         },

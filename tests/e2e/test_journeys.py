@@ -44,14 +44,13 @@ def signed(nurse, verifier, patient, **overrides) -> Encounter:
     return services.encounter_sign(by=nurse, encounter=encounter)
 
 
-def same_day_visit(by, patient, day: dt.date, code: str, role: str, diagnoses: list[str]):
+def same_day_visit(by, patient, day: dt.date, code: str, diagnoses: list[str]):
     return services.provider_visit_record(
         by=by,
         patient=patient,
         data={
             "date_of_service": day,
             "em_code": code,
-            "performed_by_role": role,
             "separately_identifiable": True,
             "note": "Nausea since the last cycle, evaluated and treated.",
         },
@@ -214,7 +213,7 @@ def test_provider_records_a_separately_identifiable_em_the_same_day(
     page.get_by_role("link", name="Record provider visit").click()
 
     expect(field(page, "Date of service")).to_have_value(today.isoformat())
-    expect(field(page, "Performed by role")).to_have_value("physician")
+    expect(page.get_by_text("Billed under your own profile: Ngozi Okafor, MD")).to_be_visible()
     field(page, "E/M code").select_option("99213")
     field(page, "Significant, separately identifiable service").check()
     field(page, "Note").fill("Nausea since the last cycle: examined, ondansetron prescribed.")
@@ -238,7 +237,7 @@ def test_biller_finds_the_claim_sees_why_approves_and_downloads_the_837p(
     provider.clinician.npi = "1234567893"
     provider.clinician.save()
     encounter = signed(nurse, nurse2, patient, supervising_practitioner=provider)
-    same_day_visit(provider, patient, today, "99213", "physician", ["R11.0"])
+    same_day_visit(provider, patient, today, "99213", ["R11.0"])
     other = PatientFactory(last_name="Ortiz", first_name="Rafael")
     cover(other, billing_reference())
     signed(nurse, nurse2, other, supervising_practitioner=provider)
@@ -294,7 +293,7 @@ def test_admin_turns_on_a_payer_policy_and_the_next_claim_follows_it(
 ):
     aetna = billing_reference(program="commercial", code="AETNA")
     cover(patient, aetna)
-    same_day_visit(nurse2, patient, today, "99211", "registered_nurse", [])
+    same_day_visit(nurse2, patient, today, "99211", [])
     before = signed(nurse, nurse2, patient)
     assert billed(live_claim(before)) == [("96521", [])]
 
@@ -319,7 +318,7 @@ def test_admin_turns_on_a_payer_policy_and_the_next_claim_follows_it(
 
     other = PatientFactory(last_name="Ortiz", first_name="Rafael")
     cover(other, aetna)
-    same_day_visit(nurse2, other, today, "99211", "registered_nurse", [])
+    same_day_visit(nurse2, other, today, "99211", [])
     after = live_claim(signed(nurse, nurse2, other))
     assert billed(after) == [("96521", []), ("99211", ["25"])]
 

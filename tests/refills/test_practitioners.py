@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_provider_profile_without_npi_or_taxonomy_is_refused(provider):
     profile = provider.clinician
+    profile.npi = profile.taxonomy = ""
 
     with pytest.raises(ValidationError) as caught:
         profile.full_clean()
@@ -73,7 +74,7 @@ def test_the_admin_refuses_a_provider_profile_without_npi(client, admin_user, pr
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["npi"] == ["A provider needs an NPI."]
-    assert ClinicianProfile.objects.get(pk=provider.clinician.pk).taxonomy == ""
+    assert ClinicianProfile.objects.get(pk=provider.clinician.pk).npi == provider.clinician.npi
 
     response = client.post(
         url,

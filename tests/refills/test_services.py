@@ -274,7 +274,6 @@ def test_provider_visit_diagnoses_are_validated(provider):
             data={
                 "date_of_service": timezone.localdate(),
                 "em_code": "99213",
-                "performed_by_role": "physician",
                 "separately_identifiable": True,
                 "note": "n",
             },

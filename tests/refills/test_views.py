@@ -211,7 +211,6 @@ def test_nurse_cannot_record_a_provider_visit(client, nurse, patient):
         {
             "date_of_service": timezone.localdate().isoformat(),
             "em_code": "99213",
-            "performed_by_role": "physician",
             "note": "x",
         },
     )
@@ -226,7 +225,6 @@ def test_provider_records_a_visit(client, provider, patient):
         {
             "date_of_service": timezone.localdate().isoformat(),
             "em_code": "99213",
-            "performed_by_role": "physician",
             "separately_identifiable": "on",
             "note": "New nausea, evaluated.",
             "diagnosis_codes": "r110",

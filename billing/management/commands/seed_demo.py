@@ -257,7 +257,6 @@ class Command(BaseCommand):
                         data={
                             "date_of_service": day,
                             "em_code": "99213",
-                            "performed_by_role": "physician",
                             "separately_identifiable": True,
                             "note": "New nausea since last cycle; evaluated and treated.",
                         },
