@@ -13,7 +13,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import ChargeMasterItem, Coverage, FeeScheduleEntry, Payer, PracticeSettings
+from billing.models import (
+    ChargeMasterItem,
+    Coverage,
+    DrugCatalogueItem,
+    FeeScheduleEntry,
+    Payer,
+    PracticeSettings,
+    StockedNDC,
+)
 from refills import services
 from refills.models import ClinicianProfile, Encounter, Patient, Role
 
@@ -23,13 +31,15 @@ User = get_user_model()
 DEMO_PASSWORD = "refill-demo-2026"  # nosec B105
 
 USERS = [
-    # username, first, last, role, credential, NPI (Luhn-valid with the 80840 prefix)
-    ("rn.alvarez", "Maria", "Alvarez", Role.NURSE, "RN", ""),
-    ("rn.chen", "David", "Chen", Role.NURSE, "RN", ""),
-    ("dr.okafor", "Ngozi", "Okafor", Role.PROVIDER, "MD", "1234567893"),
-    ("np.patel", "Priya", "Patel", Role.PROVIDER, "NP", "1245319599"),
-    ("biller.jones", "Sam", "Jones", Role.BILLER, "", ""),
-    ("admin.kim", "Alex", "Kim", Role.ADMIN, "", ""),
+    # username, first, last, role, credential, NPI (Luhn-valid with the 80840 prefix),
+    # NUCC taxonomy
+    ("rn.alvarez", "Maria", "Alvarez", Role.NURSE, "RN", "", ""),
+    ("rn.chen", "David", "Chen", Role.NURSE, "RN", "", ""),
+    ("dr.okafor", "Ngozi", "Okafor", Role.PROVIDER, "MD", "1234567893", "207RX0202X"),
+    ("np.patel", "Priya", "Patel", Role.PROVIDER, "NP", "1245319599", "363LA2200X"),
+    ("pa.ruiz", "Luis", "Ruiz", Role.PROVIDER, "PA", "1555555550", "363A00000X"),
+    ("biller.jones", "Sam", "Jones", Role.BILLER, "", "", ""),
+    ("admin.kim", "Alex", "Kim", Role.ADMIN, "", "", ""),
 ]
 
 PATIENTS = [
@@ -67,6 +77,82 @@ CHARGES = [
     ("99204", "Office visit, new, moderate", "210.00"),
 ]
 
+# The drug catalogue: fluorouracil 50 mg/mL (Fresenius Kabi), billed as J9190 per 500 mg.
+# NDC, package, mg in one package unit (mL), container.
+FLUOROURACIL_NDCS = [
+    ("63323011710", "500 mg/10 mL single-dose vial", "50", "single_dose"),
+    ("63323011720", "1 g/20 mL single-dose vial", "50", "single_dose"),
+    ("63323011751", "2.5 g/50 mL single-dose vial", "50", "single_dose"),
+]
+
+# Signed refills that show each kind of claim line; mrn, last, first, born, sex, codes,
+# payer and coverage priority, who saw the patient the same day (username, E/M code),
+# NDC, dose and discard (mg). Days ago: 1 + their position.
+BILLING_EXAMPLES = [
+    # An NP's E/M beside a refill supervised by a physician; nothing discarded (JZ).
+    (
+        "MRN10013",
+        "Adeyemi",
+        "Folake",
+        "1962-02-11",
+        "F",
+        ["C18.2"],
+        "MEDICARE",
+        1,
+        ("np.patel", "99214"),
+        "63323011751",
+        "2400",
+        "100",
+    ),
+    # A PA's E/M; a commercial payer: the drug line carries neither JW nor JZ.
+    (
+        "MRN10014",
+        "Moreau",
+        "Julien",
+        "1957-10-23",
+        "M",
+        ["C25.1"],
+        "BCBS",
+        1,
+        ("pa.ruiz", "99213"),
+        "63323011720",
+        "2000",
+        "0",
+    ),
+    # 500 mg of a 2.5 g single-dose vial thrown away: a JW line for Medicare.
+    (
+        "MRN10015",
+        "Castillo",
+        "Rosa",
+        "1951-06-30",
+        "F",
+        ["C20"],
+        "MEDICARE",
+        1,
+        None,
+        "63323011751",
+        "2000",
+        "500",
+    ),
+    # The patient brought the drug (a specialty pharmacy's): the refill alone is billed.
+    ("MRN10016", "Haddad", "Samir", "1960-08-14", "M", ["C16.0"], "UHC", 1, None, "", "2400", "0"),
+    # Secondary coverage only: not to be sent as if it were primary.
+    (
+        "MRN10017",
+        "Whitaker",
+        "Helen",
+        "1966-12-05",
+        "F",
+        ["C18.9"],
+        "AETNA",
+        2,
+        None,
+        "63323011751",
+        "2400",
+        "100",
+    ),
+]
+
 
 class Command(BaseCommand):
     help = "Create demo users, payers, patients and encounters (safe to run twice)."
@@ -78,15 +164,16 @@ class Command(BaseCommand):
             self._billing_reference(now)
             patients = self._patients(users)
             created = self._encounters(users, patients, now)
+            created += self._billing_examples(users, now)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new encounters)."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, first, last, role, credential, _ in USERS:
+        for username, first, last, role, credential, _, _ in USERS:
             label = f"{role.label}{f', {credential}' if credential else ''}"
             self.stdout.write(f"  {username:<14} {first} {last} ({label})")
 
     def _users(self) -> dict[str, object]:
         users = {}
-        for username, first, last, role, credential, npi in USERS:
+        for username, first, last, role, credential, npi, taxonomy in USERS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"first_name": first, "last_name": last, "is_staff": role == Role.ADMIN},
@@ -96,7 +183,7 @@ class Command(BaseCommand):
                 user.save()
                 user.groups.add(Group.objects.get(name=role))
             ClinicianProfile.objects.get_or_create(
-                user=user, defaults={"credential": credential, "npi": npi}
+                user=user, defaults={"credential": credential, "npi": npi, "taxonomy": taxonomy}
             )
             users[username] = User.objects.get(pk=user.pk)  # fresh permission cache
         return users
@@ -128,6 +215,25 @@ class Command(BaseCommand):
                 "label": "Example: Medicare 2024 national non-facility rate",
             },
         )
+        fluorouracil, created = DrugCatalogueItem.objects.get_or_create(
+            hcpcs="J9190",
+            effective_from=start,
+            defaults={
+                "name": "fluorouracil",
+                "billing_unit_mg": Decimal("500"),
+                "charge_per_unit": Decimal("12.40"),
+            },
+        )
+        if created:
+            for ndc, description, mg_per_ml, container in FLUOROURACIL_NDCS:
+                StockedNDC.objects.create(
+                    item=fluorouracil,
+                    ndc=ndc,
+                    description=description,
+                    package_unit=StockedNDC.Unit.ML,
+                    mg_per_package_unit=Decimal(mg_per_ml),
+                    container=container,
+                )
         PracticeSettings.objects.get_or_create(
             defaults={
                 "billing_provider_name": "Riverside Oncology Associates",
@@ -216,6 +322,9 @@ class Command(BaseCommand):
                     "drug_concentration_mg_ml": Decimal("50.000"),
                     "drug_dose_mg": Decimal("2400.00"),
                     "drug_volume_ml": Decimal("48.00"),
+                    "drug_ndc": "63323011751",
+                    "drug_discarded_mg": Decimal("100"),
+                    "drug_supplied_by_practice": True,
                     "drug_lot": f"F5U{2291 + index}",
                     "drug_expires_on": today + dt.timedelta(days=180),
                     "pump_type": "implanted" if index == 6 else "external",
@@ -266,4 +375,129 @@ class Command(BaseCommand):
                 services.encounter_sign(
                     by=nurse, encounter=Encounter.objects.get(pk=encounter.pk), now=now
                 )
+        return created
+
+    def _billing_examples(self, users, now: dt.datetime) -> int:
+        nurse, nurse2 = users["rn.alvarez"], users["rn.chen"]
+        today = timezone.localdate(now)
+        created = 0
+        for position, example in enumerate(BILLING_EXAMPLES):
+            (
+                mrn,
+                last,
+                first,
+                born,
+                sex,
+                codes,
+                payer_code,
+                priority,
+                seen_by,
+                ndc,
+                dose,
+                discarded,
+            ) = example
+            patient = Patient.objects.filter(mrn=mrn).first()
+            if patient is None:
+                patient = services.patient_create(
+                    by=nurse,
+                    data={
+                        "mrn": mrn,
+                        "last_name": last,
+                        "first_name": first,
+                        "date_of_birth": dt.date.fromisoformat(born),
+                        "sex": sex,
+                        "address_line1": f"{20 + position} Oak Avenue",
+                        "city": "Springfield",
+                        "state": "IL",
+                        "postal_code": "62704",
+                    },
+                    diagnoses=codes,
+                )
+            payer = Payer.objects.get(code=payer_code)
+            Coverage.objects.get_or_create(
+                patient=patient,
+                payer=payer,
+                defaults={
+                    "member_id": f"1EG4TE5MK{13 + position:02d}"
+                    if payer.program == Payer.Program.MEDICARE
+                    else f"{payer.code[:3]}{90013 + position}",
+                    "priority": priority,
+                    "effective_from": dt.date(2024, 1, 1),
+                },
+            )
+            if patient.encounters.exists():
+                continue
+            day = today - dt.timedelta(days=1 + position)
+            started = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
+            dose_mg = Decimal(dose)
+            encounter = services.encounter_create(
+                by=nurse,
+                patient=patient,
+                now=now,
+                data={
+                    "date_of_service": day,
+                    "place_of_service": "11",
+                    "supervising_practitioner": users["dr.okafor"],
+                    "weight_kg": Decimal("72.0"),
+                    "weight_measured_on": day,
+                    "cbc_collected_on": day - dt.timedelta(days=1),
+                    "cmp_collected_on": day - dt.timedelta(days=1),
+                    "anc": Decimal("2.40"),
+                    "platelets": Decimal("210"),
+                    "creatinine": Decimal("0.80"),
+                    "drug_name": "fluorouracil",
+                    "drug_antineoplastic": True,
+                    "drug_concentration_mg_ml": Decimal("50.000"),
+                    "drug_dose_mg": dose_mg,
+                    "drug_volume_ml": dose_mg / 50,
+                    "drug_ndc": ndc,
+                    "drug_discarded_mg": Decimal(discarded),
+                    "drug_supplied_by_practice": bool(ndc),
+                    "drug_lot": f"F5U{3301 + position}",
+                    "drug_expires_on": today + dt.timedelta(days=180),
+                    "pump_type": "external",
+                    "pump_model": "CADD-Solis VIP",
+                    "pump_serial": f"SN-{40200 + position}",
+                    "service": "refill",
+                    "rate_ml_h": Decimal("2.00"),
+                    "pump_volume_ml": Decimal("96.00"),
+                    "pump_programmed": True,
+                    "pump_primed": True,
+                    "pump_function_verified": True,
+                    "teaching_alarms": True,
+                    "teaching_site_care": True,
+                    "taught_person": "patient",
+                    "teach_back_done": True,
+                    "infusion_started_at": started,
+                    "adverse_reaction": "none",
+                },
+            )
+            created += 1
+            services.encounter_verify(
+                verifier=nurse2,
+                encounter=encounter,
+                entered={
+                    "rate_ml_h": Decimal("2.00"),
+                    "pump_volume_ml": Decimal("96.00"),
+                    "drug_concentration_mg_ml": Decimal("50.000"),
+                },
+                now=now,
+            )
+            if seen_by:
+                username, code = seen_by
+                services.provider_visit_record(
+                    by=users[username],
+                    patient=patient,
+                    data={
+                        "date_of_service": day,
+                        "em_code": code,
+                        "separately_identifiable": True,
+                        "note": "Mouth sores since the last cycle; examined, rinse prescribed.",
+                    },
+                    diagnoses=["K12.30"],
+                    now=now,
+                )
+            services.encounter_sign(
+                by=nurse, encounter=Encounter.objects.get(pk=encounter.pk), now=now
+            )
         return created
