@@ -7,13 +7,14 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from billing import links as billing_links
-        from billing.selectors import stocked_ndcs
+        from billing.selectors import primary_payer_name, stocked_ndcs
         from refills import links, ndc
         from refills.signals import documentation_changed
 
         ndc.register_stock(stocked_ndcs)
         links.register_encounter_links("billing", billing_links.encounter_links)
         links.register_home_page("billing", billing_links.home_page)
+        links.register_payer("billing", primary_payer_name)
 
         documentation_changed.connect(
             _decide_on_documentation_change, dispatch_uid="billing.decide_claim"

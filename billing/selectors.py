@@ -260,3 +260,18 @@ def unmatched_acknowledgments() -> QuerySet[ClaimAcknowledgment]:
         .defer("x12_import__content")
         .order_by("-x12_import__imported_at", "-id")[:200]
     )
+
+
+def primary_payer_name(patient: Patient, day: dt.date) -> str:
+    """The payer of the patient's primary coverage in force on ``day`` (the patient banner
+    shows it), or "" when none is."""
+    coverage = (
+        Coverage.objects.filter(
+            patient=patient, priority=Coverage.Priority.PRIMARY, effective_from__lte=day
+        )
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+        .select_related("payer")
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+    return coverage.payer.name if coverage else ""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
@@ -14,8 +16,8 @@ from django.utils import timezone
 from localflavor.us.forms import USZipCodeField
 from localflavor.us.us_states import USPS_CHOICES
 
-from refills import ndc
-from refills.models import Encounter, Patient, ProviderVisit, Role
+from refills import ndc, safety
+from refills.models import Encounter, Order, Patient, ProviderVisit, Role
 from refills.services import CORRECTABLE_FIELDS, ENCOUNTER_FIELDS, RefillError, hard_stops
 from refills.services import diagnosis_codes_clean as _diagnosis_codes_clean
 
@@ -155,8 +157,10 @@ class PatientForm(forms.ModelForm):
             "city",
             "state",
             "postal_code",
+            "allergies",
+            "height_cm",
         ]
-        widgets = {"date_of_birth": DATE}
+        widgets = {"date_of_birth": DATE, "allergies": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,6 +184,12 @@ class PatientForm(forms.ModelForm):
                 Row(Column("city"), Column("state"), Column("postal_code")),
             ),
             Fieldset("Diagnoses", "diagnosis_codes"),
+            Fieldset(
+                "Clinical",
+                _help("Shown on every clinical page of the patient."),
+                "allergies",
+                "height_cm",
+            ),
             Submit("save", "Save patient"),
         )
 
@@ -250,16 +260,34 @@ class EncounterForm(forms.ModelForm):
             "adverse_reaction": {"required": 'Answer this: write "none" or describe it.'},
         }
 
-    def __init__(self, *args, now=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        now=None,
+        order_for: Callable[[dt.date], tuple[Order | None, str]] | None = None,
+        tolerance_percent: Decimal = Decimal("5"),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
+        # The order a refill on a given day is checked against, or why there is none.
+        self.order_for = order_for
+        self.tolerance_percent = tolerance_percent
+        self.order: Order | None = None
         if self.instance.pk:
             del self.fields["submission_id"]
         elif not self.is_bound:
             self.initial["submission_id"] = uuid.uuid4()
         self.fields["supervising_practitioner"].queryset = practitioners()
         self.fields["infusion_started_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        for name in ("weight_kg", "drug_concentration_mg_ml", "rate_ml_h", "pump_volume_ml"):
+        for name in (
+            "weight_kg",
+            "drug_concentration_mg_ml",
+            "drug_dose_mg",
+            "drug_volume_ml",
+            "rate_ml_h",
+            "pump_volume_ml",
+        ):
             self.fields[name].widget.attrs["inputmode"] = "decimal"
         self.helper = _form_helper()
         self.helper.layout = Layout(
@@ -279,7 +307,10 @@ class EncounterForm(forms.ModelForm):
             ),
             Fieldset(
                 "3. Drug",
-                _help("Copy from the label; a second clinician checks it blind."),
+                _help(
+                    "Filled in from the order: check each value against the label. A second "
+                    "clinician checks the pump blind."
+                ),
                 Row(Column("drug_name"), Column("drug_antineoplastic")),
                 Row(
                     Column("drug_concentration_mg_ml"),
@@ -337,6 +368,22 @@ class EncounterForm(forms.ModelForm):
         for field, message in hard_stops(cleaned, now=self.now).items():
             if field in self.fields and field not in self.errors:
                 self.add_error(field, forms.ValidationError(message, code="hard_stop"))
+        for field, message in safety.impossible_values(cleaned).items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, forms.ValidationError(message, code="impossible"))
+        day = cleaned.get("date_of_service")
+        if self.order_for is not None and day is not None and "date_of_service" not in self.errors:
+            self.order, problem = self.order_for(day)
+            if self.order is None:
+                # At the date: the order in force on it is what is missing.
+                self.add_error("date_of_service", forms.ValidationError(problem, code="no_order"))
+            else:
+                found = safety.entry_errors(
+                    cleaned, self.order, tolerance_percent=self.tolerance_percent
+                )
+                for field, message in found.items():
+                    if field not in self.errors:
+                        self.add_error(field, forms.ValidationError(message, code="order"))
         return cleaned
 
     def _post_clean(self):
@@ -412,6 +459,13 @@ class AddendumForm(forms.Form):
         help_text="What you add or correct, and why. The signed record stays as it was.",
     )
 
+    reason = forms.CharField(
+        label="Reason for correcting a refill you did not sign",
+        max_length=500,
+        required=False,
+        help_text="Required unless you signed this refill; the nurse who signed it is told.",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in CORRECTABLE_FIELDS:
@@ -433,6 +487,7 @@ class AddendumForm(forms.Form):
         self.helper = _form_helper()
         self.helper.layout = Layout(
             "text",
+            "reason",
             Fieldset(
                 "Corrections (optional)",
                 _help("Leave a field unchanged unless this addendum corrects it."),
@@ -447,6 +502,135 @@ class AddendumForm(forms.Form):
             for name in CORRECTABLE_FIELDS
             if self.cleaned_data.get(name) not in (None, "")
         }
+
+
+class OrderForm(forms.ModelForm):
+    attest = forms.BooleanField(
+        label="I prescribe this order and sign it.",
+        error_messages={"required": "Confirm that you sign the order."},
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "drug_name",
+            "dose_basis",
+            "dose_per_basis",
+            "dosing_height_cm",
+            "dosing_weight_kg",
+            "dose_mg",
+            "concentration_mg_ml",
+            "final_volume_ml",
+            "infusion_hours",
+            "rate_ml_h",
+            "cycles",
+            "valid_from",
+            "valid_to",
+            "anc_min",
+            "platelets_min",
+            "creatinine_max",
+            "notes",
+        ]
+        widgets = {
+            "valid_from": DATE,
+            "valid_to": DATE,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "dose_mg": "The dose to give, after rounding the calculated dose.",
+            "rate_ml_h": "Final volume divided by the duration.",
+        }
+
+    def __init__(self, *args, today: dt.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField):
+                field.widget.attrs["inputmode"] = "decimal"
+        self.helper = _form_helper()
+        self.helper.layout = Layout(
+            Fieldset(
+                "Drug and dose",
+                _help(
+                    "Body surface area by Mosteller: √(height cm \N{MULTIPLICATION SIGN} "
+                    "weight kg / 3600). The calculated dose is shown as you type and kept "
+                    "with the order."
+                ),
+                Row(Column("drug_name"), Column("dose_basis"), Column("dose_per_basis")),
+                Row(Column("dosing_height_cm"), Column("dosing_weight_kg")),
+                HTML('<p class="form-text" id="order-calculation" aria-live="polite"></p>'),
+                "dose_mg",
+            ),
+            Fieldset(
+                "Pump",
+                Row(
+                    Column("concentration_mg_ml"),
+                    Column("final_volume_ml"),
+                    Column("infusion_hours"),
+                    Column("rate_ml_h"),
+                ),
+            ),
+            Fieldset(
+                "Treatment parameters",
+                _help("The nurse cannot sign a refill outside these until you override it."),
+                Row(Column("anc_min"), Column("platelets_min"), Column("creatinine_max")),
+            ),
+            Fieldset(
+                "Validity",
+                Row(Column("cycles"), Column("valid_from"), Column("valid_to")),
+                "notes",
+            ),
+            "attest",
+            Submit("sign", "Sign order"),
+        )
+
+    def clean_drug_name(self):
+        return self.cleaned_data["drug_name"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        for field, message in safety.order_errors(cleaned, today=self.today).items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, forms.ValidationError(message, code="order"))
+        return cleaned
+
+    def _post_clean(self):
+        # The service computes the body surface area and the calculated dose and runs
+        # full_clean when it saves.
+        pass
+
+
+class OrderDiscontinueForm(forms.Form):
+    discontinue_reason = forms.CharField(
+        label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _form_helper()
+        self.helper.layout = Layout(
+            "discontinue_reason", Submit("discontinue", "Discontinue", css_class="btn-danger")
+        )
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(
+        label="Your decision and its reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: dose confirmed at the new weight; ANC 1.2 accepted, recheck "
+        "in a week.",
+    )
+    password = forms.CharField(
+        label="Your password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Re-enter your password to sign the override.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _form_helper()
+        self.helper.layout = Layout("reason", "password", Submit("override", "Override"))
 
 
 class ProviderVisitForm(forms.ModelForm):

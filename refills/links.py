@@ -1,17 +1,19 @@
 """Where other apps hook into refill pages: ``refills`` must not import them.
 
 An app that builds on refill documentation (billing) registers, when it starts, the links
-it adds to an encounter's page and the home page it offers a user whom the worklist does
-not serve. Each hook answers for one user, so it applies its own permission checks.
+it adds to an encounter's page, the home page it offers a user whom the worklist does not
+serve, and who pays for a patient's care (the patient banner names the payer). The link
+and home-page hooks answer for one user, so they apply their own permission checks.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from refills.models import Encounter
+from refills.models import Encounter, Patient
 
 
 @dataclass(frozen=True)
@@ -22,9 +24,11 @@ class Link:
 
 EncounterLinks = Callable[[Any, Encounter], Iterable[Link]]
 HomePage = Callable[[Any], str | None]
+Payer = Callable[[Patient, dt.date], str]
 
 _encounter_links: dict[str, EncounterLinks] = {}
 _home_pages: dict[str, HomePage] = {}
+_payers: dict[str, Payer] = {}
 
 
 def register_encounter_links(key: str, links: EncounterLinks) -> None:
@@ -37,9 +41,20 @@ def register_home_page(key: str, page: HomePage) -> None:
     _home_pages[key] = page
 
 
+def register_payer(key: str, payer: Payer) -> None:
+    """``payer(patient, day)`` names the payer of the patient's primary coverage on ``day``,
+    or gives "" when there is none."""
+    _payers[key] = payer
+
+
 def encounter_links(user, encounter: Encounter) -> list[Link]:
     return [link for links in _encounter_links.values() for link in links(user, encounter)]
 
 
 def home_page(user) -> str | None:
     return next((url for page in _home_pages.values() if (url := page(user)) is not None), None)
+
+
+def payer(patient: Patient, day: dt.date) -> str:
+    """The first payer a registered hook names for the patient on ``day``, or ""."""
+    return next((name for hook in _payers.values() if (name := hook(patient, day))), "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,18 +16,22 @@ from accounts.lockout import verifier_authenticate
 from config import search
 from config.paging import page_of
 from refills import links, selectors, services
+from refills.blind import BLIND_CHECK_FIELDS
 from refills.forms import (
     AddendumForm,
     EncounterForm,
+    OrderDiscontinueForm,
+    OrderForm,
+    OverrideForm,
     PatientForm,
     PatientSearchForm,
     ProviderVisitForm,
     SignForm,
     VerificationForm,
 )
-from refills.models import Encounter, Patient, Role
+from refills.models import Encounter, Order, Patient, Role
 from refills.permissions import has_role
-from refills.services import BLIND_CHECK_FIELDS, DuplicateSubmissionError, RefillError
+from refills.services import DuplicateSubmissionError, RefillError
 
 
 def _apply_error(form, exc: RefillError) -> None:
@@ -39,6 +45,19 @@ def _get_or_404(queryset, **lookup):
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def _banner(patient: Patient) -> selectors.PatientBanner:
+    return selectors.patient_banner(patient, timezone.localdate())
+
+
+def _encounter_form(request: HttpRequest, patient: Patient, **kwargs) -> EncounterForm:
+    return EncounterForm(
+        request.POST or None,
+        order_for=lambda day: selectors.refill_order(patient, day),
+        tolerance_percent=selectors.clinic_settings().dose_tolerance_percent,
+        **kwargs,
+    )
 
 
 @require_GET
@@ -127,10 +146,19 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     encounters = selectors.encounters_visible_to(request.user).filter(patient=patient)[:50]
     visits = patient.provider_visits.select_related("provider")[:50]
+    orders = (
+        selectors.orders_of(patient)[:20] if request.user.has_perm("refills.view_order") else []
+    )
     return render(
         request,
         "refills/patient_detail.html",
-        {"patient": patient, "encounters": encounters, "visits": visits},
+        {
+            "patient": patient,
+            "encounters": encounters,
+            "visits": visits,
+            "orders": orders,
+            "banner": _banner(patient),
+        },
     )
 
 
@@ -138,7 +166,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("refills.add_encounter", raise_exception=True)
 def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = _get_or_404(selectors.patients_visible_to(request.user), pk=patient_pk)
-    form = EncounterForm(request.POST or None, initial=_encounter_defaults(patient))
+    order = selectors.active_order(patient, timezone.localdate())
+    form = _encounter_form(request, patient, initial=_encounter_defaults(patient, order))
     if request.method == "POST" and form.is_valid():
         try:
             encounter = services.encounter_create(
@@ -158,11 +187,19 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     return render(
         request,
         "refills/encounter_form.html",
-        {"form": form, "patient": patient, "title": "Document a pump refill"},
+        {
+            "form": form,
+            "patient": patient,
+            "order": form.order or order,
+            "banner": _banner(patient),
+            "title": "Document a pump refill",
+        },
     )
 
 
-def _encounter_defaults(patient: Patient) -> dict:
+def _encounter_defaults(patient: Patient, order: Order | None) -> dict:
+    """Drug and pump values come from the active order, never from an earlier refill; the
+    earlier refill gives only what does not change between refills (place, device)."""
     now = timezone.localtime()
     defaults = {
         "date_of_service": now.date(),
@@ -174,20 +211,23 @@ def _encounter_defaults(patient: Patient) -> dict:
         for field in (
             "place_of_service",
             "supervising_practitioner",
-            "drug_name",
-            "drug_antineoplastic",
-            "drug_concentration_mg_ml",
-            "drug_dose_mg",
-            "drug_volume_ml",
-            "drug_ndc",
             "pump_type",
             "pump_model",
             "pump_serial",
-            "rate_ml_h",
-            "pump_volume_ml",
             "taught_person",
         ):
             defaults[field] = getattr(last, field)
+    if order is not None:
+        defaults |= {
+            "drug_name": order.drug_name,
+            "drug_concentration_mg_ml": order.concentration_mg_ml,
+            "drug_dose_mg": order.dose_mg,
+            "drug_volume_ml": (order.dose_mg / order.concentration_mg_ml).quantize(
+                Decimal("0.01"), rounding=ROUND_HALF_UP
+            ),
+            "rate_ml_h": order.rate_ml_h,
+            "pump_volume_ml": order.final_volume_ml,
+        }
     return defaults
 
 
@@ -200,7 +240,7 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("refills:encounter_detail", pk=encounter.pk)
     if encounter.performing_nurse_id != request.user.pk:
         raise Http404
-    form = EncounterForm(request.POST or None, instance=encounter)
+    form = _encounter_form(request, encounter.patient, instance=encounter)
     if request.method == "POST" and form.is_valid():
         try:
             services.encounter_update(by=request.user, encounter=encounter, data=form.cleaned_data)
@@ -212,7 +252,13 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "refills/encounter_form.html",
-        {"form": form, "patient": encounter.patient, "title": "Edit refill draft"},
+        {
+            "form": form,
+            "patient": encounter.patient,
+            "order": form.order or encounter.order,
+            "banner": _banner(encounter.patient),
+            "title": "Edit refill draft",
+        },
     )
 
 
@@ -226,6 +272,7 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visits = selectors.provider_visits_for(
         request.user, encounter.patient, encounter.date_of_service
     )
+    pending = [] if encounter.is_locked else selectors.encounter_pending_concerns(encounter)
     return render(
         request,
         "refills/encounter_detail.html",
@@ -233,10 +280,16 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "encounter": encounter,
             "effective": services.encounter_effective_values(encounter),
             "visits": visits,
+            "banner": _banner(encounter.patient),
+            "show_pump_values": encounter.pump_values_visible_to(request.user),
+            "pending": pending,
+            "mismatched": selectors.last_attempt_mismatched(encounter),
+            "may_verify": selectors.may_verify(encounter, request.user),
             "sign_form": SignForm(),
             "links": links.encounter_links(request.user, encounter),
             "can_sign": encounter.status == Encounter.Status.VERIFIED
-            and encounter.performing_nurse_id == request.user.pk,
+            and encounter.performing_nurse_id == request.user.pk
+            and not pending,
         },
     )
 
@@ -252,7 +305,7 @@ def encounter_verify(request: HttpRequest, pk: int) -> HttpResponse:
     if request.user.pk != encounter.performing_nurse_id:
         initial["username"] = request.user.get_username()
     form = VerificationForm(request.POST or None, initial=initial)
-    mismatch = None
+    mismatch = False
     if request.method == "POST" and form.is_valid():
         verifier, problem = verifier_authenticate(
             request, form.cleaned_data["username"], form.cleaned_data["password"]
@@ -272,17 +325,19 @@ def encounter_verify(request: HttpRequest, pk: int) -> HttpResponse:
                 if result.matched:
                     messages.success(request, "Verified. The nurse can now sign.")
                     return redirect("refills:encounter_detail", pk=encounter.pk)
-                mismatch = [form.fields[f].label for f in result.attempt.mismatched_fields]
-                for field in result.attempt.mismatched_fields:
-                    form.add_error(
-                        field,
-                        "Does not match the first entry. Recheck the label and the pump; "
-                        "the nurse corrects the draft if the first entry is wrong.",
-                    )
+                # Which field differed, and the values typed, stay off the page: a verifier
+                # must not be able to change one number at a time until it matches.
+                mismatch = True
+                form = VerificationForm(initial={"username": verifier.get_username()})
     return render(
         request,
         "refills/encounter_verify.html",
-        {"form": form, "encounter": encounter, "mismatch": mismatch},
+        {
+            "form": form,
+            "encounter": encounter,
+            "mismatch": mismatch,
+            "banner": _banner(encounter.patient),
+        },
     )
 
 
@@ -317,6 +372,7 @@ def addendum_create(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 encounter=encounter,
                 text=form.cleaned_data["text"],
+                reason=form.cleaned_data["reason"],
                 corrections=form.corrections(),
             )
         except RefillError as exc:
@@ -324,7 +380,11 @@ def addendum_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Addendum added.")
             return redirect("refills:encounter_detail", pk=encounter.pk)
-    return render(request, "refills/addendum_form.html", {"form": form, "encounter": encounter})
+    return render(
+        request,
+        "refills/addendum_form.html",
+        {"form": form, "encounter": encounter, "banner": _banner(encounter.patient)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -352,7 +412,7 @@ def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse
     return render(
         request,
         "refills/provider_visit_form.html",
-        {"form": form, "patient": patient, "profile": profile},
+        {"form": form, "patient": patient, "profile": profile, "banner": _banner(patient)},
     )
 
 
@@ -367,7 +427,7 @@ def patient_audit(request: HttpRequest, pk: int) -> HttpResponse:
             "title": "Audit trail of the patient",
             "subject": patient,
             "back": reverse("refills:patient_detail", args=[patient.pk]),
-            "entries": selectors.patient_audit(patient),
+            "entries": selectors.patient_audit(patient, request.user),
         },
     )
 
@@ -383,6 +443,122 @@ def encounter_audit(request: HttpRequest, pk: int) -> HttpResponse:
             "title": f"Audit trail of refill #{encounter.pk}",
             "subject": encounter.patient,
             "back": reverse("refills:encounter_detail", args=[encounter.pk]),
-            "entries": selectors.encounter_audit([encounter.pk]),
+            "entries": selectors.encounter_audit([encounter.pk], request.user),
         },
+    )
+
+
+# Orders
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("refills.add_order", raise_exception=True)
+def order_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    patient = _get_or_404(selectors.patients_visible_to(request.user), pk=patient_pk)
+    today = timezone.localdate()
+    banner = _banner(patient)
+    form = OrderForm(
+        request.POST or None,
+        today=today,
+        initial={
+            "dosing_height_cm": banner.height_cm,
+            "dosing_weight_kg": banner.weight_kg,
+            "valid_from": today,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "attest"}
+        try:
+            order = services.order_create(by=request.user, patient=patient, data=data)
+        except RefillError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Order signed. Refills are now documented against it.")
+            return redirect("refills:order_detail", pk=order.pk)
+    return render(request, "refills/order_form.html", {"form": form, "banner": banner})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("refills.view_order", raise_exception=True)
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _get_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    may_discontinue = (
+        request.user.has_perm("refills.change_order") and order.status == Order.Status.ACTIVE
+    )
+    form = OrderDiscontinueForm(request.POST or None) if may_discontinue else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.order_discontinue(
+                    by=request.user, order=order, reason=form.cleaned_data["discontinue_reason"]
+                )
+            except RefillError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, "Order discontinued.")
+                return redirect("refills:order_detail", pk=order.pk)
+    return render(
+        request,
+        "refills/order_detail.html",
+        {
+            "order": order,
+            "refills_used": selectors.refills_signed_on(order),
+            "discontinue_form": form,
+            "banner": _banner(order.patient),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("refills.override_encounter", raise_exception=True)
+def encounter_override(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        encounter = selectors.encounter_detail(request.user, pk)
+    except Encounter.DoesNotExist as exc:
+        raise Http404 from exc
+    concerns = [] if encounter.is_locked else selectors.encounter_pending_concerns(encounter)
+    if not concerns:
+        messages.info(request, "This refill needs no provider override.")
+        return redirect("refills:encounter_detail", pk=encounter.pk)
+    form = OverrideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        provider, problem = verifier_authenticate(
+            request, request.user.get_username(), form.cleaned_data["password"]
+        )
+        if provider is None:
+            form.add_error("password", problem)
+        else:
+            try:
+                services.encounter_override(
+                    provider=provider, encounter=encounter, reason=form.cleaned_data["reason"]
+                )
+            except RefillError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, "Override recorded. The nurse can sign once verified.")
+                return redirect("refills:encounter_detail", pk=encounter.pk)
+    return render(
+        request,
+        "refills/override_form.html",
+        {
+            "form": form,
+            "encounter": encounter,
+            "concerns": concerns,
+            "banner": _banner(encounter.patient),
+        },
+    )
+
+
+@require_GET
+@permission_required("refills.view_encounter", raise_exception=True)
+def teaching_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    encounter = _get_or_404(
+        selectors.encounters_visible_to(request.user).select_related("order"), pk=pk
+    )
+    return render(
+        request,
+        "refills/teaching_sheet.html",
+        {"encounter": encounter, "phone": selectors.clinic_settings().after_hours_phone},
     )

@@ -6,6 +6,8 @@ someone has decided who may use it.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -59,6 +61,10 @@ MATRIX = {
     "refills:encounter_sign": row("post", "draft", 403, nurse=REDIRECT, nurse2=REDIRECT),
     "refills:addendum_create": row("get", "signed", 403, **NURSES),
     "refills:encounter_audit": row("get", "draft", 403, admin=200),
+    "refills:order_create": row("get", "patient", 403, provider=200),
+    "refills:order_detail": row("get", "order", 200),
+    "refills:encounter_override": row("get", "held", 403, provider=200),
+    "refills:teaching_sheet": row("get", "draft", 200),
     # Billing
     "billing:queue": row("get", None, 403, **BILLING),
     "billing:claim_detail": row("get", "claim", 403, **BILLING),
@@ -124,6 +130,9 @@ def people(nurse, nurse2, provider, biller, admin_user, inactive):
 def targets(nurse, nurse2):
     patient = PatientFactory()
     draft = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
+    held = services.encounter_create(
+        by=nurse, patient=patient, data=encounter_data(anc=Decimal("1.20"))
+    )
     signed = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
     services.encounter_verify(
         verifier=nurse2,
@@ -154,6 +163,8 @@ def targets(nurse, nurse2):
         "x12import": x12import.pk,
         "patient": patient.pk,
         "draft": draft.pk,
+        "held": held.pk,
+        "order": patient.orders.get().pk,
         "signed": signed.pk,
         "claim": Claim.objects.get(encounter=signed).pk,
         "export": export.pk,

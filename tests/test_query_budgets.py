@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,12 +19,13 @@ from billing.services import claims_decide_batch
 from refills.models import (
     Addendum,
     Encounter,
+    Order,
     Patient,
     PatientDiagnosis,
     ProviderVisit,
     VerificationAttempt,
 )
-from tests.factories import billing_reference, encounter_data
+from tests.factories import billing_reference, encounter_data, order_data
 
 ROWS = pytest.mark.parametrize("rows", [3, 30])
 MRNS = (f"Q{n:06d}" for n in itertools.count())
@@ -59,16 +61,29 @@ def make_encounters(nurse, nurse2, count: int, *, status: str = "signed") -> lis
         people = {"verified_by": nurse2, "verified_at": at}
     if status == "signed":
         people |= {"signed_by": nurse, "signed_at": at}
+    patients = make_patients(count)
+    orders = Order.objects.bulk_create(
+        Order(
+            patient=patient,
+            bsa_m2=Decimal("1.84"),
+            calculated_dose_mg=Decimal("2392.00"),
+            signed_by=nurse2,
+            signed_at=at,
+            **order_data(),
+        )
+        for patient in patients
+    )
     return Encounter.objects.bulk_create(
         Encounter(
             patient=patient,
+            order=order,
             performing_nurse=nurse,
             created_by=nurse,
             status=status,
             **people,
-            **encounter_data(),
+            **encounter_data(anc=Decimal("1.20")),
         )
-        for patient in make_patients(count)
+        for patient, order in zip(patients, orders, strict=True)
     )
 
 
@@ -106,7 +121,9 @@ def test_worklist(client, nurse, nurse2, rows, django_assert_max_num_queries):
         make_encounters(nurse, nurse2, rows, status=status)
     client.force_login(nurse)
 
-    with django_assert_max_num_queries(8):
+    # Three more than before orders: blind checks and overrides of the rows, and the
+    # corrections others made to what the user signed.
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("refills:worklist"))
 
     assert response.status_code == 200
@@ -114,6 +131,8 @@ def test_worklist(client, nurse, nurse2, rows, django_assert_max_num_queries):
         rows,
         rows,
     ]
+    # Every unsigned row has an ANC below its order's limit.
+    assert len(response.context["needs_override"]) == 2 * rows
 
 
 @ROWS
@@ -221,7 +240,9 @@ def test_encounter_page(client, nurse, nurse2, biller, rows, django_assert_max_n
     nurse.groups.add(*biller.groups.all())
     client.force_login(nurse)
 
-    with django_assert_max_num_queries(14):
+    # Four more than before orders: the banner's order, latest weight and payer, and the
+    # provider overrides.
+    with django_assert_max_num_queries(18):
         response = client.get(reverse("refills:encounter_detail", args=[encounter.pk]))
 
     assert response.status_code == 200

@@ -29,7 +29,13 @@ from django.utils import timezone
 from billing.models import ClaimExport
 from refills import services
 from refills.models import Patient
-from tests.factories import PASSWORD, PatientFactory, approved_claim, encounter_data
+from tests.factories import (
+    PASSWORD,
+    PatientFactory,
+    approved_claim,
+    encounter_data,
+    make_order,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -527,6 +533,7 @@ def test_no_response_sets_a_messages_cookie(client, nurse, nurse2, biller, provi
     client.force_login(nurse)
     responses = [client.post(reverse("refills:patient_create"), form, follow=True)]
     patient = Patient.objects.get(mrn="MRNM001")
+    make_order(patient, by=provider)
     encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
     responses.append(client.get(reverse("refills:encounter_edit", args=[encounter.pk])))
     responses.append(

@@ -19,11 +19,13 @@ from refills.services.checks import (
 from refills.services.encounters import (
     VerificationResult,
     encounter_create,
+    encounter_override,
     encounter_sign,
     encounter_update,
     encounter_verify,
 )
 from refills.services.fields import BLIND_CHECK_FIELDS, CORRECTABLE_FIELDS, ENCOUNTER_FIELDS
+from refills.services.orders import order_create, order_discontinue
 from refills.services.patients import patient_create, patient_update
 from refills.services.visits import provider_visit_record
 
@@ -41,10 +43,13 @@ __all__ = [
     "diagnosis_codes_clean",
     "encounter_create",
     "encounter_effective_values",
+    "encounter_override",
     "encounter_sign",
     "encounter_update",
     "encounter_verify",
     "hard_stops",
+    "order_create",
+    "order_discontinue",
     "patient_create",
     "patient_update",
     "provider_visit_record",

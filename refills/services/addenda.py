@@ -23,6 +23,7 @@ def addendum_create(
     by: AbstractBaseUser,
     encounter: Encounter,
     text: str,
+    reason: str = "",
     corrections: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> Addendum:
@@ -39,6 +40,13 @@ def addendum_create(
             raise RefillError(
                 "Addenda are for signed encounters; edit the draft instead.", code="state"
             )
+        if by.pk != encounter.signed_by_id and not reason.strip():
+            raise RefillError(
+                "You did not sign this refill: say why you correct it. The nurse who signed "
+                "it is told.",
+                field="reason",
+                code="required",
+            )
         effective = dict(encounter_effective_values(encounter))
         effective.update(corrections)
         check_hard_stops(effective, now)
@@ -46,6 +54,7 @@ def addendum_create(
             encounter=encounter,
             author=by,
             text=text.strip(),
+            reason=reason.strip(),
             corrections=_jsonable(corrections),
         )
         addendum._change_reason = "addendum"

@@ -12,11 +12,41 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from refills.errors import DuplicateSubmissionError, RefillError
-from refills.models import Encounter, Patient, VerificationAttempt
+from refills import safety, selectors
+from refills.blind import MISMATCHES_PER_VERIFIER
+from refills.errors import DuplicateSubmissionError, HardStopError, RefillError
+from refills.models import (
+    ClinicSettings,
+    Encounter,
+    Order,
+    Patient,
+    ProviderOverride,
+    VerificationAttempt,
+)
 from refills.services.checks import check_hard_stops, full_clean
 from refills.services.fields import BLIND_CHECK_FIELDS, ENCOUNTER_FIELDS
 from refills.signals import documentation_changed
+
+
+def _checked_order(patient: Patient, values: Mapping[str, Any]) -> Order | None:
+    """The order the refill is documented against, after the entry checks against it.
+
+    Raises ``HardStopError`` (nothing is saved) when there is no order in force on the date
+    of service or a value is impossible or outside the order."""
+    errors = safety.impossible_values(values)
+    day = values.get("date_of_service")
+    order = None
+    if day is not None:
+        order, problem = selectors.refill_order(patient, day)
+        if order is None:
+            errors = {"date_of_service": problem, **errors}
+        else:
+            tolerance = ClinicSettings.current().dose_tolerance_percent
+            found = safety.entry_errors(values, order, tolerance_percent=tolerance)
+            errors |= {f: m for f, m in found.items() if f not in errors}
+    if errors:
+        raise HardStopError(errors)
+    return order
 
 
 def encounter_create(
@@ -36,8 +66,10 @@ def encounter_create(
     now = now or timezone.now()
     _raise_if_submitted(by, patient, submission_id)
     check_hard_stops(data, now)
+    order = _checked_order(patient, data)
     encounter = Encounter(
         patient=patient,
+        order=order,
         performing_nurse=by,
         created_by=by,
         status=Encounter.Status.DRAFT,
@@ -87,9 +119,16 @@ def encounter_update(
             )
         if encounter.performing_nurse_id != by.pk:
             raise RefillError("Only the nurse who performed the refill can edit it.", code="owner")
+        values = {f: getattr(encounter, f) for f in ENCOUNTER_FIELDS} | {
+            f: data[f] for f in ENCOUNTER_FIELDS if f in data
+        }
+        order = _checked_order(encounter.patient, values)
         changed = [f for f in ENCOUNTER_FIELDS if f in data and getattr(encounter, f) != data[f]]
         for field in changed:
             setattr(encounter, field, data[field])
+        if order is not None and encounter.order_id != order.pk:
+            encounter.order = order
+            changed.append("order")
         reason = "edited"
         if changed and encounter.status == Encounter.Status.VERIFIED:
             # What the second clinician checked is no longer what is documented.
@@ -146,6 +185,14 @@ def encounter_verify(
             raise RefillError(
                 "This user is not allowed to verify refills.", field="username", code="role"
             )
+        attempts = encounter.verification_attempts.filter(verifier=verifier)
+        if sum(not a.matched for a in attempts) >= MISMATCHES_PER_VERIFIER:
+            raise RefillError(
+                f"Your entries did not match this refill {MISMATCHES_PER_VERIFIER} times: "
+                "another clinician must verify it.",
+                field="username",
+                code="verifier_limit",
+            )
         mismatched = [f for f in BLIND_CHECK_FIELDS if Decimal(entered[f]) != getattr(encounter, f)]
         attempt = VerificationAttempt(
             encounter=encounter,
@@ -192,6 +239,12 @@ def encounter_sign(
             )
         if encounter.performing_nurse_id != by.pk:
             raise RefillError("Only the nurse who performed the refill can sign it.", code="owner")
+        pending = selectors.encounter_pending_concerns(encounter)
+        if pending:
+            raise RefillError(
+                "A provider must review this refill first: " + " ".join(c.message for c in pending),
+                code="override",
+            )
         encounter.status = Encounter.Status.SIGNED
         encounter.signed_by = by
         encounter.signed_at = now
@@ -202,3 +255,38 @@ def encounter_sign(
             sender=Encounter, encounter=encounter, by=by, reason="signed", now=now
         )
     return encounter
+
+
+def encounter_override(
+    *,
+    provider: AbstractBaseUser,
+    encounter: Encounter,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> ProviderOverride:
+    """The provider lets a refill outside the order's weight or lab limits go ahead.
+
+    The override answers the findings as they are now; a later change of those values
+    needs a new one. The caller must have had ``provider`` re-enter their password."""
+    if not provider.has_perm("refills.override_encounter"):
+        raise RefillError("Only a provider can override the order's limits.", code="role")
+    if not reason.strip():
+        raise RefillError("Give the reason for the override.", field="reason", code="required")
+    with transaction.atomic():
+        encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+        if encounter.status == Encounter.Status.SIGNED:
+            raise RefillError("This refill is signed; there is nothing to override.", code="state")
+        pending = selectors.encounter_pending_concerns(encounter)
+        if not pending:
+            raise RefillError("This refill is within the order's limits.", code="nothing")
+        override = ProviderOverride(
+            encounter=encounter,
+            provider=provider,
+            concerns=[c.key for c in pending],
+            reason=reason.strip(),
+        )
+        full_clean(override)
+        override._change_reason = "provider override"
+        override._history_user = provider
+        override.save()
+    return override

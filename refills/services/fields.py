@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from refills import blind
+
 # Fields the nurse enters on the encounter form (and nothing else: status, verification
 # and signature change only through their own services).
 ENCOUNTER_FIELDS = (
@@ -47,7 +49,7 @@ ENCOUNTER_FIELDS = (
 )
 
 # The values the second clinician enters blind, compared with the first entry.
-BLIND_CHECK_FIELDS = ("rate_ml_h", "pump_volume_ml", "drug_concentration_mg_ml")
+BLIND_CHECK_FIELDS = blind.BLIND_CHECK_FIELDS
 
 # What an addendum may correct or complete after signing. Everything else is fixed by the
 # signature; a correction of those is a new encounter.

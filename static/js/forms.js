@@ -19,3 +19,10 @@ document.addEventListener("DOMContentLoaded", () => {
     field.focus({ preventScroll: true });
   });
 });
+
+// A button that prints the page (the teaching sheet).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

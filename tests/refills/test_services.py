@@ -156,14 +156,14 @@ def test_a_user_without_the_verify_permission_cannot_verify(draft, biller):
 
 
 def test_editing_a_verified_encounter_clears_the_verification(verified, nurse):
-    data = encounter_data(rate_ml_h=Decimal("2.50"))
+    data = encounter_data(rate_ml_h=Decimal("2.05"))
 
     services.encounter_update(by=nurse, encounter=verified, data=data)
 
     stored = Encounter.objects.get(pk=verified.pk)
     assert stored.status == "draft"
     assert stored.verified_by is None
-    assert stored.rate_ml_h == Decimal("2.50")
+    assert stored.rate_ml_h == Decimal("2.05")
 
 
 def test_only_the_performing_nurse_signs(verified, nurse2):

@@ -154,6 +154,13 @@ BILLING_EXAMPLES = [
 ]
 
 
+ALLERGIES = {0: "Penicillin (rash)", 3: "Iodinated contrast (hives)"}
+# One verified refill whose weight is more than 10% below the order's dosing weight, and one
+# draft with an ANC below the order's limit: both wait for the provider's override.
+WEIGHT_CHANGE, WEIGHT_CHANGED_FROM = 4, Decimal("82.0")
+LOW_ANC = 5
+
+
 class Command(BaseCommand):
     help = "Create demo users, payers, patients and encounters (safe to run twice)."
 
@@ -163,6 +170,7 @@ class Command(BaseCommand):
             users = self._users()
             self._billing_reference(now)
             patients = self._patients(users)
+            self._orders(users, patients, now)
             created = self._encounters(users, patients, now)
             created += self._billing_examples(users, now)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new encounters)."))
@@ -268,6 +276,8 @@ class Command(BaseCommand):
                         "city": "Springfield",
                         "state": "IL",
                         "postal_code": "62704",
+                        "allergies": ALLERGIES.get(index, "none known"),
+                        "height_cm": Decimal("170.0"),
                     },
                     diagnoses=codes,
                 )
@@ -285,6 +295,59 @@ class Command(BaseCommand):
             )
             patients.append(patient)
         return patients
+
+    def _orders(self, users, patients, now: dt.datetime) -> None:
+        """A fluorouracil order for each patient, dosed at the weight of their refill here,
+        except one dosed at an earlier, heavier weight (the refill needs the provider)."""
+        for index, patient in enumerate(patients):
+            weight = WEIGHT_CHANGED_FROM if index == WEIGHT_CHANGE else Decimal("68.5") + index
+            self._order(
+                users,
+                patient,
+                now,
+                weight=weight,
+                dose_mg=Decimal("2400.00"),
+                per_m2=Decimal("1300.000"),
+            )
+
+    def _order(
+        self,
+        users,
+        patient,
+        now: dt.datetime,
+        *,
+        weight: Decimal,
+        dose_mg: Decimal,
+        per_m2: Decimal | None = None,
+    ) -> None:
+        """A signed order, dosed per m² (the dose rounded from the calculation) or flat."""
+        if patient.orders.exists():
+            return
+        today = timezone.localdate(now)
+        services.order_create(
+            by=users["dr.okafor"],
+            patient=patient,
+            now=now,
+            data={
+                "drug_name": "fluorouracil",
+                "dose_basis": "mg_m2" if per_m2 else "flat",
+                "dose_per_basis": per_m2 or dose_mg,
+                "dosing_height_cm": Decimal("170.0"),
+                "dosing_weight_kg": weight,
+                "dose_mg": dose_mg,
+                "concentration_mg_ml": Decimal("50.000"),
+                "final_volume_ml": Decimal("96.00"),
+                "infusion_hours": Decimal("48.0"),
+                "rate_ml_h": Decimal("2.00"),
+                "cycles": 6,
+                "valid_from": today - dt.timedelta(days=60),
+                "valid_to": today + dt.timedelta(days=120),
+                "anc_min": Decimal("1.50"),
+                "platelets_min": Decimal("100"),
+                "creatinine_max": Decimal("1.50"),
+                "notes": "",
+            },
+        )
 
     def _encounters(self, users, patients, now: dt.datetime) -> int:
         nurse, nurse2 = users["rn.alvarez"], users["rn.chen"]
@@ -314,7 +377,7 @@ class Command(BaseCommand):
                     "weight_measured_on": day,
                     "cbc_collected_on": day - dt.timedelta(days=1),
                     "cmp_collected_on": day - dt.timedelta(days=1 if index % 4 else 9),
-                    "anc": Decimal("2.10"),
+                    "anc": Decimal("1.10") if index == LOW_ANC else Decimal("2.10"),
                     "platelets": Decimal("180"),
                     "creatinine": Decimal("0.90"),
                     "drug_name": "fluorouracil",
@@ -425,11 +488,12 @@ class Command(BaseCommand):
                     "effective_from": dt.date(2024, 1, 1),
                 },
             )
+            dose_mg = Decimal(dose)
+            self._order(users, patient, now, weight=Decimal("72.0"), dose_mg=dose_mg)
             if patient.encounters.exists():
                 continue
             day = today - dt.timedelta(days=1 + position)
             started = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
-            dose_mg = Decimal(dose)
             encounter = services.encounter_create(
                 by=nurse,
                 patient=patient,

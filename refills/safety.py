@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from refills.models import TIMES, Order
+from refills.models import CENT, TIMES, Order, mosteller_bsa
 
 # Concentration times volume against the dose, and rate times duration against the programmed
 # volume: arithmetic that must agree within this many percent.
@@ -203,3 +203,98 @@ def pending(concerns: Iterable[Concern], overridden: Iterable[str]) -> list[Conc
     """The concerns no provider override answers yet."""
     answered = set(overridden)
     return [c for c in concerns if c.key not in answered]
+
+
+# Orders
+
+# How far the provider's rounded dose may be from the calculated one.
+ROUNDING_TOLERANCE_PERCENT = Decimal("10")
+ORDER_POSITIVE_FIELDS = {
+    "dose_per_basis": "The dose per basis",
+    "dose_mg": "The dose",
+    "concentration_mg_ml": "The concentration",
+    "final_volume_ml": "The final volume",
+    "infusion_hours": "The duration",
+    "rate_ml_h": "The pump rate",
+}
+
+
+def order_calculation(data: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None:
+    """(BSA in m², calculated dose in mg) from the dose basis and the dosing height and
+    weight, or None while one of them is missing or impossible."""
+    height, weight = data.get("dosing_height_cm"), data.get("dosing_weight_kg")
+    per, basis = data.get("dose_per_basis"), data.get("dose_basis")
+    if None in (height, weight, per, basis) or height <= 0 or weight <= 0 or per <= 0:
+        return None
+    bsa = mosteller_bsa(height, weight)
+    factor = {
+        Order.DoseBasis.PER_M2: bsa,
+        Order.DoseBasis.PER_KG: weight,
+        Order.DoseBasis.FLAT: Decimal(1),
+    }.get(basis)
+    if factor is None:
+        return None
+    return bsa, (per * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def order_errors(data: Mapping[str, Any], *, today: dt.date) -> dict[str, str]:
+    """What is wrong with an order as the provider entered it, as {field: message}."""
+    errors: dict[str, str] = {}
+    for field, label in ORDER_POSITIVE_FIELDS.items():
+        value = data.get(field)
+        if value is not None and value <= 0:
+            errors[field] = f"{label} must be above zero."
+    height = data.get("dosing_height_cm")
+    if height is not None and not Decimal(30) <= height <= Decimal(250):
+        errors["dosing_height_cm"] = "The dosing height must be between 30 and 250 cm."
+    weight = data.get("dosing_weight_kg")
+    if weight is not None and not Decimal(1) <= weight <= Decimal(400):
+        errors["dosing_weight_kg"] = "The dosing weight must be between 1 and 400 kg."
+    cycles = data.get("cycles")
+    if cycles is not None and cycles < 1:
+        errors["cycles"] = "An order is for at least one refill or cycle."
+    for field, label in (
+        ("anc_min", "ANC"),
+        ("platelets_min", "platelet"),
+        ("creatinine_max", "creatinine"),
+    ):
+        value = data.get(field)
+        if value is not None and (value < 0 or (field == "creatinine_max" and value == 0)):
+            errors[field] = f"The {label} limit must be above zero (leave it empty for none)."
+    start, end = data.get("valid_from"), data.get("valid_to")
+    for field, value in (("valid_from", start), ("valid_to", end)):
+        if value is not None and value < EARLIEST_DATE:
+            errors[field] = "A date before 1900 cannot be right: check the year."
+    if start and end and not {"valid_from", "valid_to"} & errors.keys() and end < start:
+        errors["valid_to"] = "The order cannot end before it starts."
+    elif end and "valid_to" not in errors and end < today:
+        errors["valid_to"] = "This order would already have ended."
+    calculation = order_calculation(data)
+    dose = data.get("dose_mg")
+    if calculation and dose is not None and dose > 0 and "dose_mg" not in errors:
+        _, calculated = calculation
+        if _beyond(dose, calculated, ROUNDING_TOLERANCE_PERCENT):
+            errors["dose_mg"] = (
+                f"The calculated dose is {calculated} mg; {dose} mg is "
+                f"{percent_apart(dose, calculated)}% away. Round by at most "
+                f"{_plain(ROUNDING_TOLERANCE_PERCENT)}%."
+            )
+    rate, hours, volume = (
+        data.get("rate_ml_h"),
+        data.get("infusion_hours"),
+        data.get("final_volume_ml"),
+    )
+    if (
+        rate is not None
+        and hours is not None
+        and volume is not None
+        and rate > 0
+        and hours > 0
+        and volume > 0
+        and _beyond(rate * hours, volume, ARITHMETIC_TOLERANCE_PERCENT)
+    ):
+        errors["rate_ml_h"] = (
+            f"{rate} mL/h over {_plain(hours)} hours is {_plain(rate * hours)} mL, not the "
+            f"final volume of {volume} mL."
+        )
+    return errors

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from refills.checks import entry_errors, impossible_values, pending, provider_concerns
 from refills.models import Order, mosteller_bsa
+from refills.safety import entry_errors, impossible_values, pending, provider_concerns
 from tests.factories import encounter_data, order_data
 
 FIVE = Decimal("5")
