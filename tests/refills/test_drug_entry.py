@@ -119,3 +119,21 @@ def test_a_visit_is_billed_in_the_role_of_the_providers_profile(client, patient,
 
     assert response.status_code == 302
     assert ProviderVisit.objects.get().performed_by_role == role
+
+
+def test_the_refill_page_shows_the_drug_as_billed(client, nurse, patient):
+    post_refill(
+        client,
+        nurse,
+        patient,
+        drug_ndc="63323-117-51",
+        drug_discarded_mg=Decimal("100"),
+        drug_supplied_by_practice=True,
+    )
+    encounter = Encounter.objects.get()
+
+    page = client.get(reverse("refills:encounter_detail", args=[encounter.pk])).content.decode()
+
+    assert '<dt class="col-6">NDC</dt><dd class="col-6">63323-0117-51</dd>' in page
+    assert '<dt class="col-6">Discarded</dt><dd class="col-6">100.00 mg</dd>' in page
+    assert '<dt class="col-6">Supplied by the practice</dt><dd class="col-6">yes</dd>' in page
