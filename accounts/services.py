@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.lockout import VERIFY_SUFFIX
 from accounts.models import AccountEvent, PasswordAssignment, SignInLockout
-from refills.models import Role
+from refills.models import ClinicianProfile, Role
 
 ADMIN_ASSIGNABLE = frozenset({Role.NURSE.value, Role.PROVIDER.value, Role.BILLER.value})
 CLINICAL = frozenset({Role.NURSE.value, Role.PROVIDER.value})
@@ -60,6 +60,11 @@ def roles_refusal(actor, user, before: set[str], after: set[str]) -> str | None:
     """Why ``actor`` may not move ``user`` from roles ``before`` to ``after``; None if they may."""
     if before == after:
         return None
+    if Role.PROVIDER.value in after - before:
+        # Whoever grants it: a provider bills in their own name (NPI, taxonomy, credential).
+        refusal = _provider_refusal(user)
+        if refusal:
+            return refusal
     if actor.is_superuser:
         return None
     if user.pk == actor.pk:
@@ -69,6 +74,20 @@ def roles_refusal(actor, user, before: set[str], after: set[str]) -> str | None:
         return f"Only a superuser can grant or remove the {', '.join(beyond)} role."
     if Role.ADMIN.value in after and after & CLINICAL:
         return "Only a superuser can give one account the Admin role and a clinical role."
+    return None
+
+
+def _provider_refusal(user) -> str | None:
+    profile = ClinicianProfile.objects.filter(user_id=user.pk).first() if user.pk else None
+    if profile is None:
+        return (
+            "A provider bills in their own name: add their clinician profile (credential, NPI, "
+            "taxonomy code) first, then grant the Provider role."
+        )
+    problems = profile.provider_problems()
+    if problems:
+        missing = " ".join(error.messages[0] for error in problems.values())
+        return f"{missing} Complete their clinician profile first, then grant the Provider role."
     return None
 
 

@@ -102,6 +102,12 @@ class ClinicianProfile(models.Model):
         # credential, so a profile that lacks any of them cannot be saved.
         if self.user_id is None or not self.user.groups.filter(name=Role.PROVIDER).exists():
             return
+        errors = self.provider_problems()
+        if errors:
+            raise ValidationError(errors)
+
+    def provider_problems(self) -> dict[str, ValidationError]:
+        """What this profile lacks to bill as a provider, by field (empty when nothing)."""
         errors = {}
         if self.credential not in self.BILLING_CREDENTIALS:
             errors["credential"] = ValidationError(
@@ -114,8 +120,7 @@ class ClinicianProfile(models.Model):
             errors["taxonomy"] = ValidationError(
                 "A provider needs a taxonomy code.", code="provider_taxonomy"
             )
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
     @property
     def performed_by_role(self) -> str:
