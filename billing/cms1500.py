@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billing.models import Claim, PracticeSettings
+from billing.x12 import format_decimal
 
 LETTERS = string.ascii_uppercase[:12]  # box 21 diagnoses A-L
 
@@ -20,7 +21,10 @@ class Line1500:
     pointer: str
     charge: Decimal | None
     units: int
+    # 24J: the practitioner the line is billed under, as the 837P names them (2310B/2420A).
     rendering_npi: str
+    # The shaded top half of 24A-G on a drug line: N4, the NDC, its unit and quantity.
+    ndc: str
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,14 @@ class Form1500:
     billing_npi: str
 
 
+def _ndc(line) -> str:
+    if not line.ndc:
+        return ""
+    return f"N4{line.ndc} {line.ndc_unit}{format_decimal(line.ndc_quantity)}"
+
+
 def layout(claim: Claim, practice: PracticeSettings | None) -> Form1500:
     patient = claim.patient
-    rendering = claim.encounter.supervising_practitioner
-    rendering_npi = getattr(getattr(rendering, "clinician", None), "npi", "") or ""
     return Form1500(
         program="Medicare"
         if claim.payer and claim.payer.program == "medicare"
@@ -61,7 +69,11 @@ def layout(claim: Claim, practice: PracticeSettings | None) -> Form1500:
             )
             if part
         ),
-        diagnoses=tuple(zip(LETTERS, claim.diagnoses, strict=False)),
+        # Box 21 takes the codes without their dots, as the 837P's HI segment does.
+        diagnoses=tuple(
+            (letter, code.replace(".", ""))
+            for letter, code in zip(LETTERS, claim.diagnoses, strict=False)
+        ),
         lines=tuple(
             Line1500(
                 date=f"{claim.date_of_service:%m %d %y}",
@@ -71,7 +83,8 @@ def layout(claim: Claim, practice: PracticeSettings | None) -> Form1500:
                 pointer="".join(LETTERS[p - 1] for p in line.diagnosis_pointers),
                 charge=line.charge,
                 units=line.units,
-                rendering_npi=rendering_npi,
+                rendering_npi=line.rendering_npi,
+                ndc=_ndc(line),
             )
             for line in claim.lines.all()
         ),

@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TextIO
 
-from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from billing import x12
 from billing.models import Claim, ClaimLine, PracticeSettings
-from refills.models import ProviderVisit
-from refills.validators import npi_is_valid
 
 CSV_HEADER = [
     "claim_id",
@@ -37,10 +34,19 @@ CSV_HEADER = [
     "diagnoses",
     "charge",
     "claim_total",
+    "payer_id",
+    "claim_filing_indicator",
+    "rendering_npi",
+    "ndc",
+    "ndc_quantity",
+    "ndc_unit",
 ]
 
 
 CHUNK_SIZE = 500
+
+# Who is responsible for the claim (SBR01) by the coverage's priority.
+RESPONSIBILITY = {1: "P", 2: "S", 3: "T"}
 
 # What the 837P and the CSV read, and nothing more: plain rows, a chunk of claims at a time,
 # without a claim's facts and decision JSON or the encounter's documentation.
@@ -50,7 +56,6 @@ _CLAIM_COLUMNS = {
     "diagnoses": "diagnoses",
     "total_charge": "total_charge",
     "place_of_service": "encounter__place_of_service",
-    "supervising_id": "encounter__supervising_practitioner_id",
     "patient_id": "patient_id",
     "mrn": "patient__mrn",
     "last_name": "patient__last_name",
@@ -68,6 +73,8 @@ _CLAIM_COLUMNS = {
     "claim_filing_indicator": "payer__claim_filing_indicator",
     "payer_x12_id": "payer__x12_payer_id",
     "member_id": "coverage__member_id",
+    "group_number": "coverage__group_number",
+    "priority": "coverage__priority",
 }
 _LINE_COLUMNS = (
     "claim_id",
@@ -78,6 +85,13 @@ _LINE_COLUMNS = (
     "place_of_service",
     "diagnosis_pointers",
     "charge",
+    "rendering_npi",
+    "rendering_last_name",
+    "rendering_first_name",
+    "rendering_taxonomy",
+    "ndc",
+    "ndc_quantity",
+    "ndc_unit",
 )
 
 
@@ -90,6 +104,13 @@ class ExportLine:
     place_of_service: str
     diagnosis_pointers: list[int]
     charge: Decimal
+    rendering_npi: str
+    rendering_last_name: str
+    rendering_first_name: str
+    rendering_taxonomy: str
+    ndc: str
+    ndc_quantity: Decimal | None
+    ndc_unit: str
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -101,7 +122,6 @@ class ExportClaim:
     diagnoses: list[str]
     total_charge: Decimal
     place_of_service: str
-    supervising_id: int | None
     patient_id: int
     mrn: str
     last_name: str
@@ -119,6 +139,8 @@ class ExportClaim:
     claim_filing_indicator: str | None
     payer_x12_id: str | None
     member_id: str | None
+    group_number: str | None
+    priority: int | None
     lines: tuple[ExportLine, ...]
 
 
@@ -150,11 +172,53 @@ def claims_for_export(ids: Sequence[int]) -> Iterator[ExportClaim]:
                 )
 
 
+def export_claim_of(claim: Claim, lines: Sequence[ClaimLine]) -> ExportClaim:
+    """A claim not saved yet (with its encounter, patient, payer and coverage loaded) as
+    the export reads it, so that it can be checked before it is stored."""
+    patient, payer, coverage = claim.patient, claim.payer, claim.coverage
+    return ExportClaim(
+        id=claim.pk or 0,
+        date_of_service=claim.date_of_service,
+        diagnoses=list(claim.diagnoses),
+        total_charge=claim.total_charge,
+        place_of_service=claim.encounter.place_of_service,
+        patient_id=patient.pk,
+        mrn=patient.mrn,
+        last_name=patient.last_name,
+        first_name=patient.first_name,
+        date_of_birth=patient.date_of_birth,
+        sex=patient.sex,
+        address_line1=patient.address_line1,
+        address_line2=patient.address_line2,
+        city=patient.city,
+        state=patient.state,
+        postal_code=patient.postal_code,
+        payer_code=payer.code if payer else None,
+        payer_name=payer.name if payer else None,
+        payer_program=payer.program if payer else None,
+        claim_filing_indicator=payer.claim_filing_indicator if payer else None,
+        payer_x12_id=payer.x12_payer_id if payer else None,
+        member_id=coverage.member_id if coverage else None,
+        group_number=coverage.group_number if coverage else None,
+        priority=coverage.priority if coverage else None,
+        lines=tuple(
+            ExportLine(*(getattr(line, name) for name in _LINE_COLUMNS[1:])) for line in lines
+        ),
+    )
+
+
 def claim_id(claim: ExportClaim) -> str:
-    return f"C{claim.id:08d}"
+    return claim_number(claim.id)
 
 
-def separators(practice: PracticeSettings) -> x12.Separators:
+def claim_number(pk: int) -> str:
+    """The claim's number as the 837P (CLM01), the CSV and the biller's pages show it."""
+    return f"C{pk:08d}"
+
+
+def separators(practice: PracticeSettings | None) -> x12.Separators:
+    if practice is None:
+        return x12.Separators()
     return x12.Separators(
         element=practice.element_separator,
         sub_element=practice.sub_element_separator,
@@ -173,93 +237,206 @@ def _address(obj) -> x12.Address:
     )
 
 
-def _providers(user_ids: set[int]) -> dict[int, x12.Provider | None]:
-    """The practitioners as 837P providers; one without a valid NPI is None."""
-    providers: dict[int, x12.Provider | None] = {}
-    rows = (
-        get_user_model()
-        .objects.filter(pk__in=user_ids)
-        .values_list("pk", "username", "last_name", "first_name", "clinician__npi")
+def _pay_to_address(practice: PracticeSettings) -> x12.Address | None:
+    if not practice.has_pay_to_address:
+        return None
+    return x12.Address(
+        line1=practice.pay_to_address_line1,
+        line2=practice.pay_to_address_line2 or None,
+        city=practice.pay_to_city,
+        state=practice.pay_to_state,
+        postal_code=practice.pay_to_postal_code,
     )
-    for pk, username, last_name, first_name, npi in rows:
-        providers[pk] = (
-            x12.Provider(last_name=last_name or username, first_name=first_name or "", npi=npi)
-            if npi and npi_is_valid(npi)
-            else None
-        )
-    return providers
 
 
-def _rendering_by_claim(claims: list[ExportClaim]) -> dict[int, int]:
-    """The practitioner (user id) who rendered the E/M, where the claim bills one."""
-    if not claims:
-        return {}
-    visits = ProviderVisit.objects.filter(
-        patient_id__in={c.patient_id for c in claims},
-        date_of_service__in={c.date_of_service for c in claims},
-    ).values_list("patient_id", "date_of_service", "em_code", "provider_id")
-    by_key = {(patient, day, code): provider for patient, day, code, provider in visits}
-    rendering = {}
-    for claim in claims:
-        for line in claim.lines:
-            provider = by_key.get((claim.patient_id, claim.date_of_service, line.code))
-            if provider is not None:
-                rendering[claim.id] = provider
-    return rendering
+# The finding of a claim the 837P writer refuses: the writer's own check, not an engine rule.
+WRITER_FINDING = "X12"
 
 
-def x12_claims(claims: Iterable[ExportClaim]) -> Iterator[x12.Claim]:
-    """X12 claims, built a chunk at a time so a large export streams."""
-    # A few practitioners sign thousands of claims: each is read and checked once.
-    providers: dict[int, x12.Provider | None] = {}
-    remaining = iter(claims)
-    while chunk := list(itertools.islice(remaining, CHUNK_SIZE)):
-        rendering = _rendering_by_claim(chunk)
-        wanted = {c.supervising_id for c in chunk} | set(rendering.values())
-        wanted -= {None, *providers}
-        if wanted:
-            providers.update(_providers(wanted))
-        for claim in chunk:
-            supervising = providers.get(claim.supervising_id)
-            rendered_by = providers.get(rendering.get(claim.id)) or supervising
-            yield _x12_claim(claim, rendered_by, supervising)
+class Unwritable(Exception):
+    """A claim the 837P cannot carry: which field, and what the biller does about it.
+
+    The message names fields, never their values (no names or member IDs)."""
+
+    def __init__(self, pk: int, field: str, fix: str) -> None:
+        self.pk = pk
+        self.field = field
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return f"{self.field} cannot go on an 837P: {self.fix}"
 
 
-def _x12_claim(
-    claim: ExportClaim, rendered_by: x12.Provider | None, supervising: x12.Provider | None
-) -> x12.Claim:
-    return x12.Claim(
-        claim_id=claim_id(claim),
-        place_of_service=claim.place_of_service,
-        diagnoses=tuple(claim.diagnoses),
-        lines=tuple(
-            x12.ServiceLine(
-                code=line.code,
-                modifiers=tuple(line.modifiers),
-                charge=line.charge,
-                units=line.units,
-                place_of_service=line.place_of_service,
-                pointers=tuple(line.diagnosis_pointers),
-                service_date=claim.date_of_service,
+# Where each thing the writer may refuse is corrected.
+_PATIENT_PAGE = "correct it on the patient's page, then re-decide the claim."
+_NAME = "enter it in Latin letters, as on the insurance card; " + _PATIENT_PAGE
+_COVERAGE = "correct it on the patient's coverage, then re-decide the claim."
+_PAYER = "correct the payer in the admin, then re-decide the claim."
+_PRACTITIONER = "correct the practitioner's NPI and name in their profile, then re-decide."
+_DECISION = "re-decide the claim; if it stays, correct the charge master or the diagnoses."
+# What the writer names (X12Error.what) when it refuses a value while writing.
+_WRITTEN_FIELDS = {
+    "subscriber member id": ("The member ID", _COVERAGE),
+    "subscriber group number": ("The group number", _COVERAGE),
+    "subscriber last name": ("The patient's last name", _NAME),
+    "subscriber first name": ("The patient's first name", _NAME),
+    "subscriber address line 1": ("The patient's street address", _PATIENT_PAGE),
+    "subscriber city": ("The patient's city", _PATIENT_PAGE),
+    "payer name": ("The payer's name", _PAYER),
+    "payer id": ("The payer's X12 payer ID", _PAYER),
+    "rendering provider last name": ("The rendering practitioner's name", _PRACTITIONER),
+    "rendering provider first name": ("The rendering practitioner's name", _PRACTITIONER),
+}
+# What the patient's address refuses when it is built (X12Error.what).
+_ADDRESS_FIELDS = {
+    "state code": ("The patient's state", "use a USPS state code; " + _PATIENT_PAGE),
+    "postal code": ("The patient's ZIP code", "use 12345 or 12345-6789; " + _PATIENT_PAGE),
+    "city": ("The patient's city", _PATIENT_PAGE),
+    "address line 1": ("The patient's street address", _PATIENT_PAGE),
+}
+_SUBSCRIBER_FIELDS = {
+    "subscriber member id": ("The member ID", _COVERAGE),
+    "subscriber group number": ("The group number", _COVERAGE),
+    "subscriber last name": ("The patient's last name", _NAME),
+    "subscriber first name": ("The patient's first name", _NAME),
+    "subscriber birth date": ("The patient's date of birth", _PATIENT_PAGE),
+    "subscriber sex": ("The patient's sex", _PATIENT_PAGE),
+}
+
+
+class _Part:
+    """Turns the writer's refusal while one part of a claim is built into ``Unwritable``."""
+
+    def __init__(self, pk: int, fields: dict[str, tuple[str, str]], default: tuple[str, str]):
+        self.pk, self.fields, self.default = pk, fields, default
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, traceback) -> None:
+        if isinstance(exc, x12.X12Error):
+            field, fix = self.fields.get(exc.what or "", self.default)
+            raise Unwritable(self.pk, field, fix) from exc
+
+
+def _provider(line: ExportLine) -> x12.Provider | None:
+    if not line.rendering_npi:
+        return None
+    return x12.Provider(
+        last_name=line.rendering_last_name,
+        first_name=line.rendering_first_name,
+        npi=line.rendering_npi,
+        taxonomy=line.rendering_taxonomy or None,
+    )
+
+
+def x12_claim(claim: ExportClaim) -> x12.Claim:
+    """The claim as the writer takes it; raises ``Unwritable`` naming the field it refused.
+
+    The refill line (the first) is billed under the claim's rendering provider (2310B); a
+    line billed under anyone else names them itself (2420A). A supervising provider (2310D)
+    is never sent: incident-to billing names the supervising practitioner as the rendering
+    one (R41), so no claim here has a rendering provider supervised by another.
+    """
+    pk = claim.id
+    lines = []
+    for line in claim.lines:
+        with _Part(pk, {}, (f"The rendering practitioner of line {line.position}", _PRACTITIONER)):
+            provider = _provider(line)
+        if line.charge is None:
+            raise Unwritable(
+                pk,
+                f"Line {line.position} ({line.code}) has no charge, and it",
+                "add the code's charge to the charge master, then re-decide the claim.",
             )
-            for line in claim.lines
-        ),
-        subscriber=x12.Subscriber(
-            member_id=claim.member_id,
+        where = f"Line {line.position} ({line.code}): its modifiers, units, charge or NDC"
+        with _Part(pk, {}, (where, _DECISION)):
+            lines.append(
+                x12.ServiceLine(
+                    code=line.code,
+                    modifiers=tuple(line.modifiers),
+                    charge=line.charge,
+                    units=line.units,
+                    place_of_service=line.place_of_service,
+                    pointers=tuple(line.diagnosis_pointers),
+                    service_date=claim.date_of_service,
+                    ndc=line.ndc or None,
+                    ndc_quantity=line.ndc_quantity if line.ndc else None,
+                    ndc_unit=line.ndc_unit or None,
+                    rendering=provider,
+                )
+            )
+    with _Part(pk, _ADDRESS_FIELDS, ("The patient's address", _PATIENT_PAGE)):
+        address = _address(claim)
+    responsibility = RESPONSIBILITY.get(claim.priority or 1, "P")
+    if responsibility != "P":
+        raise Unwritable(
+            pk,
+            "The coverage's priority",
+            "a claim goes to the primary payer first; add the primary coverage (or set this "
+            "plan's priority to primary), then re-decide the claim.",
+        )
+    with _Part(pk, _SUBSCRIBER_FIELDS, ("The patient's coverage", _COVERAGE)):
+        subscriber = x12.Subscriber(
+            # Payers read member IDs in capitals; IDs typed before entry checked them may not be.
+            member_id=(claim.member_id or "").upper(),
             last_name=claim.last_name,
             first_name=claim.first_name,
             birth_date=claim.date_of_birth,
             sex=claim.sex,
-            address=_address(claim),
-        ),
-        payer=x12.PayerRef(
+            address=address,
+            group_number=(claim.group_number or "").upper() or None,
+        )
+    with _Part(pk, {}, ("The payer's X12 payer ID, name or claim filing indicator", _PAYER)):
+        payer = x12.PayerRef(
             name=claim.payer_name,
             payer_id=claim.payer_x12_id,
             claim_filing_indicator=claim.claim_filing_indicator,
-        ),
-        rendering=rendered_by,
-        supervising=supervising if supervising != rendered_by else None,
-    )
+        )
+    with _Part(pk, {}, ("The claim's diagnoses, lines or place of service", _DECISION)):
+        return x12.Claim(
+            claim_id=claim_id(claim),
+            place_of_service=claim.place_of_service,
+            diagnoses=tuple(claim.diagnoses),
+            lines=tuple(lines),
+            subscriber=subscriber,
+            payer=payer,
+            responsibility=responsibility,
+            rendering=lines[0].rendering if lines else None,
+        )
+
+
+def _check(claim: ExportClaim, built: x12.Claim, separator_set: x12.Separators) -> None:
+    with _Part(claim.id, _WRITTEN_FIELDS, ("The claim", _DECISION)):
+        x12.check_claim(built, separator_set)
+
+
+def claim_problem(claim: ExportClaim, practice: PracticeSettings | None) -> Unwritable | None:
+    """Why the 837P writer would refuse this claim, or None: the writer itself is asked,
+    with the practice's separators."""
+    try:
+        _check(claim, x12_claim(claim), separators(practice))
+    except Unwritable as problem:
+        return problem
+    return None
+
+
+def writable_claims(
+    claims: Iterable[ExportClaim], practice: PracticeSettings, left_out: list[Unwritable]
+) -> Iterator[x12.Claim]:
+    """The claims the writer can carry, one at a time; each one it cannot is appended to
+    ``left_out`` instead, so one bad claim never stops the others."""
+    separator_set = separators(practice)
+    for claim in claims:
+        try:
+            built = x12_claim(claim)
+            _check(claim, built, separator_set)
+        except Unwritable as problem:
+            left_out.append(problem)
+            continue
+        yield built
 
 
 def write_x12(
@@ -269,14 +446,26 @@ def write_x12(
     *,
     control_number: int,
     now: dt.datetime,
+    left_out: list[Unwritable] | None = None,
 ) -> x12.WriteResult:
+    """Write the claims the 837P can carry; those it cannot go to ``left_out`` (when it is
+    None, the first of them raises ``Unwritable``). Dates and times in the envelope are the
+    clinic's."""
+    skipped: list[Unwritable] = [] if left_out is None else left_out
+    stamp = timezone.localtime(now, timezone.get_default_timezone())
+
+    def checked() -> Iterator[x12.Claim]:
+        yield from writable_claims(claims, practice, skipped)
+        if left_out is None and skipped:
+            raise skipped[0]
+
     return x12.write_837p(
         x12.Interchange(
             sender_id=practice.submitter_id,
             receiver_id=practice.receiver_id,
             interchange_control_number=control_number,
             group_control_number=control_number,
-            created_at=now,
+            created_at=stamp,
             usage=practice.usage_indicator,
             separators=separators(practice),
         ),
@@ -293,10 +482,11 @@ def write_x12(
             tax_id=practice.tax_id,
             taxonomy=practice.taxonomy,
             address=_address(practice),
+            pay_to_address=_pay_to_address(practice),
             contact_name=practice.contact_name,
             contact_phone=practice.contact_phone,
         ),
-        x12_claims(claims),
+        checked(),
         out,
     )
 
@@ -330,6 +520,12 @@ def write_csv(claims: Iterable[ExportClaim], out: TextIO) -> int:
                     " ".join(claim.diagnoses),
                     "" if line.charge is None else f"{line.charge:.2f}",
                     f"{claim.total_charge:.2f}",
+                    _cell(claim.payer_x12_id or ""),
+                    claim.claim_filing_indicator or "",
+                    line.rendering_npi,
+                    line.ndc,
+                    "" if line.ndc_quantity is None else x12.format_decimal(line.ndc_quantity),
+                    line.ndc_unit,
                 ]
             )
             rows += 1

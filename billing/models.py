@@ -531,6 +531,10 @@ class ClaimExport(models.Model):
     content = models.BinaryField()
     claim_count = models.PositiveIntegerField()
     interchange_control_number = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    # The approved claims the 837P writer refused and the export held instead:
+    # [{"claim": "C00000012", "reason": "The member ID cannot go on an 837P: ..."}], by
+    # claim number and field, never a name or an ID.
+    left_out = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,6 +8,18 @@ from django.core.exceptions import ValidationError
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.us import ein
 
+from billing.x12.elements import is_po_box
+
+__all__ = [
+    "is_po_box",
+    "mbi_is_valid",
+    "normalize_identifier",
+    "normalize_mbi",
+    "validate_group_number",
+    "validate_mbi",
+    "validate_member_id",
+]
+
 # The Medicare Beneficiary Identifier (CMS, "MBI format specifications"): 11 characters,
 # C A AN N A AN N A A N N, where N is a digit (1-9 in the first position), A a letter other
 # than S, L, O, I, B and Z, and AN either.
@@ -28,11 +40,6 @@ _MBI = re.compile(
 # What the 837P carries for a member or group ID without a clearinghouse refusing it:
 # upper-case letters, digits and inner hyphens (never a separator such as * : ^ ~).
 _MEMBER_ID = re.compile(r"[A-Z0-9](?:[A-Z0-9-]*[A-Z0-9])?")
-# "PO Box", "P.O. Box", "Post Office Box", "POB 12", "Box 12", "Lock Box"...
-_PO_BOX = re.compile(
-    r"\b(?:P\.?\s*O\.?\s*B(?:OX)?|POST\s+OFFICE\s+BOX|POSTAL\s+BOX|LOCK\s*BOX|BOX)\b\.?\s*#?\s*\d",
-    re.IGNORECASE,
-)
 
 
 def validate_ein(value: str) -> None:
@@ -86,7 +93,3 @@ def validate_group_number(value: str) -> None:
             "between them are kept); no spaces or other characters.",
             code="group_number",
         )
-
-
-def is_po_box(address_line: str) -> bool:
-    return _PO_BOX.search(address_line) is not None

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import cms1500, selectors, services
+from billing.exporting import Unwritable, claim_number
 from billing.forms import ClaimSearchForm, QueueFilterForm, ReasonForm, X12UploadForm
 from billing.models import Claim, ClaimExport, PracticeSettings, X12Import
 from billing.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
@@ -189,13 +190,22 @@ def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
 def export_create(request: HttpRequest) -> HttpResponse:
     """Export every approved claim now and hand the file straight to the browser."""
     fmt = request.POST.get("format", "")
+    left_out: list[Unwritable] = []
     try:
-        export = services.claims_export(by=request.user, fmt=fmt)
+        export = services.claims_export(by=request.user, fmt=fmt, left_out=left_out)
     except BillingError as exc:
         messages.error(request, exc.message)
         return redirect("billing:queue")
+    if left_out:
+        # By claim number and field only: no name or member ID reaches a message.
+        messages.warning(
+            request,
+            f"Left out of the file and held ({len(left_out)}): "
+            + "; ".join(f"{claim_number(p.pk)}: {p.message}" for p in left_out),
+        )
     if export is None:
-        messages.info(request, "No approved claim is waiting for export.")
+        if not left_out:
+            messages.info(request, "No approved claim is waiting for export.")
         return redirect("billing:queue")
     return _file_response(export)
 

@@ -11,8 +11,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from billing import exporting
 from billing.errors import BillingError
-from billing.models import Claim, ClaimEvent
+from billing.models import Claim, ClaimEvent, ClaimFinding, PracticeSettings
 
 
 def _event(claim: Claim, *, by, at: dt.datetime, from_status: str, reason: str) -> None:
@@ -55,20 +56,48 @@ def _transition(
     return claim
 
 
-def _line_problems(claim: Claim) -> list[str]:
-    return [
-        f"line {line.position} ({line.code}) has no charge in the charge master"
-        for line in claim.lines.all()
-        if line.charge is None
-    ]
+def writer_finding_add(claim: Claim, message: str) -> None:
+    """The finding of a claim the 837P writer refuses: the field and what to do."""
+    last = claim.findings.order_by("-position").values_list("position", flat=True).first()
+    ClaimFinding.objects.create(
+        claim=claim,
+        position=(last or 0) + 1,
+        rule=exporting.WRITER_FINDING,
+        severity="hold",
+        message=message,
+    )
+
+
+def claim_hold_unwritable(
+    claim: Claim, problem: exporting.Unwritable, *, by, allowed_from: set[str], now
+) -> Claim:
+    """Hold a claim the 837P writer refuses, with the finding that says why."""
+    with transaction.atomic():
+        held = _transition(
+            claim,
+            by=by,
+            allowed_from=allowed_from,
+            to=Claim.Status.HOLD,
+            reason=problem.message,
+            now=now,
+        )
+        writer_finding_add(held, problem.message)
+    return held
 
 
 def claim_approve(*, claim: Claim, by, now: dt.datetime | None = None) -> Claim:
-    problems = _line_problems(claim)
-    if problems:
+    """Approve a ready claim for export, once the 837P writer has written it: a claim it
+    refuses (the patient, the coverage or the payer changed since it was decided) is held
+    instead, and BillingError says why."""
+    problem = None
+    if Claim.objects.filter(pk=claim.pk, status=Claim.Status.READY).exists():
+        exported = next(exporting.claims_for_export([claim.pk]))
+        problem = exporting.claim_problem(exported, PracticeSettings.objects.first())
+    if problem is not None:
+        claim_hold_unwritable(claim, problem, by=by, allowed_from={Claim.Status.READY}, now=now)
         raise BillingError(
-            "Cannot approve: " + "; ".join(problems) + ". Add the charge, then re-decide.",
-            code="charge",
+            f"Not approved: claim {exporting.claim_number(claim.pk)} is held. {problem.message}",
+            code="x12",
         )
     return _transition(
         claim,

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from billing import claim_lines, exporting
 from billing.engine import ENGINE_VERSION, Finding, Line, SchemaError, decide, parse_facts
 from billing.errors import BillingError
 from billing.facts import established_since, facts_for_encounter, is_established
@@ -29,6 +30,7 @@ from billing.models import (
     Coverage,
     DrugCatalogueItem,
     FeeScheduleEntry,
+    PracticeSettings,
 )
 from billing.services.claims import claims_update
 from refills.models import Encounter, ProviderVisit
@@ -229,32 +231,31 @@ def claims_decide_batch(
         for d in decided:
             d.claim._change_reason = f"decided: {reason}"
         bulk_create_with_history([d.claim for d in decided], Claim, default_user=by)
-        ClaimLine.objects.bulk_create(
-            ClaimLine(
-                claim=d.claim,
-                position=i,
-                code=line.code,
-                modifiers=list(line.modifiers),
-                units=line.units,
-                place_of_service=line.place_of_service,
-                diagnosis_pointers=list(line.diagnosis_pointers),
-                charge=line.charge,
-                expected_allowed=d.allowed.get(line.code),
-            )
-            for d in decided
-            for i, line in enumerate(d.lines, start=1)
-        )
+        ClaimLine.objects.bulk_create(line for d in decided for line in d.claim_lines)
         ClaimFinding.objects.bulk_create(
-            ClaimFinding(
-                claim=d.claim,
-                position=i,
-                rule=f.rule,
-                severity=f.severity,
-                code=f.code or "",
-                message=f.message,
-            )
-            for d in decided
-            for i, f in enumerate(d.findings, start=1)
+            [
+                ClaimFinding(
+                    claim=d.claim,
+                    position=i,
+                    rule=f.rule,
+                    severity=f.severity,
+                    code=f.code or "",
+                    message=f.message,
+                )
+                for d in decided
+                for i, f in enumerate(d.findings, start=1)
+            ]
+            + [
+                ClaimFinding(
+                    claim=d.claim,
+                    position=len(d.findings) + 1,
+                    rule=exporting.WRITER_FINDING,
+                    severity="hold",
+                    message=d.writer_problem,
+                )
+                for d in decided
+                if d.writer_problem
+            ]
         )
         events += [
             ClaimEvent(
@@ -281,6 +282,11 @@ class _Decided:
     lines: list[Line]
     findings: list[Finding]
     allowed: dict[str, Decimal]
+    # The user name each line is billed under, in line order.
+    rendering: list[str | None]
+    claim_lines: list[ClaimLine]
+    # Why the 837P writer refuses the claim, when it does.
+    writer_problem: str | None = None
 
 
 def _decide_all(
@@ -300,6 +306,7 @@ def _decide_all(
         )
         lines: list[Line] = []
         findings: list[Finding] = []
+        rendering: list[str | None] = []
         if coverage is None:
             claim.status = Claim.Status.HOLD
             claim.hold_reason = (
@@ -328,7 +335,7 @@ def _decide_all(
                     f"The billing facts could not be built ({exc.field}: {exc.message}); "
                     "correct the reference data, then re-decide."
                 )[:500]
-                decided.append(_Decided(claim, [], [], {}))
+                decided.append(_Decided(claim, [], [], {}, [], []))
                 continue
             claim.payer = coverage.payer
             claim.coverage = coverage
@@ -345,7 +352,59 @@ def _decide_all(
             claim.total_charge = sum(
                 (line.charge for line in lines if line.charge is not None), Decimal("0.00")
             )
+            rendering = claim_lines.rendering_keys(
+                lines,
+                version=decision.version,
+                supervising=decision.supervising
+                if decision.version == 2
+                else facts["documentation"]["supervising_practitioner"],
+                visits=references.visits_on(encounter.patient_id, day),
+            )
+            if claim.status != Claim.Status.VOID and coverage.priority != Coverage.Priority.PRIMARY:
+                claim.status = Claim.Status.HOLD
+                claim.hold_reason = (
+                    f"The only coverage in force on the date of service is "
+                    f"{coverage.get_priority_display().lower()}: a claim goes to the primary "
+                    "payer first. Add the primary coverage (or, if this plan is now the "
+                    "primary, set its priority to primary), then re-decide."
+                )
         decided.append(
-            _Decided(claim, lines, findings, references.allowed_amounts(claim.payer_id, day))
+            _Decided(
+                claim,
+                lines,
+                findings,
+                references.allowed_amounts(claim.payer_id, day),
+                rendering,
+                [],
+            )
         )
+    _claim_lines_checked(decided)
     return decided
+
+
+def _claim_lines_checked(decided: list[_Decided]) -> None:
+    """Build each claim's lines with the practitioners they are billed under, then ask the
+    837P writer about every claim with lines: one it refuses is held, with a finding naming
+    the field and what to do."""
+    people = claim_lines.practitioners(key for d in decided for key in d.rendering if key)
+    practice = PracticeSettings.objects.first() if decided else None
+    for d in decided:
+        d.claim_lines = [
+            ClaimLine(
+                claim=d.claim,
+                position=position,
+                **claim_lines.line_values(line, people.get(key or ""), allowed=d.allowed),
+            )
+            for position, (line, key) in enumerate(zip(d.lines, d.rendering, strict=True), 1)
+        ]
+        if not d.claim_lines or d.claim.status == Claim.Status.VOID:
+            continue
+        problem = exporting.claim_problem(
+            exporting.export_claim_of(d.claim, d.claim_lines), practice
+        )
+        if problem is None:
+            continue
+        d.writer_problem = problem.message
+        if d.claim.status == Claim.Status.READY:
+            d.claim.status = Claim.Status.HOLD
+            d.claim.hold_reason = problem.message

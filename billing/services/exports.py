@@ -13,21 +13,31 @@ from django.utils import timezone
 from billing import exporting, x12
 from billing.errors import BillingError
 from billing.models import Claim, ClaimEvent, ClaimExport, PracticeSettings
-from billing.services.claims import claims_update
+from billing.services.claims import claim_hold_unwritable, claims_update
 
 # One 837P transaction set holds fewer than 5,000 claims (005010X222A1); a larger backlog
 # goes out in several files, oldest claims first, each claim still exactly once.
 MAX_CLAIMS_PER_EXPORT = x12.MAX_CLAIMS - 1
 
 
-def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
+def claims_export(
+    *,
+    by,
+    fmt: str,
+    now: dt.datetime | None = None,
+    left_out: list[exporting.Unwritable] | None = None,
+):
     """Export every approved claim exactly once, or nothing at all.
 
     Selecting, writing and marking happen in one transaction: the practice settings row is
     locked first (one export at a time, unique control numbers), then the approved claims;
     a claim another export took meanwhile no longer matches and is skipped. Any error
     leaves every claim approved and no export recorded. Returns None when nothing is
-    waiting.
+    waiting (or nothing could be written).
+
+    An approved claim the 837P writer refuses never stops the others: it is left out of
+    the file and held, with a finding naming the field; ``left_out`` (when given) and the
+    export's ``left_out`` list them by claim number.
     """
     now = now or timezone.now()
     if fmt not in ClaimExport.Format.values:
@@ -50,6 +60,7 @@ def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
         claims = exporting.claims_for_export(ids)
         buffer = io.StringIO()
         control = None
+        refused: list[exporting.Unwritable] = []
         if fmt == ClaimExport.Format.X12:
             last = ClaimExport.objects.aggregate(m=Max("interchange_control_number"))["m"]
             control = (last or 0) + 1
@@ -60,11 +71,27 @@ def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
                     buffer,
                     control_number=control,
                     now=now,
+                    left_out=refused,
                 )
             except ValueError as exc:
-                raise BillingError(f"The 837P could not be written: {exc}", code="x12") from exc
+                if len(refused) != len(ids):
+                    raise BillingError(f"The 837P could not be written: {exc}", code="x12") from exc
         else:
             exporting.write_csv(claims, buffer)
+        for problem in refused:
+            claim_hold_unwritable(
+                Claim(pk=problem.pk),
+                problem,
+                by=by,
+                allowed_from={Claim.Status.APPROVED},
+                now=now,
+            )
+        if left_out is not None:
+            left_out.extend(refused)
+        held = {problem.pk for problem in refused}
+        ids = [pk for pk in ids if pk not in held]
+        if not ids:
+            return None
         content = buffer.getvalue().encode("utf-8")
         stamp = timezone.localtime(now, timezone.get_default_timezone())
         export = ClaimExport.objects.create(
@@ -76,6 +103,10 @@ def claims_export(*, by, fmt: str, now: dt.datetime | None = None):
             content=content,
             claim_count=len(ids),
             interchange_control_number=control,
+            left_out=[
+                {"claim": exporting.claim_number(problem.pk), "reason": problem.message}
+                for problem in refused
+            ],
         )
         # History keeps no facts or decision: the claims are read without them.
         marked = list(Claim.objects.filter(id__in=ids).defer("facts", "decision"))

@@ -27,6 +27,7 @@ from billing.x12.elements import (
     X12Error,
     clean_element,
     format_decimal,
+    is_po_box,
 )
 from billing.x12.values import (
     Address,
@@ -43,7 +44,7 @@ from billing.x12.values import (
     Subscriber,
     WriteResult,
 )
-from billing.x12.writer import render_837p, write_837p
+from billing.x12.writer import check_claim, render_837p, write_837p
 
 __all__ = [
     "CLAIM_FILING_INDICATORS",
@@ -72,8 +73,10 @@ __all__ = [
     "Subscriber",
     "WriteResult",
     "X12Error",
+    "check_claim",
     "clean_element",
     "format_decimal",
+    "is_po_box",
     "render_837p",
     "write_837p",
 ]

@@ -9,6 +9,7 @@ import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 
+from anyascii import anyascii
 from stdnum import luhn
 
 IMPLEMENTATION_GUIDE = "005010X222A1"
@@ -39,6 +40,18 @@ CLAIM_FILING_INDICATORS = frozenset(
     }
 )  # fmt: skip
 
+# A PO box ("PO Box 12", "P.O. Box", "Post Office Box", "Lockbox 7"): the billing provider's
+# address (2010AA) may not be one; payment to a box goes to the pay-to address (2010AB).
+_PO_BOX = re.compile(
+    r"\b(?:P\.?\s*O\.?\s*B(?:OX)?|POST\s+OFFICE\s+BOX|POSTAL\s+BOX|LOCK\s*BOX|BOX)\b\.?\s*#?\s*\d",
+    re.IGNORECASE,
+)
+
+
+def is_po_box(address_line: str) -> bool:
+    return _PO_BOX.search(address_line) is not None
+
+
 # The X12 basic character set; lower case and the extended set are not assumed to be
 # accepted by every clearinghouse.
 _BASIC_CHARACTERS = frozenset(string.ascii_uppercase + string.digits + "!\"&'()*+,-./:;?= ")
@@ -66,25 +79,40 @@ CONTACT_NAME_LENGTH = 60
 
 
 class X12Error(ValueError):
-    """Input that cannot be written as a valid 837P."""
+    """Input that cannot be written as a valid 837P.
+
+    ``what`` names the value refused ("subscriber member id", "state code"), so that a
+    caller can say which field to correct without repeating the value itself.
+    """
+
+    def __init__(self, message: str, *, what: str | None = None) -> None:
+        super().__init__(message)
+        self.what = what
 
 
 def clean_element(value: str, reserved: str = "") -> str:
     """Return `value` as upper-case X12 basic-character-set text.
 
-    Accents are stripped (NFKD), every character outside the basic set and every
-    character of `reserved` (the separators in use) becomes a space, and runs of
-    spaces collapse to one, so no separator can reach the file inside data.
+    Letters outside ASCII are transliterated (anyascii: Østergaard is OSTERGAARD, Łucja
+    LUCJA, 王 WANG), every character outside the basic set and every character of
+    `reserved` (the separators in use) becomes a space, and runs of spaces collapse to
+    one, so no separator can reach the file inside data.
     """
     if not value.isascii():
-        # NFKD splits accents off as combining marks; what is still not ASCII is outside
-        # the basic set.
-        value = "".join(
-            char if char.isascii() else " "
-            for char in unicodedata.normalize("NFKD", value).upper()
-            if not unicodedata.combining(char)
-        )
+        value = "".join(map(_transliterated, value))
     return " ".join(value.translate(_kept_characters(reserved)).split())
+
+
+@functools.cache
+def _transliterated(char: str) -> str:
+    """One character in ASCII: letters and digits transliterated, combining marks (accents
+    written apart) dropped, anything else (a symbol, an emoji) a space."""
+    if char.isascii():
+        return char
+    kind = unicodedata.category(char)[0]
+    if kind in "LN":
+        return anyascii(char)
+    return "" if kind == "M" else " "
 
 
 @functools.cache
@@ -100,25 +128,28 @@ def _kept_characters(reserved: str) -> dict[int, str]:
 
 def check_text(value: object, what: str) -> None:
     if not (isinstance(value, str) and value.strip() != ""):
-        raise X12Error(f"{what} must be a non-empty string")
+        raise X12Error(f"{what} must be a non-empty string", what=what)
 
 
 def check_identifier(value: object, what: str, min_length: int, max_length: int) -> None:
     """An identifier is written exactly as given, so it must already be clean X12 text."""
     if not isinstance(value, str):
-        raise X12Error(f"{what} must be a string, got {value!r}")
+        raise X12Error(f"{what} must be a string, got {value!r}", what=what)
     if not (min_length <= len(value) <= max_length):
-        raise X12Error(f"{what} must be {min_length} to {max_length} characters, got {value!r}")
+        raise X12Error(
+            f"{what} must be {min_length} to {max_length} characters, got {value!r}", what=what
+        )
     if clean_element(value) != value:
         raise X12Error(
             f"{what} {value!r} may hold only upper-case letters, digits, single inner spaces "
-            "and the X12 basic special characters"
+            "and the X12 basic special characters",
+            what=what,
         )
 
 
 def check_match(pattern: re.Pattern[str], value: object, what: str) -> None:
     if not (isinstance(value, str) and pattern.fullmatch(value) is not None):
-        raise X12Error(f"{what} is not valid: {value!r}")
+        raise X12Error(f"{what} is not valid: {value!r}", what=what)
 
 
 def check_npi(value: object, what: str) -> None:
@@ -127,17 +158,17 @@ def check_npi(value: object, what: str) -> None:
         and NPI_FORMAT.fullmatch(value) is not None
         and luhn.is_valid("80840" + value)
     ):
-        raise X12Error(f"{what} is not a valid NPI: {value!r}")
+        raise X12Error(f"{what} is not a valid NPI: {value!r}", what=what)
 
 
 def check_date(value: object, what: str) -> None:
     if not (isinstance(value, date) and not isinstance(value, datetime)):
-        raise X12Error(f"{what} must be a date, got {value!r}")
+        raise X12Error(f"{what} must be a date, got {value!r}", what=what)
 
 
 def check_sex(value: object, what: str) -> None:
     if value not in ("M", "F", "U"):
-        raise X12Error(f"{what} must be 'M', 'F' or 'U', got {value!r}")
+        raise X12Error(f"{what} must be 'M', 'F' or 'U', got {value!r}", what=what)
 
 
 def phone_digits(value: str) -> str:
@@ -150,17 +181,17 @@ def check_phone(value: object, what: str) -> None:
         and set(value) <= set(string.digits + " ()-.")
         and len(phone_digits(value)) == 10
     ):
-        raise X12Error(f"{what} must be a 10-digit phone number, got {value!r}")
+        raise X12Error(f"{what} must be a 10-digit phone number, got {value!r}", what=what)
 
 
 def check_amount(value: object, what: str, places: int) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite():
-        raise X12Error(f"{what} must be a finite Decimal, got {value!r}")
+        raise X12Error(f"{what} must be a finite Decimal, got {value!r}", what=what)
     # Bounded first, so that the remainder below and format_decimal stay exact.
     if abs(value) >= _AMOUNT_LIMIT:
-        raise X12Error(f"{what} is too large: {value}")
+        raise X12Error(f"{what} is too large: {value}", what=what)
     if value % _QUANTUM[places] != 0:
-        raise X12Error(f"{what} may have at most {places} decimal places, got {value}")
+        raise X12Error(f"{what} may have at most {places} decimal places, got {value}", what=what)
     return value
 
 

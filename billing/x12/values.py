@@ -38,6 +38,7 @@ from billing.x12.elements import (
     check_sex,
     check_text,
     clean_element,
+    is_po_box,
 )
 
 
@@ -74,10 +75,13 @@ class Address:
     def __post_init__(self) -> None:
         check_text(self.line1, "address line 1")
         if not (self.line2 is None or isinstance(self.line2, str)):
-            raise X12Error("address line 2 must be text")
+            raise X12Error("address line 2 must be text", what="address line 2")
         check_text(self.city, "city")
         if self.state not in US_STATE_CODES:
-            raise X12Error(f"state code must be a USPS state or territory code, got {self.state!r}")
+            raise X12Error(
+                f"state code must be a USPS state or territory code, got {self.state!r}",
+                what="state code",
+            )
         check_match(POSTAL_CODE_FORMAT, self.postal_code, "postal code")
 
     @property
@@ -116,6 +120,8 @@ class BillingProvider:
     tax_id: str
     taxonomy: str
     address: Address
+    # Where payment goes when not to the address above (2010AB), for example a PO box.
+    pay_to_address: Address | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
 
@@ -133,11 +139,20 @@ class BillingProvider:
         check_match(TAXONOMY_FORMAT, self.taxonomy, "billing provider taxonomy")
         if not isinstance(self.address, Address):
             raise X12Error("billing provider address must be an Address")
-        # 005010X222A1 requires the full ZIP+4 for the billing provider.
+        # 005010X222A1 requires the full ZIP+4 for the billing provider, and a street
+        # address: a PO box goes in the pay-to address.
         if len(self.address.postal_digits) != 9:
             raise X12Error(
-                f"billing provider postal code must be ZIP+4, got {self.address.postal_code!r}"
+                f"billing provider postal code must be ZIP+4, got {self.address.postal_code!r}",
+                what="billing provider postal code",
             )
+        if is_po_box(self.address.line1) or is_po_box(self.address.line2 or ""):
+            raise X12Error(
+                "billing provider address may not be a PO box: put the box in the pay-to address",
+                what="billing provider address line 1",
+            )
+        if not (self.pay_to_address is None or isinstance(self.pay_to_address, Address)):
+            raise X12Error("pay-to address must be an Address")
         if (self.contact_name is None) != (self.contact_phone is None):
             raise X12Error("billing provider contact name and phone go together")
         if self.contact_name is not None:
@@ -234,6 +249,9 @@ class ServiceLine:
     ndc: str | None = None
     ndc_quantity: Decimal | None = None
     ndc_unit: str | None = None
+    # The practitioner the line is billed under; 2420A is written when it is not the
+    # claim's rendering provider.
+    rendering: Provider | None = None
 
     def __post_init__(self) -> None:
         check_match(PROCEDURE_FORMAT, self.code, "procedure code")
@@ -284,6 +302,8 @@ class ServiceLine:
                     f"{self.code}: NDC unit must be one of {sorted(NDC_UNITS)}, "
                     f"got {self.ndc_unit!r}"
                 )
+        if not (self.rendering is None or isinstance(self.rendering, Provider)):
+            raise X12Error(f"{self.code}: rendering must be a Provider")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -294,6 +314,10 @@ class Claim:
     lines: tuple[ServiceLine, ...]
     subscriber: Subscriber
     payer: PayerRef
+    # SBR01: the payer's responsibility, primary (P), secondary (S) or tertiary (T).
+    responsibility: Literal["P", "S", "T"] = "P"
+    # 2310B: the claim's rendering provider. A line billed under someone else names them
+    # itself (ServiceLine.rendering, 2420A).
     rendering: Provider | None = None
     supervising: Provider | None = None
     patient: Patient | None = None
@@ -339,6 +363,8 @@ class Claim:
                 raise X12Error(f"{role} must be a Provider")
         if not (self.patient is None or isinstance(self.patient, Patient)):
             raise X12Error("patient must be a Patient")
+        if self.responsibility not in ("P", "S", "T"):
+            raise X12Error("payer responsibility must be P, S or T", what="responsibility")
         if not isinstance(self.provider_signature, bool):
             raise X12Error("provider signature must be a bool")
         if self.assignment not in ("A", "B", "C"):

@@ -80,7 +80,7 @@ class _SegmentWriter:
         """Free text (a name, an address): cleaned, cut to the element's length, required."""
         cleaned = self.clean(value)[:max_length].rstrip()
         if cleaned == "":
-            raise X12Error(f"{what} {value!r} has no character X12 can carry")
+            raise X12Error(f"{what} {value!r} has no character X12 can carry", what=what)
         return cleaned
 
     def optional_text(self, value: str | None, max_length: int) -> str | None:
@@ -90,7 +90,7 @@ class _SegmentWriter:
 
     def identifier(self, value: str, what: str) -> str:
         if self.clean(value) != value:
-            raise X12Error(f"{what} {value!r} holds a character reserved as a separator")
+            raise X12Error(f"{what} {value!r} holds a character reserved as a separator", what=what)
         return value
 
 
@@ -120,7 +120,9 @@ def _name_segment(
 def _address_segments(w: _SegmentWriter, address: Address, what: str) -> list[str]:
     city = w.text(address.city, CITY_LENGTH, f"{what} city")
     if len(city) < 2:
-        raise X12Error(f"{what} city {address.city!r} is shorter than 2 characters")
+        raise X12Error(
+            f"{what} city {address.city!r} is shorter than 2 characters", what=f"{what} city"
+        )
     return [
         w.segment(
             "N3",
@@ -138,7 +140,7 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
         w.segment("HL", str(hl), "1", "22", "0" if patient is None else "1"),
         w.segment(
             "SBR",
-            "P",
+            claim.responsibility,
             "18" if patient is None else None,
             subscriber.group_number,
             None,
@@ -265,7 +267,38 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
                     "CTP", None, None, None, format_decimal(line.ndc_quantity), (line.ndc_unit,)
                 ),
             ]
+        # 2420A: a line billed under someone other than the claim's rendering provider.
+        if line.rendering is not None and line.rendering != claim.rendering:
+            segments.append(
+                _name_segment(
+                    w,
+                    "82",
+                    last=line.rendering.last_name,
+                    first=line.rendering.first_name,
+                    npi=line.rendering.npi,
+                    what="rendering provider",
+                )
+            )
+            if line.rendering.taxonomy is not None:
+                segments.append(w.segment("PRV", "PE", "PXC", line.rendering.taxonomy))
     return segments
+
+
+def check_claim(claim: Claim, separators: Separators) -> None:
+    """Raise ``X12Error`` when `claim` cannot be written with these separators, as
+    ``write_837p`` would: a claim that passes can be written into any interchange."""
+    _claim_segments(_SegmentWriter(separators), claim, 2)
+
+
+def _same_contact(w: _SegmentWriter, submitter: Submitter, provider: BillingProvider) -> bool:
+    """Whether the billing provider's contact is the submitter's (1000A): 2010AA PER is
+    sent only when it differs."""
+    return (
+        provider.contact_name is not None
+        and provider.contact_phone is not None
+        and w.clean(provider.contact_name) == w.clean(submitter.contact_name)
+        and phone_digits(provider.contact_phone) == phone_digits(submitter.contact_phone)
+    )
 
 
 def write_837p(
@@ -379,7 +412,11 @@ def write_837p(
         *_address_segments(w, billing_provider.address, "billing provider"),
         w.segment("REF", "EI", billing_provider.tax_id),
     ]
-    if billing_provider.contact_name is not None and billing_provider.contact_phone is not None:
+    if (
+        billing_provider.contact_name is not None
+        and billing_provider.contact_phone is not None
+        and not _same_contact(w, submitter, billing_provider)
+    ):
         header.append(
             w.segment(
                 "PER",
@@ -391,6 +428,11 @@ def write_837p(
                 phone_digits(billing_provider.contact_phone),
             )
         )
+    if billing_provider.pay_to_address is not None:
+        header += [
+            w.segment("NM1", "87", "2"),
+            *_address_segments(w, billing_provider.pay_to_address, "pay-to"),
+        ]
     out.write(isa + separators.segment)
     out.write("".join(header))
     segment_count = len(header) - 1  # GS precedes ST

@@ -20,7 +20,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// A button that prints the page (the teaching sheet).
+// A button marked data-print prints the page (the teaching sheet, the CMS-1500 page).
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) {
     window.print();

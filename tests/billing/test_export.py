@@ -143,10 +143,19 @@ def test_claim_without_charge_cannot_be_approved(nurse, nurse2, biller, provider
     refill_services.encounter_sign(by=nurse, encounter=encounter)
     claim = Claim.objects.get(encounter=encounter)
 
-    with pytest.raises(services.BillingError, match="no charge"):
+    # Held when decided, by the 837P writer's own check, and so never approved.
+    assert claim.status == "hold"
+    assert claim.hold_reason == (
+        "Line 1 (96521) has no charge, and it cannot go on an 837P: add the code's charge to "
+        "the charge master, then re-decide the claim."
+    )
+    assert list(claim.findings.filter(rule="X12").values_list("severity", "message")) == [
+        ("hold", claim.hold_reason)
+    ]
+    with pytest.raises(services.BillingError, match="cannot be approved from that state"):
         services.claim_approve(claim=claim, by=biller)
     claim.refresh_from_db()
-    assert claim.status == "ready"
+    assert claim.status == "hold"
 
 
 def test_cms1500_page_shows_boxes(client, practice, nurse, nurse2, biller, provider):
@@ -155,10 +164,10 @@ def test_cms1500_page_shows_boxes(client, practice, nurse, nurse2, biller, provi
     response = client.get(reverse("billing:claim_1500", args=[claim.pk]))
     form = response.context["form"]
     assert list(form.diagnoses) == [
-        ("A", "Z51.11"),
-        ("B", "C18.9"),
-        ("C", "C78.7"),
-        ("D", "R11.0"),
+        ("A", "Z5111"),
+        ("B", "C189"),
+        ("C", "C787"),
+        ("D", "R110"),
     ]
     assert [(line.code, line.modifiers, line.pointer) for line in form.lines] == [
         ("96521", (), "AB"),

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from billing.facts import established_since, facts_for_encounter, is_established
-from billing.models import Claim, Coverage, DrugCatalogueItem
+from billing.models import ChargeMasterItem, Claim, Coverage, DrugCatalogueItem
 from refills import services
 from refills.models import Encounter, ProviderVisit
 from tests.factories import (
@@ -199,7 +199,18 @@ def test_the_facts_of_a_real_encounter(nurse, nurse2, okafor, np_patel, patient)
         ("J9190", ["JZ"], 5, Decimal("62.00")),
         ("99214", ["25"], 1, None),
     ]
-    assert claim.status == "ready"
+    # Each line names the practitioner it is billed under, for 2310B/2420A and 24J.
+    assert list(claim.lines.values_list("rendering_npi", flat=True)) == [
+        "1234567893",
+        "1234567893",
+        "1245319599",
+    ]
+    # The 837P writer cannot carry a line without a charge: held, saying what to do.
+    assert claim.status == "hold"
+    assert claim.hold_reason == (
+        "Line 3 (99214) has no charge, and it cannot go on an 837P: add the code's charge "
+        "to the charge master, then re-decide the claim."
+    )
 
 
 def test_a_discard_beyond_the_rounding_is_billed_on_a_jw_line(nurse, nurse2, okafor, patient):
@@ -370,6 +381,9 @@ def test_a_new_patient_code_for_a_new_patient_is_billed(nurse, nurse2, okafor, n
     # More than three years ago: the patient is new again.
     visit(okafor, patient, dt.date(2023, 3, 3), "99213")
     visit(np_patel, patient, DAY, "99204")
+    ChargeMasterItem.objects.create(
+        code="99204", description="99204", charge=Decimal("210.00"), effective_from=DAY
+    )
 
     claim = live_claim(sign(patient, nurse, nurse2, supervising_practitioner=okafor))
 
