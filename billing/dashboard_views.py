@@ -1,5 +1,5 @@
-"""The billing dashboard: a chart and a table per figure, every number a link to the claims
-behind it in the biller's queue."""
+"""The billing dashboard (a chart and a table per figure, every number a link to the claims
+behind it in the biller's queue) and the denials queue, where a biller works each denial."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from billing import dashboard
-from billing.forms import DashboardForm
-from billing.models import AdjustmentReason
+from billing import dashboard, selectors, services
+from billing.errors import BillingError
+from billing.forms import DashboardForm, DenialActionForm, DenialFilterForm
+from billing.models import AdjustmentReason, Claim
 from billing.selectors import code_words
 
 # The dashboard opens on the last twelve months of dates of service.
@@ -277,3 +279,61 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "billing/dashboard.html",
         {"form": form, "figures": figures, "charts": [f.chart() for f in figures]},
     )
+
+
+def _denials_page(
+    request: HttpRequest, *, bound: tuple[int, DenialActionForm] | None = None
+) -> HttpResponse:
+    form = DenialFilterForm(request.GET or None)
+    failed = form.is_bound and not form.is_valid()
+    payer = form.cleaned_data["payer"] if form.is_bound and not failed else None
+    page, rows = (None, [])
+    if not failed:
+        page, rows = selectors.denials_queue(
+            request.user, payer=payer.pk if payer else None, page=request.GET.get("page")
+        )
+    return render(
+        request,
+        "billing/denials.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": urlencode({"payer": payer.pk}) if payer else "",
+            "bound_claim": bound[0] if bound else None,
+            "bound_form": bound[1] if bound else None,
+            "action_choices": DenialActionForm().fields["action"].choices,
+        },
+        status=400 if bound else 200,
+    )
+
+
+@require_GET
+@permission_required("billing.view_claim", raise_exception=True)
+def denials(request: HttpRequest) -> HttpResponse:
+    return _denials_page(request)
+
+
+@require_POST
+@permission_required("billing.approve_claim", raise_exception=True)
+def denial_act(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        claim = selectors.claims_visible_to(request.user).get(pk=pk)
+    except Claim.DoesNotExist as exc:
+        raise Http404 from exc
+    form = DenialActionForm(request.POST)
+    if not form.is_valid():
+        return _denials_page(request, bound=(claim.pk, form))
+    try:
+        services.denial_act(
+            claim=claim,
+            by=request.user,
+            action=form.cleaned_data["action"],
+            reason=form.cleaned_data["reason"],
+        )
+    except BillingError as exc:
+        messages.error(request, f"Claim #{claim.pk}: {exc.message}")
+    else:
+        label = dict(form.fields["action"].choices)[form.cleaned_data["action"]]
+        messages.success(request, f"Claim #{claim.pk}: {label.lower()} recorded.")
+    return redirect("billing:denials")

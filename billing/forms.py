@@ -5,7 +5,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
 from billing import dashboard
-from billing.models import Claim, Payer
+from billing.models import Claim, DenialAction, Payer
 from billing.selectors import QUEUE_SORTS
 from billing.services.remittance import MAX_FILE_BYTES
 
@@ -159,3 +159,25 @@ class X12UploadForm(forms.Form):
                 params={"mb": MAX_FILE_BYTES // (1024 * 1024)},
             )
         return upload
+
+
+class DenialActionForm(forms.Form):
+    action = forms.ChoiceField(
+        label="Next action",
+        choices=[("", "Choose…"), *DenialAction.Action.choices],
+        error_messages={
+            "required": "Choose the next action.",
+            "invalid_choice": "Choose an action from the list.",
+        },
+    )
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "Why"}),
+        error_messages={"required": "Give a reason."},
+    )
+
+
+class DenialFilterForm(forms.Form):
+    payer = forms.ModelChoiceField(
+        queryset=Payer.objects.all(), required=False, empty_label="Every payer"
+    )

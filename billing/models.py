@@ -1185,3 +1185,37 @@ class ProviderAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"PLB {self.reason} {self.amount}"
+
+
+class DenialAction(models.Model):
+    """What a biller decided to do about a denied claim, and why. The claim's own event
+    trail records the same decision (and its status change, for an appeal)."""
+
+    class Action(models.TextChoices):
+        RESUBMIT = "resubmit", "Correct and resubmit"
+        APPEAL = "appeal", "Appeal"
+        WRITE_OFF = "write_off", "Write off"
+        BILL_PATIENT = "bill_patient", "Bill the patient"
+
+    # The actions that close the denial: the claim leaves the denials queue.
+    CLOSING = (Action.WRITE_OFF, Action.BILL_PATIENT)
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="denial_actions")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["claim", "action"], name="denialaction_claim_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["resubmit", "appeal", "write_off", "bill_patient"]),
+                name="denialaction_action_valid",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="denialaction_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} claim #{self.claim_id}"

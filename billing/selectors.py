@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing import dashboard
+from billing.denials import DenialRule, rules_for
 from billing.inbound import describe
 from billing.models import (
     AdjustmentReason,
@@ -21,12 +22,14 @@ from billing.models import (
     ClaimPayment,
     CodeListEntry,
     Coverage,
+    DenialAction,
     DrugCatalogueItem,
     Payer,
     RemarkCode,
     StockedNDC,
     X12Import,
 )
+from config.paging import page_of
 from refills.models import Patient
 from refills.selectors import AuditEntry, history_entries
 
@@ -275,3 +278,93 @@ def primary_payer_name(patient: Patient, day: dt.date) -> str:
         .first()
     )
     return coverage.payer.name if coverage else ""
+
+
+@dataclass(frozen=True)
+class DenialReason:
+    group: str
+    carc: str
+    words: str
+    amount: Decimal
+    procedure: str  # the denied line's code; empty for the whole claim
+
+
+@dataclass(frozen=True)
+class DenialRow:
+    claim: Claim
+    denied_on: dt.date | None
+    age_days: int | None
+    amount: Decimal
+    reasons: list[DenialReason]
+    remarks: list[tuple[str, str]]
+    rules: list[DenialRule]
+    actions: list[DenialAction]
+
+
+def denials_queue(user, *, payer: int | None = None, page: str | None = None):
+    """Denied claims not yet closed (written off or billed to the patient), the oldest
+    denial first, each with its reasons and remarks in words and the engine's rules they
+    touch. A page costs the same few queries however many claims it shows."""
+    claims = (
+        claims_visible_to(user)
+        .filter(status=Claim.Status.DENIED)
+        .exclude(denial_actions__action__in=DenialAction.CLOSING)
+        .select_related("patient", "payer")
+        .defer("facts", "decision")
+        .order_by("date_of_service", "id")
+    )
+    if payer:
+        claims = claims.filter(payer_id=payer)
+    found = page_of(claims, page)
+    payments = (
+        ClaimPayment.objects.filter(claim__in=[c.pk for c in found])
+        .exclude(status_code="22")
+        .prefetch_related("adjustments__line", "remarks")
+        .order_by("claim_id", "-payment_date", "-id")
+    )
+    latest: dict[int, ClaimPayment] = {}
+    for payment in payments:
+        latest.setdefault(payment.claim_id, payment)
+    actions: dict[int, list[DenialAction]] = {}
+    for action in DenialAction.objects.filter(claim__in=[c.pk for c in found]).select_related("by"):
+        actions.setdefault(action.claim_id, []).append(action)
+    carcs = {a.reason for p in latest.values() for a in p.adjustments.all()}
+    rarcs = {r.code for p in latest.values() for r in p.remarks.all()}
+    carc_words = code_words(AdjustmentReason, carcs)
+    rarc_words = code_words(RemarkCode, rarcs)
+    today = timezone.localdate()
+    rows = []
+    for claim in found:
+        payment = latest.get(claim.pk)
+        reasons, rules = [], []
+        if payment is not None:
+            for adjustment in payment.adjustments.all():
+                line = adjustment.line
+                procedure = line.procedure if line else ""
+                reasons.append(
+                    DenialReason(
+                        adjustment.group,
+                        adjustment.reason,
+                        carc_words[adjustment.reason],
+                        adjustment.amount,
+                        procedure,
+                    )
+                )
+                for rule in rules_for(adjustment.reason, procedure, line.modifiers if line else ()):
+                    if rule not in rules:
+                        rules.append(rule)
+        rows.append(
+            DenialRow(
+                claim=claim,
+                denied_on=payment.payment_date if payment else None,
+                age_days=(today - payment.payment_date).days if payment else None,
+                amount=(payment.charge - payment.paid) if payment else claim.total_charge,
+                reasons=reasons,
+                remarks=[(r.code, rarc_words[r.code]) for r in payment.remarks.all()]
+                if payment
+                else [],
+                rules=rules,
+                actions=actions.get(claim.pk, []),
+            )
+        )
+    return found, rows

@@ -74,6 +74,9 @@ MATRIX = {
     "billing:claim_1500": row("get", "claim", 403, **BILLING),
     "billing:claim_audit": row("get", "claim", 403, admin=200),
     "billing:dashboard": row("get", None, 403, **BILLING),
+    "billing:denials": row("get", None, 403, **BILLING),
+    # The target claim is not denied: the service refuses and sends the biller back.
+    "billing:denial_act": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
     "billing:export_list": row("get", None, 403, **BILLING),
     "billing:export_create": row("post", None, 403, biller=REDIRECT, admin=REDIRECT),
     "billing:export_download": row("get", "export", 403, **BILLING),
@@ -89,6 +92,7 @@ POST_DATA = {
     "billing:claim_hold": {"reason": "Checking the order"},
     "billing:claim_release": {"reason": "Order on file"},
     "billing:export_create": {"format": "csv"},
+    "billing:denial_act": {"action": "appeal", "reason": "The note supports it"},
 }
 
 

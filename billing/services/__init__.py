@@ -12,6 +12,7 @@ from billing.services.deciding import (
     claim_decide_for_encounter,
     claims_decide_batch,
 )
+from billing.services.denials import denial_act
 from billing.services.exports import MAX_CLAIMS_PER_EXPORT, claims_export
 from billing.services.remittance import x12_import
 
@@ -26,6 +27,7 @@ __all__ = [
     "claim_release",
     "claims_decide_batch",
     "claims_export",
+    "denial_act",
     "facts_for_encounter",
     "x12_import",
 ]
