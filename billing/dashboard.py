@@ -30,6 +30,10 @@ from django.utils import timezone
 
 from billing.models import Claim, ClaimLine, ClaimPayment, LinePayment, PaymentAdjustment
 
+# The period the dashboard opens on, and the longest it shows: each figure reads the claims
+# of its period through an index, so its cost follows the period's size, never the table's.
+DEFAULT_DAYS = 90
+MAX_DAYS = 366
 ZERO = Decimal("0.00")
 CENTS = Decimal("0.01")
 

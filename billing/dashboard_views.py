@@ -22,8 +22,8 @@ from billing.forms import DashboardForm, DenialActionForm, DenialFilterForm
 from billing.models import AdjustmentReason, Claim
 from billing.selectors import code_words
 
-# The dashboard opens on the last twelve months of dates of service.
-DEFAULT_DAYS = 365
+# The dashboard opens on the last 90 days of dates of service (a quarter).
+DEFAULT_DAYS = dashboard.DEFAULT_DAYS
 
 
 @dataclass(frozen=True)
@@ -255,17 +255,14 @@ def yield_figure(period: dashboard.Period) -> Figure:
 @permission_required("billing.view_claim", raise_exception=True)
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    form = DashboardForm(
-        request.GET or None,
-        initial={"date_from": today - dt.timedelta(days=DEFAULT_DAYS - 1), "date_to": today},
-    )
+    default = {
+        "date_from": (today - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat(),
+        "date_to": today.isoformat(),
+    }
+    form = DashboardForm(request.GET or default)
     figures: list[Figure] = []
-    if not form.is_bound or form.is_valid():
-        data = form.cleaned_data if form.is_bound else {}
-        period = dashboard.Period(
-            first=data.get("date_from") or today - dt.timedelta(days=DEFAULT_DAYS - 1),
-            last=data.get("date_to") or today,
-        )
+    if form.is_valid():
+        period = dashboard.Period(form.cleaned_data["date_from"], form.cleaned_data["date_to"])
         figures = [
             status_figure(period),
             aging_figure(today),

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.utils import timezone
 
 from billing import dashboard
 from billing.models import Claim, DenialAction, Payer
@@ -127,9 +130,23 @@ class DashboardForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
+        if "date_from" not in cleaned or "date_to" not in cleaned:
+            return cleaned
+        # An end left empty is today; a start left empty, the default period before the end.
+        end = cleaned["date_to"] or timezone.localdate()
+        start = cleaned["date_from"] or end - dt.timedelta(days=dashboard.DEFAULT_DAYS - 1)
+        cleaned["date_from"], cleaned["date_to"] = start, end
+        if end < start:
             self.add_error("date_to", forms.ValidationError("Ends before it starts.", code="order"))
+        elif (end - start).days + 1 > dashboard.MAX_DAYS:
+            self.add_error(
+                "date_from",
+                forms.ValidationError(
+                    "Choose at most %(days)s days.",
+                    code="long",
+                    params={"days": dashboard.MAX_DAYS},
+                ),
+            )
         return cleaned
 
 

@@ -630,6 +630,19 @@ class Claim(models.Model):
             models.Index(fields=["date_of_service", "id"], name="claim_dos_idx"),
             models.Index(fields=["payer", "date_of_service", "id"], name="claim_payer_dos_idx"),
             models.Index(fields=["patient", "date_of_service", "id"], name="claim_patient_dos_idx"),
+            # The dashboard: its figures over a period read this index alone (index-only scans),
+            # and the claims a payer still owes (A/R aging) are a small index of their own.
+            models.Index(
+                fields=["date_of_service"],
+                include=["status", "payer", "total_charge", "export"],
+                name="claim_dos_figures_idx",
+            ),
+            models.Index(
+                fields=["export"],
+                include=["total_charge"],
+                condition=Q(status__in=["exported", "accepted", "appealed"]),
+                name="claim_unpaid_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -790,7 +803,13 @@ class ClaimLine(models.Model):
 
     class Meta:
         ordering = ["claim", "position"]
-        indexes = [models.Index(fields=["code"], name="claimline_code_idx")]
+        indexes = [
+            models.Index(fields=["code"], name="claimline_code_idx"),
+            # The dashboard's expected amounts per claim, without reading the lines.
+            models.Index(
+                fields=["claim"], include=["id", "expected_allowed"], name="claimline_expected_idx"
+            ),
+        ]
         constraints = [
             # A drug and its JW line share the code: the modifiers tell them apart.
             models.UniqueConstraint(
@@ -1056,6 +1075,12 @@ class ClaimPayment(models.Model):
         ordering = ["x12_import", "position"]
         indexes = [
             models.Index(fields=["claim_number"], name="claimpayment_number_idx"),
+            # The dashboard's days to payment per claim, without reading the payments.
+            models.Index(
+                fields=["claim"],
+                include=["id", "payment_date", "paid", "status_code"],
+                name="claimpayment_claim_days_idx",
+            ),
             models.Index(
                 fields=["payment_date"],
                 condition=Q(claim__isnull=True),
@@ -1106,6 +1131,12 @@ class LinePayment(models.Model):
 
     class Meta:
         ordering = ["payment", "position"]
+        # The dashboard's paid and allowed per claim line, without reading the payments.
+        indexes = [
+            models.Index(
+                fields=["claim_line"], include=["paid", "allowed"], name="linepayment_line_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.procedure} paid {self.paid}"
@@ -1132,7 +1163,13 @@ class PaymentAdjustment(models.Model):
 
     class Meta:
         ordering = ["payment", "position", "id"]
-        indexes = [models.Index(fields=["reason", "group"], name="adjustment_carc_idx")]
+        indexes = [
+            models.Index(fields=["reason", "group"], name="adjustment_carc_idx"),
+            # The dashboard's denial reasons per payment, without reading the adjustments.
+            models.Index(
+                fields=["payment"], include=["reason", "amount"], name="adjustment_payment_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(group__in=["CO", "PR", "OA", "PI"]),

@@ -116,6 +116,12 @@ def test_ar_aging_counts_unpaid_claims_whatever_their_date_of_service(claims):
     }
 
 
+def a_year() -> dict[str, str]:
+    """The dashboard's period as a biller sets it: the last 365 days."""
+    today = timezone.localdate()
+    return {"date_from": str(today - dt.timedelta(days=364)), "date_to": str(today)}
+
+
 def table(response, key: str) -> dict[str, list]:
     figure = next(f for f in response.context["figures"] if f.key == key)
     return {row[0].text: [(cell.text, cell.url) for cell in row[1:]] for row in figure.rows}
@@ -133,7 +139,7 @@ def test_the_page_shows_each_figure_and_links_to_the_claims_behind_it(client, bi
     period = f"date_from={today - dt.timedelta(days=364)}&date_to={today}"
     queue = reverse("billing:queue")
 
-    response = client.get(reverse("billing:dashboard"))
+    response = client.get(reverse("billing:dashboard"), a_year())
 
     assert response.status_code == 200
     statuses = table(response, "status")
@@ -179,6 +185,46 @@ def test_a_period_chosen_by_the_biller(client, biller, claims):
     assert statuses["Exported"][0][0] == "1"
     assert statuses["Hold"][0][0] == "0"
     assert claims_at(client, statuses["Ready"][0][1]) == {claims["H"].pk}
+
+
+def test_the_dashboard_opens_on_the_last_90_days(client, biller, claims):
+    client.force_login(biller)
+    today = timezone.localdate()
+
+    response = client.get(reverse("billing:dashboard"))
+
+    form = response.context["form"]
+    assert (form.cleaned_data["date_from"], form.cleaned_data["date_to"]) == (
+        today - dt.timedelta(days=89),
+        today,
+    )
+    statuses = table(response, "status")
+    # D and E are in the last 90 days; F (120 days ago) is not.
+    assert statuses["Exported"][0][0] == "2"
+    assert f'value="{today - dt.timedelta(days=89)}"' in response.content.decode()
+
+
+def test_a_period_longer_than_a_year_is_refused_at_the_field(client, biller, claims):
+    client.force_login(biller)
+
+    response = client.get(
+        reverse("billing:dashboard"), {"date_from": "2025-01-01", "date_to": "2026-01-02"}
+    )
+
+    assert response.context["form"].errors == {"date_from": ["Choose at most 366 days."]}
+    assert response.context["figures"] == []
+
+
+def test_a_start_alone_runs_to_today(client, biller, claims):
+    client.force_login(biller)
+    today = timezone.localdate()
+
+    response = client.get(
+        reverse("billing:dashboard"), {"date_from": str(today - dt.timedelta(days=30))}
+    )
+
+    assert response.context["form"].cleaned_data["date_to"] == today
+    assert table(response, "status")["Exported"][0][0] == "1"
 
 
 def test_a_period_that_ends_before_it_starts_is_refused_at_the_field(client, biller, claims):
@@ -235,7 +281,7 @@ def test_the_dashboard_costs_the_same_queries_however_many_claims(
     # reasons (answered claims, reasons, their words), days to payment, and paid against
     # expected (expected, paid).
     with django_assert_num_queries(7 + 9):
-        response = client.get(reverse("billing:dashboard"))
+        response = client.get(reverse("billing:dashboard"), a_year())
 
     assert response.status_code == 200
     assert len(table(response, "denials-reason")) == rows
@@ -320,7 +366,7 @@ def test_paid_against_the_fee_schedule(answered):
 
 def test_the_payment_figures_link_to_their_claims(client, biller, answered, payer):
     client.force_login(biller)
-    response = client.get(reverse("billing:dashboard"))
+    response = client.get(reverse("billing:dashboard"), a_year())
     assert response.status_code == 200
 
     rates = table(response, "denials-payer")

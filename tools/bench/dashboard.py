@@ -281,7 +281,7 @@ def measure(out: TextIO, repeat: int) -> None:
     from billing.selectors import QueueFilters, claim_queue
 
     today = timezone.localdate()
-    period = dashboard.Period(today - dt.timedelta(days=364), today)
+    period = dashboard.Period(today - dt.timedelta(days=dashboard.DEFAULT_DAYS - 1), today)
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         (version,) = cursor.fetchone()
