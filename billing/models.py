@@ -634,12 +634,12 @@ class Claim(models.Model):
             # and the claims a payer still owes (A/R aging) are a small index of their own.
             models.Index(
                 fields=["date_of_service"],
-                include=["status", "payer", "total_charge", "export"],
+                include=["id", "status", "payer", "total_charge", "export"],
                 name="claim_dos_figures_idx",
             ),
             models.Index(
                 fields=["export"],
-                include=["total_charge"],
+                include=["id", "total_charge"],
                 condition=Q(status__in=["exported", "accepted", "appealed"]),
                 name="claim_unpaid_idx",
             ),

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='claim',
-            index=models.Index(fields=['date_of_service'], include=('status', 'payer', 'total_charge', 'export'), name='claim_dos_figures_idx'),
+            index=models.Index(fields=['date_of_service'], include=('id', 'status', 'payer', 'total_charge', 'export'), name='claim_dos_figures_idx'),
         ),
         migrations.AddIndex(
             model_name='claim',
-            index=models.Index(condition=models.Q(('status__in', ['exported', 'accepted', 'appealed'])), fields=['export'], include=('total_charge',), name='claim_unpaid_idx'),
+            index=models.Index(condition=models.Q(('status__in', ['exported', 'accepted', 'appealed'])), fields=['export'], include=('id', 'total_charge'), name='claim_unpaid_idx'),
         ),
         migrations.AddIndex(
             model_name='claimline',

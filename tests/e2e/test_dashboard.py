@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from billing.models import Claim, ClaimExport
+from tests.billing.remits import Remits
 from tests.factories import PatientFactory, billing_reference, make_encounter
 
 pytestmark = [
@@ -73,3 +74,38 @@ def test_biller_reads_the_dashboard_and_opens_the_claims_behind_a_number(
     expect(page.locator("main table tbody tr")).to_have_count(1)
     expect(page.locator("main table tbody")).to_contain_text("Okonkwo")
     expect(page.get_by_label("Unpaid, days since export")).to_have_value("31-60")
+
+
+def test_biller_appeals_a_modifier_25_denial_from_the_denials_queue(
+    open_as, axe_scan, nurse, biller
+):
+    payer = billing_reference(program="commercial", code="AETNA")
+    remits = Remits(nurse)
+    claim = remits.claim(
+        payer,
+        "denied",
+        expected="92.00",
+        exported_on=timezone.localdate() - dt.timedelta(days=40),
+        total="120.00",
+        code="99213",
+        modifiers=["25"],
+    )
+    remits.pay(
+        claim, days=10, paid="0.00", allowed="0.00", code="4", adjustments=[("CO", "4", "120.00")]
+    )
+    page = open_as(biller, axe=True)
+
+    page.get_by_role("link", name="Denials").click()
+
+    row = page.locator(f"#denial-{claim.pk}")
+    expect(row).to_contain_text("CO-4 on 99213")
+    expect(row).to_contain_text("R20")
+    assert axe_scan(page) == []
+    row.get_by_label(f"Next action for claim #{claim.pk}").select_option("appeal")
+    row.get_by_label(f"Reason for claim #{claim.pk}").fill("Note documents a separate problem")
+    row.get_by_role("button", name="Record").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Claim #{claim.pk}: appeal recorded.")
+    expect(page.locator(f"#denial-{claim.pk}")).to_have_count(0)
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.APPEALED
