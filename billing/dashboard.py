@@ -1,5 +1,5 @@
-"""Reads of the billing dashboard: every figure is one aggregate query, computed by the
-database (GROUP BY and conditional sums), so a page costs the same few queries whether the
+"""Reads of the billing dashboard: the database computes every figure (GROUP BY and
+conditional sums) in one or two queries, so a page costs the same few queries whether the
 clinic has a hundred claims or a million lines. `docs/benchmarks.md` shows their plans.
 
 The figures are plain values; the view turns each into a chart, a table and links to the

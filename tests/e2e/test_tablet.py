@@ -101,6 +101,8 @@ def test_every_main_page_fits_820_px_without_sideways_scrolling(
             reverse("billing:claim_detail", args=[r["claim"].pk]),
             reverse("billing:claim_1500", args=[r["claim"].pk]),
             reverse("billing:export_list"),
+            reverse("billing:dashboard"),
+            reverse("billing:denials"),
         ],
         root: [
             reverse("refills:patient_audit", args=[r["patient"].pk]),
