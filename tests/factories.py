@@ -142,6 +142,15 @@ def order_data(**overrides) -> dict:
     return data
 
 
+def replace_order(patient: Patient, **overrides) -> Order:
+    """A new active order for the patient in place of the one they have (as a provider's
+    new order discontinues the old)."""
+    patient.orders.filter(status="active").update(
+        status="discontinued", discontinued_by=order_provider(), discontinued_at=timezone.now()
+    )
+    return make_order(patient, **overrides)
+
+
 def make_order(patient: Patient, *, by=None, **overrides) -> Order:
     data = order_data(**overrides)
     bsa = mosteller_bsa(data["dosing_height_cm"], data["dosing_weight_kg"])

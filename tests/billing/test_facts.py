@@ -19,6 +19,7 @@ from tests.factories import (
     cover,
     drug_catalogue,
     encounter_data,
+    replace_order,
 )
 
 DAY = dt.date(2026, 3, 4)
@@ -216,6 +217,9 @@ def test_the_facts_of_a_real_encounter(nurse, nurse2, okafor, np_patel, patient)
 def test_a_discard_beyond_the_rounding_is_billed_on_a_jw_line(nurse, nurse2, okafor, patient):
     cover(patient, billing_reference())
     drug_catalogue()
+    replace_order(
+        patient, dose_basis="flat", dose_per_basis=Decimal("2000"), dose_mg=Decimal("2000")
+    )
     encounter = sign(
         patient,
         nurse,

@@ -143,6 +143,21 @@ def test_main_pages_have_labels_and_no_serious_axe_violations(
     expect(page.locator("#form-errors")).to_be_visible()
     scan(page, "verify page with errors")
 
+    page.goto(reverse("refills:teaching_sheet", args=[done.pk]))
+    scan(page, "teaching sheet")
+
+    held = services.encounter_create(
+        by=nurse, patient=other, data=encounter_data(anc=Decimal("1.10"))
+    )
+    doctor = open_as(provider, axe=True)
+    for name, url in [
+        ("order form", reverse("refills:order_create", args=[patient.pk])),
+        ("order page", reverse("refills:order_detail", args=[patient.orders.get().pk])),
+        ("override form", reverse("refills:encounter_override", args=[held.pk])),
+    ]:
+        doctor.goto(url)
+        scan(doctor, name)
+
     billing = open_as(biller, axe=True)
     billing.goto(reverse("billing:queue"))
     scan(billing, "claim queue")

@@ -163,3 +163,26 @@ def test_a_mismatch_names_no_field_and_no_value(client, draft, nurse2):
         assert leak not in html
     attempt = VerificationAttempt.objects.get()
     assert (attempt.verifier, attempt.mismatched_fields) == (nurse2, ["rate_ml_h"])
+
+
+def test_the_verify_button_is_there_for_the_workstation_but_not_after_two_mismatches(
+    client, draft, nurse, nurse2
+):
+    # The second clinician may verify at the first nurse's workstation, as themselves.
+    verify = reverse("refills:encounter_verify", args=[draft.pk])
+    detail = reverse("refills:encounter_detail", args=[draft.pk])
+    client.force_login(nurse)
+    assert verify in client.get(detail).content.decode()
+    for _ in range(2):
+        services.encounter_verify(
+            verifier=nurse2,
+            encounter=draft,
+            entered={
+                "rate_ml_h": Decimal("3"),
+                "pump_volume_ml": Decimal("96.50"),
+                "drug_concentration_mg_ml": Decimal("50.000"),
+            },
+        )
+
+    client.force_login(nurse2)
+    assert verify not in client.get(detail).content.decode()
