@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0015_denial_actions'),
+        ('billing', '0016_denial_actions'),
         ('refills', '0008_drug_waste_supply_and_taxonomy'),
     ]
 
