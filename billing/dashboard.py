@@ -29,19 +29,17 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from billing.models import Claim, ClaimLine, ClaimPayment, LinePayment, PaymentAdjustment
+from billing.money import money
 
 # The period the dashboard opens on, and the longest it shows: each figure reads the claims
 # of its period through an index, so its cost follows the period's size, never the table's.
 DEFAULT_DAYS = 90
 MAX_DAYS = 366
-ZERO = Decimal("0.00")
-CENTS = Decimal("0.01")
 
 
 def cents(value: Decimal | None) -> Decimal:
-    """A database sum as money: SQLite returns 295 for 295.00, and no rows sum to NULL.
-    Sums of cents are exact, so the rounding mode only makes the quantize explicit."""
-    return (value or ZERO).quantize(CENTS, rounding=ROUND_HALF_UP)
+    """A database sum as money: SQLite returns 295 for 295.00, and no rows sum to NULL."""
+    return money(value)
 
 
 _S = Claim.Status

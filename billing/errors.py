@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from config.errors import ApplicationError
 
-class BillingError(Exception):
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
+
+class BillingError(ApplicationError):
+    """A billing operation was refused; ``field`` names the form field it belongs to."""

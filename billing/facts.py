@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from billing.engine.facts import FACTS_SCHEMA_V2, json_number
 from billing.models import ChargeMasterItem, Coverage, DrugCatalogueItem, StockedNDC
+from billing.money import money
 from refills import ndc as ndc_codes
 from refills.models import ClinicianProfile, Encounter, ProviderVisit
 from refills.services import encounter_effective_values
 
-CENTS = Decimal("0.01")
 # NDC quantities go to three decimals (CTP04 of the 837P).
 NDC_QUANTITY_STEP = Decimal("0.001")
 ESTABLISHED_YEARS = 3
@@ -162,10 +162,10 @@ def facts_for_encounter(
         if values[field]:
             same_day.append({"code": values[field]})
 
-    charges = {item.code: str(item.charge.quantize(CENTS)) for item in charge_items}
+    charges = {item.code: str(money(item.charge)) for item in charge_items}
     ndc, item, stocked = drug_used(values["drug_name"], values["drug_ndc"], drug_items)
     if item is not None:
-        charges[item.hcpcs] = str(item.charge_per_unit.quantize(CENTS))
+        charges[item.hcpcs] = str(money(item.charge_per_unit))
     facts: dict[str, Any] = {
         "schema": FACTS_SCHEMA_V2,
         "payer": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -136,6 +137,25 @@ class Payer(models.Model):
             )
 
 
+class EffectiveQuerySet(models.QuerySet):
+    """Dated rows (coverage, charge master, fee schedule, drug catalogue): each applies from
+    ``effective_from`` to ``effective_to`` inclusive, or on and on when that is empty."""
+
+    def effective_between(self, first, last):
+        """The rows in force on any day from ``first`` to ``last`` (dates or expressions)."""
+        return self.filter(effective_from__lte=last).filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=first)
+        )
+
+    def effective_on(self, day):
+        return self.effective_between(day, day)
+
+
+def is_effective_on(row, day: dt.date) -> bool:
+    """What ``effective_on`` selects, for a row already loaded."""
+    return row.effective_from <= day and (row.effective_to is None or row.effective_to >= day)
+
+
 class Coverage(models.Model):
     class Priority(models.IntegerChoices):
         PRIMARY = 1, "Primary"
@@ -156,6 +176,7 @@ class Coverage(models.Model):
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
     history = HistoricalRecords()
+    objects = EffectiveQuerySet.as_manager()
 
     class Meta:
         ordering = ["patient", "priority", "-effective_from"]
@@ -202,13 +223,6 @@ class Coverage(models.Model):
                 errors["group_number"] = exc
         if errors:
             raise ValidationError(errors)
-
-
-class EffectiveQuerySet(models.QuerySet):
-    def effective_on(self, day):
-        return self.filter(effective_from__lte=day).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=day)
-        )
 
 
 class ChargeMasterItem(models.Model):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
 from billing import dashboard
@@ -29,6 +29,7 @@ from billing.models import (
     StockedNDC,
     X12Import,
 )
+from billing.money import ZERO
 from config.paging import page_of
 from refills.models import Patient
 from refills.selectors import AuditEntry, history_entries
@@ -90,7 +91,7 @@ class QueueTotals:
 
     @property
     def total(self) -> Decimal:
-        return sum((row.total for row in self.by_status), Decimal("0.00"))
+        return sum((row.total for row in self.by_status), ZERO)
 
 
 def claims_visible_to(user) -> QuerySet[Claim]:
@@ -127,15 +128,10 @@ def claim_queue(user, filters: QueueFilters) -> QuerySet[Claim]:
         )
     search = filters.search.strip()
     if search:
-        terms = Q()
-        for word in search.replace(",", " ").split():
-            terms &= (
-                Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(mrn__iexact=word)
-            )
         # The patients first, then their claims newest first (claim_patient_dos_idx). In one
         # query the planner cannot estimate a name pattern, guesses many matches, and walks
         # the whole claim table by date to find a single patient's claims.
-        patients = list(Patient.objects.filter(terms).order_by().values_list("pk", flat=True))
+        patients = list(Patient.objects.matching(search).order_by().values_list("pk", flat=True))
         claims = claims.filter(patient_id__in=patients)
     # The stored facts and decision are kilobytes a claim that the list never shows.
     _, ordering = QUEUE_SORTS[filters.sort or DEFAULT_QUEUE_SORT]
@@ -153,7 +149,7 @@ def queue_totals(claims: QuerySet[Claim]) -> QueueTotals:
     found = {status: (count, total) for status, count, total in rows}
     return QueueTotals(
         tuple(
-            StatusTotal(status, label, found[status][0], found[status][1] or Decimal("0.00"))
+            StatusTotal(status, label, found[status][0], found[status][1] or ZERO)
             for status, label in Claim.Status.choices
             if status in found
         )
@@ -269,10 +265,8 @@ def primary_payer_name(patient: Patient, day: dt.date) -> str:
     """The payer of the patient's primary coverage in force on ``day`` (the patient banner
     shows it), or "" when none is."""
     coverage = (
-        Coverage.objects.filter(
-            patient=patient, priority=Coverage.Priority.PRIMARY, effective_from__lte=day
-        )
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+        Coverage.objects.filter(patient=patient, priority=Coverage.Priority.PRIMARY)
+        .effective_on(day)
         .select_related("payer")
         .order_by("-effective_from", "-id")
         .first()

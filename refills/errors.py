@@ -9,18 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from config.errors import ApplicationError
+
 if TYPE_CHECKING:
     from refills.models import Encounter
 
 
-class RefillError(Exception):
+class RefillError(ApplicationError):
     """A refill operation was refused; ``field`` names the form field it belongs to."""
-
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
 
 
 class DuplicateSubmissionError(RefillError):

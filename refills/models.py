@@ -133,6 +133,17 @@ class ClinicianProfile(models.Model):
         }.get(self.credential, "registered_nurse")
 
 
+class PatientQuerySet(models.QuerySet):
+    def matching(self, text: str) -> PatientQuerySet:
+        """Patients matching every word of ``text`` (commas count as spaces) in the name,
+        accents and case aside (``search_name``), or as the whole MRN; empty text matches
+        everyone."""
+        terms = Q()
+        for word in text.replace(",", " ").split():
+            terms &= Q(search_name__contains=fold(word)) | Q(mrn__iexact=word)
+        return self.filter(terms)
+
+
 class Patient(models.Model):
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
@@ -161,6 +172,7 @@ class Patient(models.Model):
     # SQLite and PostgreSQL alike; derived from the name whenever the row is written.
     search_name = models.CharField(max_length=200, blank=True, editable=False)
     history = HistoricalRecords(excluded_fields=["search_name"])
+    objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -13,7 +13,6 @@ from django.db.models import ForeignKey, Prefetch, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from config import search
 from refills import links, safety
 from refills.blind import HIDDEN, MISMATCHES_PER_VERIFIER, PUMP_VALUE_FIELDS
 from refills.models import (
@@ -41,13 +40,7 @@ def patient_search(user, query: str) -> QuerySet[Patient]:
     patients = patients_visible_to(user).prefetch_related(
         Prefetch("diagnoses", queryset=PatientDiagnosis.objects.order_by("position", "id"))
     )
-    query = query.strip()
-    if not query:
-        return patients
-    terms = Q()
-    for word in query.replace(",", " ").split():
-        terms &= Q(search_name__contains=search.fold(word)) | Q(mrn__iexact=word)
-    return patients.filter(terms)
+    return patients.matching(query)
 
 
 def encounters_visible_to(user) -> QuerySet[Encounter]:

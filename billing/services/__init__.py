@@ -5,7 +5,8 @@ and exporting them. One module per concept; the names callers use are all here.
 from __future__ import annotations
 
 from billing.errors import BillingError
-from billing.facts import CENTS, facts_for_encounter
+from billing.facts import facts_for_encounter
+from billing.money import CENTS
 from billing.services.claims import claim_approve, claim_hold, claim_release
 from billing.services.deciding import (
     DECISION_TO_STATUS,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -31,7 +30,9 @@ from billing.models import (
     DrugCatalogueItem,
     FeeScheduleEntry,
     PracticeSettings,
+    is_effective_on,
 )
+from billing.money import ZERO
 from billing.services.claims import claims_update
 from refills.models import Encounter, ProviderVisit
 
@@ -40,17 +41,6 @@ DECISION_TO_STATUS = {
     "hold": Claim.Status.HOLD,
     "not_billable": Claim.Status.VOID,
 }
-
-
-def _in_force(row, day: dt.date) -> bool:
-    """Whether a dated row (coverage, charge master item, fee schedule entry) applies on day."""
-    return row.effective_from <= day and (row.effective_to is None or row.effective_to >= day)
-
-
-def _in_force_between(queryset: QuerySet, first: dt.date, last: dt.date) -> QuerySet:
-    return queryset.filter(effective_from__lte=last).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=first)
-    )
 
 
 class _References:
@@ -65,7 +55,7 @@ class _References:
         patients = {e.patient_id for e in encounters}
         first, last = min(days), max(days)
         self.coverages: dict[int, list[Coverage]] = defaultdict(list)
-        coverages = _in_force_between(Coverage.objects.filter(patient_id__in=patients), first, last)
+        coverages = Coverage.objects.filter(patient_id__in=patients).effective_between(first, last)
         for coverage in coverages.select_related("payer").order_by(
             "priority", "-effective_from", "id"
         ):
@@ -97,36 +87,36 @@ class _References:
         for patient_id, day in earlier:
             self.documented[patient_id].add(day)
         self.charge_items = list(
-            _in_force_between(ChargeMasterItem.objects.all(), first, last).order_by(
+            ChargeMasterItem.objects.effective_between(first, last).order_by(
                 "code", "effective_from"
             )
         )
         self.drug_items = list(
-            _in_force_between(DrugCatalogueItem.objects.all(), first, last)
+            DrugCatalogueItem.objects.effective_between(first, last)
             .prefetch_related("ndcs")
             .order_by("-effective_from", "id")
         )
         payers = {c.payer_id for rows in self.coverages.values() for c in rows}
         self.fee_entries: dict[int, list[FeeScheduleEntry]] = defaultdict(list)
-        entries = _in_force_between(
-            FeeScheduleEntry.objects.filter(payer_id__in=payers), first, last
+        entries = FeeScheduleEntry.objects.filter(payer_id__in=payers).effective_between(
+            first, last
         )
         for entry in entries.order_by("effective_from", "id"):
             self.fee_entries[entry.payer_id].append(entry)
 
     def coverage_on(self, patient_id: int, day: dt.date) -> Coverage | None:
         """The primary coverage in force on the day (then the one that started last)."""
-        return next((c for c in self.coverages[patient_id] if _in_force(c, day)), None)
+        return next((c for c in self.coverages[patient_id] if is_effective_on(c, day)), None)
 
     def visits_on(self, patient_id: int, day: dt.date) -> list[ProviderVisit]:
         return self.visits.get((patient_id, day), [])
 
     def charge_items_on(self, day: dt.date) -> list[ChargeMasterItem]:
-        return [item for item in self.charge_items if _in_force(item, day)]
+        return [item for item in self.charge_items if is_effective_on(item, day)]
 
     def drug_items_on(self, day: dt.date) -> list[DrugCatalogueItem]:
         """The drug catalogue in force on the day, the latest start first."""
-        return [item for item in self.drug_items if _in_force(item, day)]
+        return [item for item in self.drug_items if is_effective_on(item, day)]
 
     def established(self, patient_id: int, day: dt.date) -> bool:
         return is_established(day, self.documented.get(patient_id, ()))
@@ -134,7 +124,9 @@ class _References:
     def allowed_amounts(self, payer_id: int | None, day: dt.date) -> dict[str, Decimal]:
         if payer_id is None:
             return {}
-        return {e.code: e.allowed_amount for e in self.fee_entries[payer_id] if _in_force(e, day)}
+        return {
+            e.code: e.allowed_amount for e in self.fee_entries[payer_id] if is_effective_on(e, day)
+        }
 
 
 def claim_decide_for_encounter(
@@ -350,7 +342,7 @@ def _decide_all(
             lines = list(decision.lines)
             findings = list(decision.findings)
             claim.total_charge = sum(
-                (line.charge for line in lines if line.charge is not None), Decimal("0.00")
+                (line.charge for line in lines if line.charge is not None), ZERO
             )
             rendering = claim_lines.rendering_keys(
                 lines,

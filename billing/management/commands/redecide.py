@@ -94,9 +94,7 @@ def _billed_to_or_covered_by(payer: Payer) -> Q:
     billed = Claim.objects.filter(encounter=OuterRef("pk"), payer=payer).exclude(
         status=Claim.Status.VOID
     )
-    covered = Coverage.objects.filter(
-        patient=OuterRef("patient"),
-        payer=payer,
-        effective_from__lte=OuterRef("date_of_service"),
-    ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=OuterRef("date_of_service")))
+    covered = Coverage.objects.filter(patient=OuterRef("patient"), payer=payer).effective_on(
+        OuterRef("date_of_service")
+    )
     return Q(Exists(billed)) | Q(Exists(covered))
