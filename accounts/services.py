@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -227,7 +227,7 @@ def _password_assigned(*, user, by, address: str | None) -> None:
     event_record(kind=AccountEvent.Kind.PASSWORD_SET, by=by, subject=user, address=address, now=now)
 
 
-def password_changed_by_holder(*, user: AbstractBaseUser, address: str | None) -> None:
+def password_changed_by_holder(*, user: User, address: str | None) -> None:
     """The account holder chose their own password (the old one was checked)."""
     with transaction.atomic():
         assigned = PasswordAssignment.objects.filter(user=user).first()

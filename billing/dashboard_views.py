@@ -136,7 +136,7 @@ def denial_rate_figure(period: dashboard.Period) -> Figure:
     values, urls = [], []
     for row in dashboard.denials_by_payer(period):
         answered = queue_url(outcome="answered", payer=row.payer_id, **_period_params(period))
-        denied = queue_url(status="denied", payer=row.payer_id, **_period_params(period))
+        denied = queue_url(status=Claim.Status.DENIED, payer=row.payer_id, **_period_params(period))
         figure.labels.append(row.payer)
         values.append(str(row.rate))
         urls.append(denied)
@@ -168,7 +168,7 @@ def denial_reason_figure(period: dashboard.Period) -> Figure:
     )
     values, urls = [], []
     for row in reasons:
-        url = queue_url(status="denied", carc=row.carc, **_period_params(period))
+        url = queue_url(status=Claim.Status.DENIED, carc=row.carc, **_period_params(period))
         rate = dashboard.percent(row.claims, answered)
         figure.labels.append(f"CARC {row.carc}")
         values.append(str(rate))

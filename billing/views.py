@@ -162,7 +162,7 @@ def _with_reason(request: HttpRequest, pk: int, service, done: str) -> HttpRespo
     claim = _claim_or_404(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["reason"][0])
+        messages.error(request, str(form.errors["reason"][0]))
         return redirect("billing:claim_detail", pk=claim.pk)
     try:
         service(claim=claim, by=request.user, reason=form.cleaned_data["reason"])

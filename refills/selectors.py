@@ -22,6 +22,7 @@ from refills.models import (
     Order,
     Patient,
     PatientDiagnosis,
+    PatientQuerySet,
     ProviderOverride,
     ProviderVisit,
     VerificationAttempt,
@@ -30,13 +31,13 @@ from refills.models import (
 )
 
 
-def patients_visible_to(user) -> QuerySet[Patient]:
+def patients_visible_to(user) -> PatientQuerySet:
     if not user.has_perm("refills.view_patient"):
         return Patient.objects.none()
     return Patient.objects.all()
 
 
-def patient_search(user, query: str) -> QuerySet[Patient]:
+def patient_search(user, query: str) -> PatientQuerySet:
     patients = patients_visible_to(user).prefetch_related(
         Prefetch("diagnoses", queryset=PatientDiagnosis.objects.order_by("position", "id"))
     )
@@ -273,7 +274,7 @@ def provider_visits_for(user, patient: Patient, day: dt.date) -> QuerySet[Provid
 # Audit trail: who did what, when and why, read from the history every service writes.
 
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-EMPTY = (None, "", [], {})
+EMPTY: tuple[Any, ...] = (None, "", [], {})
 NOTHING = "\u2013"  # the en dash the pages show for an empty value
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.lockout import verifier_authenticate
 from config import search
 from config.paging import page_of
+from config.users import acting_user
 from refills import links, selectors, services
 from refills.blind import BLIND_CHECK_FIELDS
 from refills.forms import (
@@ -106,7 +107,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
         try:
             patient = services.patient_create(
-                by=request.user, data=data, diagnoses=form.cleaned_data["diagnosis_codes"]
+                by=acting_user(request), data=data, diagnoses=form.cleaned_data["diagnosis_codes"]
             )
         except RefillError as exc:
             _apply_error(form, exc)
@@ -125,7 +126,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
         try:
             services.patient_update(
-                by=request.user,
+                by=acting_user(request),
                 patient=patient,
                 data=data,
                 diagnoses=form.cleaned_data["diagnosis_codes"],
@@ -171,7 +172,7 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             encounter = services.encounter_create(
-                by=request.user,
+                by=acting_user(request),
                 patient=patient,
                 data=form.cleaned_data,
                 submission_id=form.cleaned_data["submission_id"],
@@ -243,7 +244,9 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _encounter_form(request, encounter.patient, instance=encounter)
     if request.method == "POST" and form.is_valid():
         try:
-            services.encounter_update(by=request.user, encounter=encounter, data=form.cleaned_data)
+            services.encounter_update(
+                by=acting_user(request), encounter=encounter, data=form.cleaned_data
+            )
         except RefillError as exc:
             _apply_error(form, exc)
         else:
@@ -347,10 +350,10 @@ def encounter_sign(request: HttpRequest, pk: int) -> HttpResponse:
     encounter = _get_or_404(selectors.encounters_visible_to(request.user), pk=pk)
     form = SignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["attest"][0])
+        messages.error(request, str(form.errors["attest"][0]))
         return redirect("refills:encounter_detail", pk=encounter.pk)
     try:
-        services.encounter_sign(by=request.user, encounter=encounter)
+        services.encounter_sign(by=acting_user(request), encounter=encounter)
     except RefillError as exc:
         messages.error(request, exc.message)
     else:
@@ -369,7 +372,7 @@ def addendum_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.addendum_create(
-                by=request.user,
+                by=acting_user(request),
                 encounter=encounter,
                 text=form.cleaned_data["text"],
                 reason=form.cleaned_data["reason"],
@@ -398,7 +401,7 @@ def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse
         data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
         try:
             services.provider_visit_record(
-                by=request.user,
+                by=acting_user(request),
                 patient=patient,
                 data=data,
                 diagnoses=form.cleaned_data["diagnosis_codes"],

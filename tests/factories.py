@@ -11,13 +11,12 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from stdnum import luhn
 
+from billing import demo
 from billing import services as billing_services
 from billing.models import (
-    ChargeMasterItem,
     Claim,
     Coverage,
     DrugCatalogueItem,
-    FeeScheduleEntry,
     Payer,
     PracticeSettings,
     StockedNDC,
@@ -269,24 +268,8 @@ def billing_reference(*, program: str = "medicare", code: str = "MEDICARE") -> P
         },
     )
     start = dt.date(2020, 1, 1)
-    for cpt, charge in [
-        ("96521", "175.00"),
-        ("96522", "160.00"),
-        ("99213", "120.00"),
-        ("99211", "30.00"),
-        ("96523", "45.00"),
-    ]:
-        ChargeMasterItem.objects.get_or_create(
-            code=cpt,
-            effective_from=start,
-            defaults={"description": cpt, "charge": Decimal(charge)},
-        )
-    FeeScheduleEntry.objects.get_or_create(
-        payer=payer,
-        code="96521",
-        effective_from=start,
-        defaults={"allowed_amount": Decimal("123.83"), "label": "example"},
-    )
+    demo.charge_master(start, codes=("96521", "96522", "99213", "99211", "96523"))
+    demo.refill_fee(payer, start)
     return payer
 
 
@@ -323,19 +306,7 @@ def cover(patient: Patient, payer: Payer) -> Coverage:
     )
 
 
-PRACTICE = {
-    "billing_provider_name": "Riverside Oncology",
-    "npi": "1811111115",
-    "tax_id": "123456789",
-    "address_line1": "100 Main Street",
-    "city": "Springfield",
-    "state": "IL",
-    "postal_code": "627011234",
-    "submitter_id": "RIVONC01",
-    "receiver_id": "CLEARHOUSE",
-    "contact_name": "Billing Office",
-    "contact_phone": "2175550100",
-}
+PRACTICE = demo.PRACTICE
 
 
 def practice_settings(**overrides) -> PracticeSettings:

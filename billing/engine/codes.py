@@ -1,4 +1,4 @@
-"""Code tables the rules read, named after the rule text in shared/domain/billing-rules.md."""
+"""Code tables the rules read, named after the rule text in docs/billing-rules.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`decide`: the rules of shared/domain/billing-rules.md applied to one refill encounter.
+"""`decide`: the rules of docs/billing-rules.md applied to one refill encounter.
 
 Pure: facts in, decision out. Every line and every refusal cites the rule that produced it.
 A `refill-facts/1` input gets a `refill-decision/1` answer (R01-R52 with R26); a `/2` input

@@ -14,6 +14,7 @@ from django.utils import timezone
 from billing import exporting
 from billing.errors import BillingError
 from billing.models import Claim, ClaimEvent, ClaimFinding, PracticeSettings
+from config.history import record_change
 
 
 def _event(claim: Claim, *, by, at: dt.datetime, from_status: str, reason: str) -> None:
@@ -43,14 +44,13 @@ def _transition(
         if claim.status not in allowed_from:
             raise BillingError(
                 f"This claim is {claim.get_status_display().lower()}; it cannot be "
-                f"{to if to != 'ready' else 'released'} from that state.",
+                f"{'released' if to == Claim.Status.READY else to} from that state.",
                 code="state",
             )
         old = claim.status
         claim.status = to
         claim.hold_reason = reason if to == Claim.Status.HOLD else ""
-        claim._change_reason = reason
-        claim._history_user = by
+        record_change(claim, by=by, reason=reason)
         claim.save(update_fields=["status", "hold_reason"])
         _event(claim, by=by, at=now, from_status=old, reason=reason)
     return claim

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from billing import claim_lines, exporting
 from billing.engine import ENGINE_VERSION, Finding, Line, SchemaError, decide, parse_facts
+from billing.engine.decision import BILLABLE, HOLD, NOT_BILLABLE
 from billing.errors import BillingError
 from billing.facts import established_since, facts_for_encounter, is_established
 from billing.models import (
@@ -34,12 +35,13 @@ from billing.models import (
 )
 from billing.money import ZERO
 from billing.services.claims import claims_update
+from config.history import record_change
 from refills.models import Encounter, ProviderVisit
 
 DECISION_TO_STATUS = {
-    "billable": Claim.Status.READY,
-    "hold": Claim.Status.HOLD,
-    "not_billable": Claim.Status.VOID,
+    BILLABLE: Claim.Status.READY,
+    HOLD: Claim.Status.HOLD,
+    NOT_BILLABLE: Claim.Status.VOID,
 }
 
 
@@ -221,7 +223,7 @@ def claims_decide_batch(
             for old, old_status in superseded
         ]
         for d in decided:
-            d.claim._change_reason = f"decided: {reason}"
+            record_change(d.claim, by=by, reason=f"decided: {reason}")
         bulk_create_with_history([d.claim for d in decided], Claim, default_user=by)
         ClaimLine.objects.bulk_create(line for d in decided for line in d.claim_lines)
         ClaimFinding.objects.bulk_create(
@@ -337,7 +339,7 @@ def _decide_all(
             claim.engine_version = ENGINE_VERSION
             claim.diagnoses = list(decision.diagnoses)
             claim.status = DECISION_TO_STATUS[decision.status]
-            if decision.status == "not_billable":
+            if decision.status == NOT_BILLABLE:
                 claim.void_reason = "Not billable: see the findings."
             lines = list(decision.lines)
             findings = list(decision.findings)

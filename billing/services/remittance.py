@@ -42,6 +42,7 @@ from billing.models import (
     X12Import,
 )
 from billing.selectors import code_words
+from config.history import record_change
 
 ZERO = Decimal("0.00")
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -205,8 +206,7 @@ class _Poster:
             claim.payer_reason = payer_reason
             fields.append("payer_reason")
         if fields:
-            claim._change_reason = reason[:100]
-            claim._history_user = self.by
+            record_change(claim, by=self.by, reason=reason[:100])
             claim.save(update_fields=fields)
         ClaimEvent.objects.create(
             claim=claim,
@@ -221,8 +221,7 @@ class _Poster:
     def _set_payer_number(self, claim: Claim, number: str | None) -> None:
         if number and claim.payer_claim_control_number != number:
             claim.payer_claim_control_number = number[:50]
-            claim._change_reason = "payer claim control number"
-            claim._history_user = self.by
+            record_change(claim, by=self.by, reason="payer claim control number")
             claim.save(update_fields=["payer_claim_control_number"])
 
     def outcome(self) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 
+from config.history import record_change
 from refills.errors import RefillError
 from refills.models import Addendum, Encounter
 from refills.services.checks import check_hard_stops
@@ -20,7 +22,7 @@ from refills.signals import documentation_changed
 
 def addendum_create(
     *,
-    by: AbstractBaseUser,
+    by: User,
     encounter: Encounter,
     text: str,
     reason: str = "",
@@ -57,8 +59,7 @@ def addendum_create(
             reason=reason.strip(),
             corrections=_jsonable(corrections),
         )
-        addendum._change_reason = "addendum"
-        addendum._history_user = by
+        record_change(addendum, by=by, reason="addendum")
         addendum.save()
         documentation_changed.send(
             sender=Addendum, encounter=encounter, by=by, reason="addendum", now=now
@@ -83,6 +84,6 @@ def encounter_effective_values(encounter: Encounter) -> dict[str, Any]:
     values = {f: getattr(encounter, f) for f in ENCOUNTER_FIELDS}
     for addendum in encounter.addenda.all():
         for field, raw in addendum.corrections.items():
-            model_field = Encounter._meta.get_field(field)
+            model_field = cast(Field, Encounter._meta.get_field(field))
             values[field] = model_field.to_python(raw)
     return values

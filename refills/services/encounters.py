@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.history import record_change
 from refills import safety, selectors
 from refills.blind import MISMATCHES_PER_VERIFIER
 from refills.errors import DuplicateSubmissionError, HardStopError, RefillError
@@ -51,7 +52,7 @@ def _checked_order(patient: Patient, values: Mapping[str, Any]) -> Order | None:
 
 def encounter_create(
     *,
-    by: AbstractBaseUser,
+    by: User,
     patient: Patient,
     data: Mapping[str, Any],
     submission_id: uuid.UUID | None = None,
@@ -77,8 +78,7 @@ def encounter_create(
         **{f: data[f] for f in ENCOUNTER_FIELDS if f in data},
     )
     full_clean(encounter, exclude=("submission_id",))
-    encounter._change_reason = "documented"
-    encounter._history_user = by
+    record_change(encounter, by=by, reason="documented")
     try:
         with transaction.atomic():
             encounter.save()
@@ -89,9 +89,7 @@ def encounter_create(
     return encounter
 
 
-def _raise_if_submitted(
-    by: AbstractBaseUser, patient: Patient, submission_id: uuid.UUID | None
-) -> None:
+def _raise_if_submitted(by: User, patient: Patient, submission_id: uuid.UUID | None) -> None:
     if submission_id is None:
         return
     existing = Encounter.objects.filter(submission_id=submission_id).first()
@@ -104,7 +102,7 @@ def _raise_if_submitted(
 
 def encounter_update(
     *,
-    by: AbstractBaseUser,
+    by: User,
     encounter: Encounter,
     data: Mapping[str, Any],
     now: dt.datetime | None = None,
@@ -137,8 +135,7 @@ def encounter_update(
             encounter.verified_at = None
             reason = "edited after verification; verification cleared"
         full_clean(encounter)
-        encounter._change_reason = reason
-        encounter._history_user = by
+        record_change(encounter, by=by, reason=reason)
         encounter.save()
     return encounter
 
@@ -155,7 +152,7 @@ class VerificationResult:
 
 def encounter_verify(
     *,
-    verifier: AbstractBaseUser,
+    verifier: User,
     encounter: Encounter,
     entered: Mapping[str, Decimal],
     now: dt.datetime | None = None,
@@ -202,15 +199,13 @@ def encounter_verify(
         )
         # The request belongs to whoever is signed in at the workstation (often the first
         # nurse); the record belongs to the clinician who authenticated for the check.
-        attempt._history_user = verifier
-        attempt._change_reason = "matched" if not mismatched else "mismatch"
+        record_change(attempt, by=verifier, reason="matched" if not mismatched else "mismatch")
         attempt.save()
         if not mismatched:
             encounter.status = Encounter.Status.VERIFIED
             encounter.verified_by = verifier
             encounter.verified_at = now
-            encounter._change_reason = "verified by blind double check"
-            encounter._history_user = verifier
+            record_change(encounter, by=verifier, reason="verified by blind double check")
             try:
                 with transaction.atomic():
                     encounter.save()
@@ -221,9 +216,7 @@ def encounter_verify(
     return VerificationResult(attempt, encounter)
 
 
-def encounter_sign(
-    *, by: AbstractBaseUser, encounter: Encounter, now: dt.datetime | None = None
-) -> Encounter:
+def encounter_sign(*, by: User, encounter: Encounter, now: dt.datetime | None = None) -> Encounter:
     """Sign and lock. Everything listening for signed documentation (billing) runs inside
     the same transaction, so a failure there leaves the encounter unsigned."""
     now = now or timezone.now()
@@ -248,8 +241,7 @@ def encounter_sign(
         encounter.status = Encounter.Status.SIGNED
         encounter.signed_by = by
         encounter.signed_at = now
-        encounter._change_reason = "signed"
-        encounter._history_user = by
+        record_change(encounter, by=by, reason="signed")
         encounter.save()
         documentation_changed.send(
             sender=Encounter, encounter=encounter, by=by, reason="signed", now=now
@@ -259,7 +251,7 @@ def encounter_sign(
 
 def encounter_override(
     *,
-    provider: AbstractBaseUser,
+    provider: User,
     encounter: Encounter,
     reason: str,
     now: dt.datetime | None = None,
@@ -286,7 +278,6 @@ def encounter_override(
             reason=reason.strip(),
         )
         full_clean(override)
-        override._change_reason = "provider override"
-        override._history_user = provider
+        record_change(override, by=provider, reason="provider override")
         override.save()
     return override

@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from config.history import record_change
 from refills import safety
 from refills.errors import HardStopError, RefillError
 from refills.models import Order, Patient
@@ -38,7 +39,7 @@ ORDER_FIELDS = (
 
 def order_create(
     *,
-    by: AbstractBaseUser,
+    by: User,
     patient: Patient,
     data: Mapping[str, Any],
     now: dt.datetime | None = None,
@@ -71,14 +72,13 @@ def order_create(
             **{f: data[f] for f in ORDER_FIELDS if f in data},
         )
         full_clean(order)
-        order._change_reason = "order signed"
-        order._history_user = by
+        record_change(order, by=by, reason="order signed")
         order.save()
     return order
 
 
 def order_discontinue(
-    *, by: AbstractBaseUser, order: Order, reason: str, now: dt.datetime | None = None
+    *, by: User, order: Order, reason: str, now: dt.datetime | None = None
 ) -> Order:
     now = now or timezone.now()
     if not by.has_perm("refills.change_order"):
@@ -95,11 +95,10 @@ def order_discontinue(
     return order
 
 
-def _discontinue(order: Order, *, by: AbstractBaseUser, reason: str, now: dt.datetime) -> None:
+def _discontinue(order: Order, *, by: User, reason: str, now: dt.datetime) -> None:
     order.status = Order.Status.DISCONTINUED
     order.discontinued_by = by
     order.discontinued_at = now
     order.discontinue_reason = reason
-    order._change_reason = f"discontinued: {reason}"
-    order._history_user = by
+    record_change(order, by=by, reason=f"discontinued: {reason}")
     order.save()

@@ -5,23 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
+from config.history import record_change
 from refills.errors import RefillError
 from refills.models import Patient, PatientDiagnosis
 from refills.services.checks import diagnosis_codes_clean, full_clean
 
 
 @transaction.atomic
-def patient_create(
-    *, by: AbstractBaseUser, data: Mapping[str, Any], diagnoses: list[str]
-) -> Patient:
+def patient_create(*, by: User, data: Mapping[str, Any], diagnoses: list[str]) -> Patient:
     codes = diagnosis_codes_clean(diagnoses)
     patient = Patient(**data)
     full_clean(patient)
-    patient._change_reason = "registered"
-    patient._history_user = by
+    record_change(patient, by=by, reason="registered")
     try:
         with transaction.atomic():
             patient.save()
@@ -36,31 +34,28 @@ def patient_create(
 
 @transaction.atomic
 def patient_update(
-    *, by: AbstractBaseUser, patient: Patient, data: Mapping[str, Any], diagnoses: list[str]
+    *, by: User, patient: Patient, data: Mapping[str, Any], diagnoses: list[str]
 ) -> Patient:
     codes = diagnosis_codes_clean(diagnoses)
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     for field, value in data.items():
         setattr(patient, field, value)
     full_clean(patient)
-    patient._change_reason = "demographics updated"
-    patient._history_user = by
+    record_change(patient, by=by, reason="demographics updated")
     patient.save()
     _diagnoses_replace(patient, codes, by=by)
     return patient
 
 
-def _diagnoses_replace(patient: Patient, codes: list[str], *, by: AbstractBaseUser) -> None:
+def _diagnoses_replace(patient: Patient, codes: list[str], *, by: User) -> None:
     existing = {d.code: d for d in patient.diagnoses.all()}
     for code, diagnosis in existing.items():
         if code not in codes:
-            diagnosis._change_reason = "diagnosis removed"
-            diagnosis._history_user = by
+            record_change(diagnosis, by=by, reason="diagnosis removed")
             diagnosis.delete()
     for position, code in enumerate(codes):
         diagnosis = existing.get(code) or PatientDiagnosis(patient=patient, code=code)
         if diagnosis.pk is None or diagnosis.position != position:
             diagnosis.position = position
-            diagnosis._change_reason = "diagnosis recorded"
-            diagnosis._history_user = by
+            record_change(diagnosis, by=by, reason="diagnosis recorded")
             diagnosis.save()

@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.history import record_change
 from refills.errors import RefillError
 from refills.models import ClinicianProfile, Encounter, Patient, ProviderVisit
 from refills.services.checks import diagnosis_codes_clean, full_clean
@@ -29,7 +30,7 @@ def _duplicate() -> RefillError:
 
 def provider_visit_record(
     *,
-    by: AbstractBaseUser,
+    by: User,
     patient: Patient,
     data: Mapping[str, Any],
     diagnoses: list[str],
@@ -57,8 +58,7 @@ def provider_visit_record(
         raise _duplicate()
     full_clean(visit)
     with transaction.atomic():
-        visit._change_reason = "provider visit recorded"
-        visit._history_user = by
+        record_change(visit, by=by, reason="provider visit recorded")
         try:
             with transaction.atomic():
                 visit.save()

@@ -16,8 +16,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from billing import demo
+from billing.engine.decision import BILLABLE, HOLD, INFO
 from billing.models import (
-    ChargeMasterItem,
     Claim,
     ClaimExport,
     ClaimFinding,
@@ -106,13 +107,8 @@ FIRST_NAMES = [
 ]
 # One patient whose name no one else has: the selective end of the name search.
 RARE_SURNAME = "Zabriskie"
-CHARGES = {
-    "96521": Decimal("175.00"),
-    "96522": Decimal("160.00"),
-    "96523": Decimal("45.00"),
-    "99211": Decimal("30.00"),
-    "99213": Decimal("120.00"),
-}
+BILLED_CODES = ("96521", "96522", "96523", "99211", "99213")
+CHARGES = {code: demo.CHARGES[code][1] for code in BILLED_CODES}
 ALLOWED = {"96521": Decimal("123.83"), "96522": Decimal("110.00"), "99213": Decimal("92.00")}
 
 
@@ -159,27 +155,14 @@ class Dataset:
             )
         )
         start = dt.date(2000, 1, 1)
-        for code, charge in CHARGES.items():
-            ChargeMasterItem.objects.get_or_create(
-                code=code, effective_from=start, defaults={"description": code, "charge": charge}
-            )
+        demo.charge_master(start, codes=BILLED_CODES)
         FeeScheduleEntry.objects.bulk_create(
             FeeScheduleEntry(payer=payer, code=code, allowed_amount=amount, effective_from=start)
             for payer in self.payers
             for code, amount in ALLOWED.items()
         )
         self.practice = PracticeSettings.objects.first() or PracticeSettings.objects.create(
-            billing_provider_name="Bench Oncology",
-            npi="1811111115",
-            tax_id="123456789",
-            address_line1="100 Main Street",
-            city="Springfield",
-            state="IL",
-            postal_code="627011234",
-            submitter_id="BENCH01",
-            receiver_id="CLEARHOUSE",
-            contact_name="Billing Office",
-            contact_phone="2175550100",
+            **demo.PRACTICE
         )
 
     def add_patients(self, count: int) -> None:
@@ -338,7 +321,7 @@ class Dataset:
                         coverage_id=None,
                         date_of_service=encounter.date_of_service,
                         status=status,
-                        decision_status="hold" if status == Claim.Status.HOLD else "billable",
+                        decision_status=HOLD if status == Claim.Status.HOLD else BILLABLE,
                         hold_reason="Missing: supervising practitioner."
                         if status == Claim.Status.HOLD
                         else "",
@@ -377,7 +360,7 @@ class Dataset:
                 for position, (rule, severity) in enumerate(
                     [
                         ("R01", "info"),
-                        ("R40", "hold") if claim.status == "hold" else ("R50", "info"),
+                        ("R40", HOLD) if claim.status == Claim.Status.HOLD else ("R50", INFO),
                     ],
                     start=1,
                 )

@@ -209,7 +209,7 @@ class Bench:
     def _engine(self) -> None:
         """Per decision, over the mix of facts the batch produced (most refills bill alone,
         some with a same-day visit, a flush or a draw)."""
-        samples: list[dict[str, Any]] = list(
+        samples: list[Any] = list(
             Claim.objects.filter(encounter_id__in=self.batch_ids, facts__isnull=False)
             .order_by("pk")
             .values_list("facts", flat=True)[:500]
@@ -449,7 +449,7 @@ class Bench:
                 + "?"
                 + urlencode(
                     {
-                        "status": "hold",
+                        "status": Claim.Status.HOLD,
                         "payer": medicare.pk,
                         "date_from": period["from"],
                         "date_to": period["to"],
@@ -459,7 +459,7 @@ class Bench:
                 + "?"
                 + urlencode(
                     {
-                        "status__exact": "hold",
+                        "status__exact": Claim.Status.HOLD,
                         "payer__id__exact": medicare.pk,
                         "date_of_service__gte": period["from"],
                         "date_of_service__lte": period["to"],
@@ -518,7 +518,7 @@ class Bench:
         )
         cases = [
             ("no filter (open claims)", QueueFilters()),
-            ("status", QueueFilters(status="hold")),
+            ("status", QueueFilters(status=Claim.Status.HOLD)),
             ("payer", QueueFilters(payer=medicare.pk)),
             (
                 "date range",
@@ -532,7 +532,7 @@ class Bench:
             ("patient name", QueueFilters(search=RARE_SURNAME)),
             ("patient MRN", QueueFilters(search=mrn)),
         ]
-        options = {"analyze": True} if connection.vendor == "postgresql" else {}
+        options: dict[str, Any] = {"analyze": True} if connection.vendor == "postgresql" else {}
         plans = [
             (title, selectors.claim_queue(self.data.admin, filters)[:26].explain(**options))
             for title, filters in cases

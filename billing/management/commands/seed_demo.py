@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -13,11 +14,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from billing import demo
 from billing.models import (
-    ChargeMasterItem,
     Coverage,
     DrugCatalogueItem,
-    FeeScheduleEntry,
     Payer,
     PracticeSettings,
     StockedNDC,
@@ -63,18 +63,6 @@ PAYERS = [
     ("BCBS", "Blue Cross Blue Shield", "commercial", "BCBS1", "BL"),
     ("CIGNA", "Cigna", "commercial", "62308", "12"),
     ("UHC", "UnitedHealthcare", "commercial", "87726", "HM"),
-]
-
-CHARGES = [
-    ("96521", "Refill and maintenance of portable pump", "175.00"),
-    ("96522", "Refill and maintenance of implanted pump or reservoir", "160.00"),
-    ("96523", "Irrigation of implanted venous access device", "45.00"),
-    ("99211", "Office visit, established, minimal", "30.00"),
-    ("99212", "Office visit, established, straightforward", "80.00"),
-    ("99213", "Office visit, established, low", "120.00"),
-    ("99214", "Office visit, established, moderate", "175.00"),
-    ("99215", "Office visit, established, high", "240.00"),
-    ("99204", "Office visit, new, moderate", "210.00"),
 ]
 
 # The drug catalogue: fluorouracil 50 mg/mL (Fresenius Kabi), billed as J9190 per 500 mg.
@@ -179,8 +167,8 @@ class Command(BaseCommand):
             label = f"{role.label}{f', {credential}' if credential else ''}"
             self.stdout.write(f"  {username:<14} {first} {last} ({label})")
 
-    def _users(self) -> dict[str, object]:
-        users = {}
+    def _users(self) -> dict[str, Any]:
+        users: dict[str, Any] = {}
         for username, first, last, role, credential, npi, taxonomy in USERS:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -208,21 +196,8 @@ class Command(BaseCommand):
                     "claim_filing_indicator": filing,
                 },
             )
-        for code, description, charge in CHARGES:
-            ChargeMasterItem.objects.get_or_create(
-                code=code,
-                effective_from=start,
-                defaults={"description": description, "charge": Decimal(charge)},
-            )
-        FeeScheduleEntry.objects.get_or_create(
-            payer=Payer.objects.get(code="MEDICARE"),
-            code="96521",
-            effective_from=start,
-            defaults={
-                "allowed_amount": Decimal("123.83"),
-                "label": "Example: Medicare 2024 national non-facility rate",
-            },
-        )
+        demo.charge_master(start)
+        demo.refill_fee(Payer.objects.get(code="MEDICARE"), start)
         fluorouracil, created = DrugCatalogueItem.objects.get_or_create(
             hcpcs="J9190",
             effective_from=start,
@@ -242,21 +217,7 @@ class Command(BaseCommand):
                     mg_per_package_unit=Decimal(mg_per_ml),
                     container=container,
                 )
-        PracticeSettings.objects.get_or_create(
-            defaults={
-                "billing_provider_name": "Riverside Oncology Associates",
-                "npi": "1811111115",
-                "tax_id": "123456789",
-                "address_line1": "100 Main Street",
-                "city": "Springfield",
-                "state": "IL",
-                "postal_code": "627011234",
-                "submitter_id": "RIVONC01",
-                "receiver_id": "CLEARHOUSE",
-                "contact_name": "Billing Office",
-                "contact_phone": "2175550100",
-            }
-        )
+        PracticeSettings.objects.get_or_create(defaults=demo.PRACTICE)
 
     def _patients(self, users) -> list[Patient]:
         patients = []
@@ -358,8 +319,12 @@ class Command(BaseCommand):
             if patient.encounters.exists():
                 continue
             # Four signed (days ago), four verified, four drafts (today).
-            state = ("signed", "verified", "draft")[index % 3]
-            day = today - dt.timedelta(days=2 + index) if state == "signed" else today
+            state = (Encounter.Status.SIGNED, Encounter.Status.VERIFIED, Encounter.Status.DRAFT)[
+                index % 3
+            ]
+            day = (
+                today - dt.timedelta(days=2 + index) if state == Encounter.Status.SIGNED else today
+            )
             started = timezone.make_aware(
                 dt.datetime.combine(day, dt.time(9, 0)) + dt.timedelta(minutes=20 * index)
             )
@@ -409,7 +374,7 @@ class Command(BaseCommand):
                 },
             )
             created += 1
-            if state == "draft":
+            if state == Encounter.Status.DRAFT:
                 continue
             services.encounter_verify(
                 verifier=nurse2,
@@ -421,7 +386,7 @@ class Command(BaseCommand):
                 },
                 now=now,
             )
-            if state == "signed":
+            if state == Encounter.Status.SIGNED:
                 if index == 0:
                     services.provider_visit_record(
                         by=doctor,

@@ -1,0 +1,63 @@
+"""The demo practice and its charges: one source for `seed_demo`, the tests and the bench.
+
+Example figures only (the 96521 allowed amount is Medicare's 2024 national non-facility
+rate); a real practice enters its own in the admin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from billing.models import ChargeMasterItem, FeeScheduleEntry, Payer
+
+PRACTICE = {
+    "billing_provider_name": "Riverside Oncology Associates",
+    "npi": "1811111115",
+    "tax_id": "123456789",
+    "address_line1": "100 Main Street",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "627011234",
+    "submitter_id": "RIVONC01",
+    "receiver_id": "CLEARHOUSE",
+    "contact_name": "Billing Office",
+    "contact_phone": "2175550100",
+}
+
+# code: (description, charge)
+CHARGES = {
+    "96521": ("Refill and maintenance of portable pump", Decimal("175.00")),
+    "96522": ("Refill and maintenance of implanted pump or reservoir", Decimal("160.00")),
+    "96523": ("Irrigation of implanted venous access device", Decimal("45.00")),
+    "99211": ("Office visit, established, minimal", Decimal("30.00")),
+    "99212": ("Office visit, established, straightforward", Decimal("80.00")),
+    "99213": ("Office visit, established, low", Decimal("120.00")),
+    "99214": ("Office visit, established, moderate", Decimal("175.00")),
+    "99215": ("Office visit, established, high", Decimal("240.00")),
+    "99204": ("Office visit, new, moderate", Decimal("210.00")),
+}
+
+REFILL_ALLOWED = Decimal("123.83")
+REFILL_ALLOWED_LABEL = "Example: Medicare 2024 national non-facility rate"
+
+
+def charge_master(start: dt.date, codes: tuple[str, ...] | None = None) -> None:
+    """The demo charges (or those of ``codes``) from ``start``, unless already there."""
+    for code in CHARGES if codes is None else codes:
+        description, charge = CHARGES[code]
+        ChargeMasterItem.objects.get_or_create(
+            code=code,
+            effective_from=start,
+            defaults={"description": description, "charge": charge},
+        )
+
+
+def refill_fee(payer: Payer, start: dt.date) -> None:
+    """The payer's example allowed amount for 96521 from ``start``, unless already there."""
+    FeeScheduleEntry.objects.get_or_create(
+        payer=payer,
+        code="96521",
+        effective_from=start,
+        defaults={"allowed_amount": REFILL_ALLOWED, "label": REFILL_ALLOWED_LABEL},
+    )
