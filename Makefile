@@ -45,6 +45,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/bandit -q -c pyproject.toml -r config refills billing accounts icd10cm
+	$(DEV_ENV) $(BIN)/mypy
 
 ## Measure the engine, batch deciding, the export and the queue (rolled back afterwards);
 ## the figures of record use PostgreSQL: see docs/benchmarks.md

@@ -235,7 +235,7 @@ def password_changed_by_holder(*, user: User, address: str | None) -> None:
         if assigned is not None:
             detail = {"replaced_password_set_by": assigned.set_by_id}
             assigned.delete()
-        user._must_set_password = False
+        user._must_set_password = False  # type: ignore[attr-defined]
         event_record(
             kind=AccountEvent.Kind.PASSWORD_CHANGED,
             by=user,

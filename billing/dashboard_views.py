@@ -227,7 +227,11 @@ def yield_figure(period: dashboard.Period) -> Figure:
         unit="$",
         head=["Payer", "Expected", "Allowed", "Paid", "Paid of expected"],
     )
-    series = {"Expected": ([], []), "Allowed": ([], []), "Paid": ([], [])}
+    series: dict[str, tuple[list[str], list[str]]] = {
+        "Expected": ([], []),
+        "Allowed": ([], []),
+        "Paid": ([], []),
+    }
     for row in dashboard.paid_against_expected(period):
         url = queue_url(outcome="answered", payer=row.payer_id, **_period_params(period))
         share = f"{dashboard.percent(row.paid, row.expected)}%" if row.expected else "-"

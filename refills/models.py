@@ -26,7 +26,8 @@ def field_label(model: type[models.Model], name: str) -> str:
     """The label a person reads for a field ("programmed rate (mL/h)"), never its column name;
     a name the model does not have is shown as it is."""
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
+        return str(getattr(field, "verbose_name", name))
     except FieldDoesNotExist:
         return name
 
@@ -125,12 +126,13 @@ class ClinicianProfile(models.Model):
     @property
     def performed_by_role(self) -> str:
         """What a provider visit records as this clinician's role (``performed_by_role``)."""
-        return {
+        roles: dict[str, str] = {
             self.Credential.MD: "physician",
             self.Credential.DO: "physician",
             self.Credential.NP: "nurse_practitioner",
             self.Credential.PA: "physician_assistant",
-        }.get(self.credential, "registered_nurse")
+        }
+        return roles.get(self.credential, "registered_nurse")
 
 
 class PatientQuerySet(models.QuerySet):
@@ -458,7 +460,7 @@ class EncounterQuerySet(models.QuerySet):
             raise SignedRecordError("Signed encounters cannot be updated; add an addendum instead.")
         return super().update(**kwargs)
 
-    update.alters_data = True
+    update.alters_data = True  # type: ignore[attr-defined]
 
 
 class PlaceOfService(models.TextChoices):

@@ -37,7 +37,7 @@ class NDCError(ValueError):
 
 def _pad(segments: tuple[str, str, str]) -> str:
     padded = list(segments)
-    where = _LAYOUTS[tuple(len(s) for s in segments)]
+    where = _LAYOUTS[(len(segments[0]), len(segments[1]), len(segments[2]))]
     if where is not None:
         padded[where] = "0" + padded[where]
     return "".join(padded)

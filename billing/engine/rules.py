@@ -698,7 +698,7 @@ def _supervising(facts: RefillFacts, refill_code: str, findings: list[Finding]) 
             problems.append("is a registered nurse, who cannot supervise incident-to billing")
         if practitioner.npi is None:
             problems.append("has no NPI")
-    if problems:
+    if practitioner is None or problems:
         findings.append(
             Finding(
                 "R42",

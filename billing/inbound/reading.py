@@ -8,6 +8,7 @@ problem it finds into one `X12ReadError` naming the segment and element.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -153,7 +154,7 @@ class Segment:
             raise X12ReadError(self.problem(ref, "the date is missing"))
         return found
 
-    def optional_date(self, ref: str) -> date | None:
+    def optional_date(self, ref: str) -> dt.date | None:
         raw = self.value(ref)
         if not raw:
             return None
@@ -162,7 +163,7 @@ class Segment:
         except ValueError:
             raise X12ReadError(self.problem(ref, "is not a date (CCYYMMDD)")) from None
 
-    def date_range(self, qualifier_ref: str, value_ref: str) -> tuple[date, date]:
+    def date_range(self, qualifier_ref: str, value_ref: str) -> tuple[dt.date, dt.date]:
         """A D8 date or an RD8 range (``CCYYMMDD-CCYYMMDD``) as (first, last)."""
         raw = self.value(value_ref)
         parts = raw.split("-") if self.value(qualifier_ref) == "RD8" else [raw]
