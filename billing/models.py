@@ -27,6 +27,15 @@ from refills.ndc import validate_ndc11
 from refills.validators import validate_npi
 
 
+def dates_ordered(name: str, message: str) -> models.CheckConstraint:
+    """A dated row's end (when it has one) is not before its start."""
+    return models.CheckConstraint(
+        condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+        name=name,
+        violation_error_message=message,
+    )
+
+
 class ClaimFilingIndicator(models.TextChoices):
     """The claim filing indicator (837P SBR09), the 005010X222A1 code list."""
 
@@ -182,11 +191,7 @@ class Coverage(models.Model):
         ordering = ["patient", "priority", "-effective_from"]
         verbose_name_plural = "coverage"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-                name="coverage_dates_ordered",
-                violation_error_message="The coverage cannot end before it starts.",
-            ),
+            dates_ordered("coverage_dates_ordered", "The coverage cannot end before it starts."),
             models.CheckConstraint(
                 condition=Q(priority__in=[1, 2, 3]),
                 name="coverage_priority_valid",
@@ -244,10 +249,8 @@ class ChargeMasterItem(models.Model):
                 name="chargemaster_charge_gte_0",
                 violation_error_message="A charge cannot be negative.",
             ),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-                name="chargemaster_dates_ordered",
-                violation_error_message="The charge cannot end before it takes effect.",
+            dates_ordered(
+                "chargemaster_dates_ordered", "The charge cannot end before it takes effect."
             ),
             models.UniqueConstraint(
                 fields=["code", "effective_from"],
@@ -304,11 +307,7 @@ class DrugCatalogueItem(models.Model):
                 name="drugitem_charge_gte_0",
                 violation_error_message="The charge per unit cannot be negative.",
             ),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-                name="drugitem_dates_ordered",
-                violation_error_message="The drug cannot end before it takes effect.",
-            ),
+            dates_ordered("drugitem_dates_ordered", "The drug cannot end before it takes effect."),
             models.UniqueConstraint(
                 fields=["hcpcs", "effective_from"],
                 name="drugitem_unique_code_start",
@@ -408,10 +407,8 @@ class FeeScheduleEntry(models.Model):
                 name="feeschedule_amount_gte_0",
                 violation_error_message="An allowed amount cannot be negative.",
             ),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-                name="feeschedule_dates_ordered",
-                violation_error_message="The fee cannot end before it takes effect.",
+            dates_ordered(
+                "feeschedule_dates_ordered", "The fee cannot end before it takes effect."
             ),
             models.UniqueConstraint(
                 fields=["payer", "code", "effective_from"],
