@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
+from typing import cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
@@ -278,8 +279,13 @@ class EncounterForm(forms.ModelForm):
             del self.fields["submission_id"]
         elif not self.is_bound:
             self.initial["submission_id"] = uuid.uuid4()
-        self.fields["supervising_practitioner"].queryset = practitioners()
-        self.fields["infusion_started_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        cast(
+            forms.ModelChoiceField, self.fields["supervising_practitioner"]
+        ).queryset = practitioners()
+        cast(forms.DateTimeField, self.fields["infusion_started_at"]).input_formats = [
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ]
         for name in (
             "weight_kg",
             "drug_concentration_mg_ml",

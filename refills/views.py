@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -202,7 +203,7 @@ def _encounter_defaults(patient: Patient, order: Order | None) -> dict:
     """Drug and pump values come from the active order, never from an earlier refill; the
     earlier refill gives only what does not change between refills (place, device)."""
     now = timezone.localtime()
-    defaults = {
+    defaults: dict[str, Any] = {
         "date_of_service": now.date(),
         "weight_measured_on": now.date(),
         "infusion_started_at": now.replace(second=0, microsecond=0),
@@ -472,7 +473,7 @@ def order_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "attest"}
         try:
-            order = services.order_create(by=request.user, patient=patient, data=data)
+            order = services.order_create(by=acting_user(request), patient=patient, data=data)
         except RefillError as exc:
             _apply_error(form, exc)
         else:
@@ -495,7 +496,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.order_discontinue(
-                    by=request.user, order=order, reason=form.cleaned_data["discontinue_reason"]
+                    by=acting_user(request),
+                    order=order,
+                    reason=form.cleaned_data["discontinue_reason"],
                 )
             except RefillError as exc:
                 _apply_error(form, exc)
