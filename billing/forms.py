@@ -8,8 +8,9 @@ from django import forms
 from django.utils import timezone
 
 from billing import dashboard
-from billing.models import Claim, DenialAction, Payer
+from billing.models import Claim, ClaimExport, DenialAction, Payer
 from billing.selectors import QUEUE_SORTS
+from billing.services.bulk import MAX_BULK_CLAIMS
 from billing.services.remittance import MAX_FILE_BYTES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -197,4 +198,70 @@ class DenialActionForm(forms.Form):
 class DenialFilterForm(forms.Form):
     payer = forms.ModelChoiceField(
         queryset=Payer.objects.all(), required=False, empty_label="Every payer"
+    )
+
+
+class ClaimIdsField(forms.Field):
+    """The claims ticked in the queue: one or more claim ids, as many checkboxes send them."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Select at least one claim.",
+        "invalid": "The selection is not a list of claims.",
+        "too_many": "Select at most %(limit)s claims at once.",
+    }
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        ids = []
+        for item in value:
+            if not (isinstance(item, str) and item.isascii() and item.isdigit()):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            number = int(item)
+            if not 0 < number < 2**31:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            ids.append(number)
+        if len(set(ids)) > MAX_BULK_CLAIMS:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"limit": MAX_BULK_CLAIMS}
+            )
+        return sorted(set(ids))
+
+
+class BulkActionForm(forms.Form):
+    """Approve or hold the selected claims; a hold gives one reason for all of them."""
+
+    claims = ClaimIdsField()
+    action = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("hold", "Hold")],
+        error_messages={
+            "required": "Choose approve or hold.",
+            "invalid_choice": "Choose approve or hold.",
+        },
+    )
+    reason = forms.CharField(
+        label="Hold reason",
+        max_length=500,
+        required=False,
+        error_messages={"max_length": "Keep the reason under 500 characters."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "hold" and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", forms.ValidationError("Give a reason.", code="required"))
+        return cleaned
+
+
+class ExportSelectionForm(forms.Form):
+    claims = ClaimIdsField()
+    format = forms.ChoiceField(
+        choices=ClaimExport.Format.choices,
+        error_messages={
+            "required": "Choose 837P or CSV.",
+            "invalid_choice": "Choose 837P or CSV.",
+        },
     )

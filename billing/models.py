@@ -546,6 +546,11 @@ class ClaimExport(models.Model):
     # [{"claim": "C00000012", "reason": "The member ID cannot go on an 837P: ..."}], by
     # claim number and field, never a name or an ID.
     left_out = models.JSONField(default=list, blank=True)
+    # The same claims in the other format, written in the same transaction: an export can be
+    # downloaded as an 837P and as a CSV, whichever was asked for first. Empty on exports
+    # written before both were kept.
+    other_sha256 = models.CharField("SHA-256 of the other format", max_length=64, blank=True)
+    other_content = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -561,6 +566,24 @@ class ClaimExport(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError(f"Export {self.pk} was sent and is kept.")
+
+    @property
+    def other_format(self) -> str:
+        return self.Format.CSV if self.format == self.Format.X12 else self.Format.X12
+
+    @property
+    def formats(self) -> list[str]:
+        """The formats this export can be downloaded in, the one asked for first first."""
+        return [self.format, self.other_format] if self.other_sha256 else [self.format]
+
+    def file(self, fmt: str) -> tuple[str, bytes]:
+        """The file name and content in ``fmt`` (one of ``formats``)."""
+        if fmt == self.format:
+            return self.filename, bytes(self.content)
+        if fmt not in self.formats:
+            raise ValueError(f"Export {self.pk} has no {fmt} file.")
+        stem = self.filename.rsplit(".", 1)[0]
+        return f"{stem}.{fmt}", bytes(self.other_content)
 
 
 class Claim(models.Model):
@@ -728,6 +751,11 @@ class Claim(models.Model):
 
     def can_move_to(self, status: str) -> bool:
         return status in CLAIM_TRANSITIONS.get(self.status, frozenset())
+
+    @property
+    def asks_for_redecision(self) -> bool:
+        """The hold tells the biller to fix something (a coverage, a charge), then re-decide."""
+        return self.status == self.Status.HOLD and "re-decide" in self.hold_reason.lower()
 
     @property
     def number(self) -> str:

@@ -29,7 +29,7 @@ from billing.models import (
     StockedNDC,
     X12Import,
 )
-from billing.money import ZERO
+from billing.money import ZERO, money
 from config.paging import page_of
 from refills.models import Patient
 from refills.selectors import AuditEntry, history_entries
@@ -91,7 +91,7 @@ class QueueTotals:
 
     @property
     def total(self) -> Decimal:
-        return sum((row.total for row in self.by_status), ZERO)
+        return money(sum((row.total for row in self.by_status), ZERO))
 
 
 def claims_visible_to(user) -> QuerySet[Claim]:
@@ -149,7 +149,8 @@ def queue_totals(claims: QuerySet[Claim]) -> QueueTotals:
     found = {status: (count, total) for status, count, total in rows}
     return QueueTotals(
         tuple(
-            StatusTotal(status, label, found[status][0], found[status][1] or ZERO)
+            # SQLite sums to "700", PostgreSQL to "700.00": money is shown with cents.
+            StatusTotal(status, label, found[status][0], money(found[status][1]))
             for status, label in Claim.Status.choices
             if status in found
         )
@@ -168,7 +169,7 @@ def claim_detail(user, pk: int) -> Claim:
 def exports_visible_to(user) -> QuerySet[ClaimExport]:
     if not user.has_perm("billing.view_claimexport"):
         return ClaimExport.objects.none()
-    return ClaimExport.objects.select_related("created_by").defer("content")
+    return ClaimExport.objects.select_related("created_by").defer("content", "other_content")
 
 
 def claim_audit(claim: Claim) -> list[AuditEntry]:

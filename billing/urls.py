@@ -6,7 +6,10 @@ app_name = "billing"
 
 urlpatterns = [
     path("claims/", views.queue, name="queue"),
+    path("claims/bulk/", views.claims_bulk, name="claims_bulk"),
+    path("claims/export/", views.export_selected, name="export_selected"),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
+    path("claims/<int:pk>/redecide/", views.claim_redecide, name="claim_redecide"),
     path("claims/<int:pk>/approve/", views.claim_approve, name="claim_approve"),
     path("claims/<int:pk>/hold/", views.claim_hold, name="claim_hold"),
     path("claims/<int:pk>/release/", views.claim_release, name="claim_release"),

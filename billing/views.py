@@ -8,13 +8,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import cms1500, selectors, services
 from billing.exporting import Unwritable, claim_number
-from billing.forms import ClaimSearchForm, QueueFilterForm, ReasonForm, X12UploadForm
+from billing.forms import (
+    BulkActionForm,
+    ClaimSearchForm,
+    ExportSelectionForm,
+    QueueFilterForm,
+    ReasonForm,
+    X12UploadForm,
+)
 from billing.models import Claim, ClaimExport, PracticeSettings, X12Import
 from billing.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
 from billing.services import BillingError
@@ -132,6 +140,9 @@ def _claim_or_404(request: HttpRequest, pk: int) -> Claim:
 @permission_required("billing.view_claim", raise_exception=True)
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim_or_404(request, pk)
+    can_redecide = (
+        request.user.has_perm("billing.approve_claim") and claim.is_live and not claim.was_sent
+    )
     return render(
         request,
         "billing/claim_detail.html",
@@ -141,7 +152,21 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "acknowledgments": claim.acknowledgments.select_related("x12_import").defer(
                 "x12_import__content"
             ),
+            # Messages that ask for a re-decision get the button beside them (base.html).
+            "redecide_url": reverse("billing:claim_redecide", args=[claim.pk])
+            if can_redecide
+            else "",
         },
+    )
+
+
+# The refusals that tell the biller to fix something and re-decide.
+REDECIDE_CODES = {"charge", "no_payer"}
+
+
+def _refused(request: HttpRequest, exc: BillingError) -> None:
+    messages.error(
+        request, exc.message, extra_tags="redecide" if exc.code in REDECIDE_CODES else ""
     )
 
 
@@ -152,7 +177,7 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.claim_approve(claim=claim, by=request.user)
     except BillingError as exc:
-        messages.error(request, exc.message)
+        _refused(request, exc)
     else:
         messages.success(request, "Claim approved.")
     return redirect("billing:claim_detail", pk=claim.pk)
@@ -167,7 +192,7 @@ def _with_reason(request: HttpRequest, pk: int, service, done: str) -> HttpRespo
     try:
         service(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
     except BillingError as exc:
-        messages.error(request, exc.message)
+        _refused(request, exc)
     else:
         messages.success(request, done)
     return redirect("billing:claim_detail", pk=claim.pk)
@@ -185,17 +210,92 @@ def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
     return _with_reason(request, pk, services.claim_release, "Hold released; the claim is ready.")
 
 
+def _refusals(refused) -> str:
+    return "; ".join(f"{number}: {why}" for number, why in refused)
+
+
+@require_POST
+@permission_required("billing.approve_claim", raise_exception=True)
+def claims_bulk(request: HttpRequest) -> HttpResponse:
+    """Approve or hold the claims ticked in the queue, then back to the same queue view."""
+    form = BulkActionForm(request.POST)
+    back = redirect(_queue_url(request.GET))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return back
+    ids = form.cleaned_data["claims"]
+    if form.cleaned_data["action"] == "approve":
+        outcome = services.claims_approve_many(claim_ids=ids, by=request.user)
+        done, verb = "Approved", "Not approved"
+    else:
+        outcome = services.claims_hold_many(
+            claim_ids=ids, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        done, verb = "Put on hold", "Not held"
+    if outcome.done:
+        count = len(outcome.done)
+        messages.success(request, f"{done}: {count} claim{pluralize(count)}.")
+    if outcome.refused:
+        messages.error(request, f"{verb}: {_refusals(outcome.refused)}.")
+    return back
+
+
+@require_POST
+@permission_required("billing.approve_claim", raise_exception=True)
+def claim_redecide(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_or_404(request, pk)
+    try:
+        live = services.claim_redecide(claim=claim, by=request.user)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:claim_detail", pk=claim.pk)
+    if live.pk == claim.pk:
+        messages.info(
+            request,
+            f"Re-decided: {live.number} came out the same and is "
+            f"{live.get_status_display().lower()}.",
+        )
+    else:
+        messages.success(
+            request,
+            f"Re-decided: {live.number} replaces {claim.number} and is "
+            f"{live.get_status_display().lower()}.",
+        )
+    return redirect("billing:claim_detail", pk=live.pk)
+
+
 @require_POST
 @permission_required("billing.export_claim", raise_exception=True)
 def export_create(request: HttpRequest) -> HttpResponse:
     """Export every approved claim now and hand the file straight to the browser."""
-    fmt = request.POST.get("format", "")
+    return _export(request, request.POST.get("format", ""), claim_ids=None)
+
+
+@require_POST
+@permission_required("billing.export_claim", raise_exception=True)
+def export_selected(request: HttpRequest) -> HttpResponse:
+    """Export the approved claims among those ticked in the queue."""
+    form = ExportSelectionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect(_queue_url(request.GET))
+    return _export(request, form.cleaned_data["format"], claim_ids=form.cleaned_data["claims"])
+
+
+def _export(request: HttpRequest, fmt: str, *, claim_ids: list[int] | None) -> HttpResponse:
+    """The file, with a message for the queue the browser shows next (the page reloads
+    after the download), or back to the queue when there is nothing to export."""
+    back = redirect(_queue_url(request.GET))
     left_out: list[Unwritable] = []
     try:
-        export = services.claims_export(by=request.user, fmt=fmt, left_out=left_out)
+        export = services.claims_export(
+            by=request.user, fmt=fmt, claim_ids=claim_ids, left_out=left_out
+        )
     except BillingError as exc:
         messages.error(request, exc.message)
-        return redirect("billing:queue")
+        return back
     if left_out:
         # By claim number and field only: no name or member ID reaches a message.
         messages.warning(
@@ -203,17 +303,47 @@ def export_create(request: HttpRequest) -> HttpResponse:
             f"Left out of the file and held ({len(left_out)}): "
             + "; ".join(f"{claim_number(p.pk)}: {p.message}" for p in left_out),
         )
+    held = {p.pk for p in left_out}
     if export is None:
-        if not left_out:
-            messages.info(request, "No approved claim is waiting for export.")
-        return redirect("billing:queue")
-    return _file_response(export)
+        if claim_ids is None:
+            if not left_out:
+                messages.info(request, "No approved claim is waiting for export.")
+        elif set(claim_ids) - held:
+            messages.error(request, f"Nothing exported: {_not_exported(claim_ids, held)}.")
+        return back
+    count = export.claim_count
+    messages.success(
+        request,
+        f"Exported {count} claim{pluralize(count)} in {export.filename}; "
+        "both formats stay under Exports.",
+    )
+    if claim_ids is not None:
+        named = held | set(export.claims.values_list("pk", flat=True))
+        if set(claim_ids) - named:
+            messages.error(request, f"Not exported: {_not_exported(claim_ids, named)}.")
+    return _file_response(export, export.format)
 
 
-def _file_response(export: ClaimExport) -> HttpResponse:
-    content_type = "text/csv" if export.format == ClaimExport.Format.CSV else "application/edi-x12"
-    response = HttpResponse(bytes(export.content), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+def _not_exported(claim_ids: list[int], named: set[int]) -> str:
+    """Why the selected claims outside ``named`` were not exported: not approved."""
+    rest = sorted(set(claim_ids) - named)
+    statuses = dict(Claim.objects.filter(pk__in=rest).values_list("pk", "status"))
+    return "; ".join(
+        f"{Claim(pk=pk).number}: "
+        + (
+            f"it is {Claim.Status(statuses[pk]).label.lower()}, not approved"
+            if pk in statuses
+            else "no such claim"
+        )
+        for pk in rest
+    )
+
+
+def _file_response(export: ClaimExport, fmt: str) -> HttpResponse:
+    filename, content = export.file(fmt)
+    content_type = "text/csv" if fmt == ClaimExport.Format.CSV else "application/edi-x12"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
 
@@ -221,11 +351,15 @@ def _file_response(export: ClaimExport) -> HttpResponse:
 @require_GET
 @permission_required("billing.export_claim", raise_exception=True)
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """An export's file, in the format asked for first or in ``?format=``."""
     try:
         export = selectors.exports_visible_to(request.user).defer(None).get(pk=pk)
     except ClaimExport.DoesNotExist as exc:
         raise Http404 from exc
-    return _file_response(export)
+    fmt = request.GET.get("format") or export.format
+    if fmt not in export.formats:
+        raise Http404
+    return _file_response(export, fmt)
 
 
 @require_GET

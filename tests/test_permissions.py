@@ -67,6 +67,9 @@ MATRIX = {
     "refills:teaching_sheet": row("get", "draft", 200),
     # Billing
     "billing:queue": row("get", None, 403, **BILLING),
+    "billing:claims_bulk": row("post", None, 403, biller=REDIRECT, admin=REDIRECT),
+    "billing:export_selected": row("post", None, 403, biller=REDIRECT, admin=REDIRECT),
+    "billing:claim_redecide": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
     "billing:claim_detail": row("get", "claim", 403, **BILLING),
     "billing:claim_approve": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
     "billing:claim_hold": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
@@ -93,6 +96,8 @@ POST_DATA = {
     "billing:claim_release": {"reason": "Order on file"},
     "billing:export_create": {"format": "csv"},
     "billing:denial_act": {"action": "appeal", "reason": "The note supports it"},
+    "billing:claims_bulk": {"action": "hold", "reason": "Checking the order", "claims": ["1"]},
+    "billing:export_selected": {"format": "csv", "claims": ["1"]},
 }
 
 

@@ -1,10 +1,11 @@
-"""Exporting every approved claim, exactly once, as an 837P or a CSV file."""
+"""Exporting approved claims, exactly once, as an 837P and a CSV file."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Max
@@ -20,19 +21,28 @@ from billing.services.claims import claim_hold_unwritable, claims_update
 MAX_CLAIMS_PER_EXPORT = x12.MAX_CLAIMS - 1
 
 
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
 def claims_export(
     *,
     by,
     fmt: str,
+    claim_ids: Iterable[int] | None = None,
     now: dt.datetime | None = None,
     left_out: list[exporting.Unwritable] | None = None,
 ):
-    """Export every approved claim exactly once, or nothing at all.
+    """Export every approved claim (or the approved ones among ``claim_ids``) exactly once,
+    or nothing at all.
 
-    Selecting, writing and marking happen in one transaction: the practice settings row is
-    locked first (one export at a time, unique control numbers), then the approved claims;
-    a claim another export took meanwhile no longer matches and is skipped. Any error
-    leaves every claim approved and no export recorded. Returns None when nothing is
+    The claims are written as an 837P and as a CSV: ``fmt`` is the file asked for first,
+    the other is kept beside it, so that either can be downloaded later and both hold the
+    same claims. Selecting, writing and marking happen in one transaction: the practice
+    settings row is locked first (one export at a time, unique control numbers), then the
+    approved claims; a claim another export took meanwhile no longer matches and is
+    skipped. Any error leaves every claim approved and no export recorded. Returns None
+    when nothing is
     waiting (or nothing could be written).
 
     An approved claim the 837P writer refuses never stops the others: it is left out of
@@ -49,35 +59,28 @@ def claims_export(
                 "Enter the practice settings (billing provider, NPI, EIN) before exporting.",
                 code="practice",
             )
-        ids = list(
-            Claim.objects.select_for_update()
-            .filter(status=Claim.Status.APPROVED)
-            .order_by("id")
-            .values_list("id", flat=True)[:MAX_CLAIMS_PER_EXPORT]
-        )
+        approved = Claim.objects.select_for_update().filter(status=Claim.Status.APPROVED)
+        if claim_ids is not None:
+            approved = approved.filter(id__in=list(claim_ids))
+        ids = list(approved.order_by("id").values_list("id", flat=True)[:MAX_CLAIMS_PER_EXPORT])
         if not ids:
             return None
-        claims = exporting.claims_for_export(ids)
-        buffer = io.StringIO()
-        control = None
+        last = ClaimExport.objects.aggregate(m=Max("interchange_control_number"))["m"]
+        control = (last or 0) + 1
+        x12_file = io.StringIO()
         refused: list[exporting.Unwritable] = []
-        if fmt == ClaimExport.Format.X12:
-            last = ClaimExport.objects.aggregate(m=Max("interchange_control_number"))["m"]
-            control = (last or 0) + 1
-            try:
-                exporting.write_x12(
-                    practice,
-                    claims,
-                    buffer,
-                    control_number=control,
-                    now=now,
-                    left_out=refused,
-                )
-            except ValueError as exc:
-                if len(refused) != len(ids):
-                    raise BillingError(f"The 837P could not be written: {exc}", code="x12") from exc
-        else:
-            exporting.write_csv(claims, buffer)
+        try:
+            exporting.write_x12(
+                practice,
+                exporting.claims_for_export(ids),
+                x12_file,
+                control_number=control,
+                now=now,
+                left_out=refused,
+            )
+        except ValueError as exc:
+            if len(refused) != len(ids):
+                raise BillingError(f"The 837P could not be written: {exc}", code="x12") from exc
         for problem in refused:
             claim_hold_unwritable(
                 Claim(pk=problem.pk),
@@ -92,15 +95,25 @@ def claims_export(
         ids = [pk for pk in ids if pk not in held]
         if not ids:
             return None
-        content = buffer.getvalue().encode("utf-8")
+        # The CSV holds the claims the 837P holds; read again rather than kept: the claims
+        # stream in chunks, in bounded memory.
+        csv_file = io.StringIO()
+        exporting.write_csv(exporting.claims_for_export(ids), csv_file)
+        files = {
+            ClaimExport.Format.X12: x12_file.getvalue().encode("utf-8"),
+            ClaimExport.Format.CSV: csv_file.getvalue().encode("utf-8"),
+        }
+        other = ClaimExport.Format.CSV if fmt == ClaimExport.Format.X12 else ClaimExport.Format.X12
         stamp = timezone.localtime(now, timezone.get_default_timezone())
         export = ClaimExport.objects.create(
             created_at=now,
             created_by=by,
             format=fmt,
-            filename=f"claims-{stamp:%Y%m%d-%H%M%S}-{control or len(ids)}.{fmt}",
-            sha256=hashlib.sha256(content).hexdigest(),
-            content=content,
+            filename=f"claims-{stamp:%Y%m%d-%H%M%S}-{control}.{fmt}",
+            sha256=_sha256(files[fmt]),
+            content=files[fmt],
+            other_sha256=_sha256(files[other]),
+            other_content=files[other],
             claim_count=len(ids),
             interchange_control_number=control,
             left_out=[

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from billing import services as billing_services
 from billing.models import Claim
 from refills import services
 from refills.models import Encounter
@@ -95,7 +96,7 @@ def test_nurse_fills_the_encounter_form_with_the_keyboard_only(open_as, nurse, p
 
 
 def test_main_pages_have_labels_and_no_serious_axe_violations(
-    open_as, axe_scan, nurse, nurse2, provider, biller, patient
+    open_as, axe_scan, nurse, nurse2, provider, biller, patient, practice
 ):
     cover(patient, billing_reference())
     waiting = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
@@ -161,7 +162,17 @@ def test_main_pages_have_labels_and_no_serious_axe_violations(
     billing = open_as(biller, axe=True)
     billing.goto(reverse("billing:queue"))
     scan(billing, "claim queue")
+    billing.get_by_role("checkbox", name="Select every claim on this page").check()
+    scan(billing, "claim queue with a selection")
+    billing.get_by_role("button", name="Approve selected").click()
+    expect(billing.get_by_role("status").filter(has_text="Approved: 1 claim.")).to_be_visible()
+    scan(billing, "claim queue after a bulk approval")
+    billing.goto(reverse("billing:queue") + "?rule=R3")
+    scan(billing, "claim queue with a filter error")
     billing.goto(reverse("billing:claim_detail", args=[claim.pk]))
     scan(billing, "claim page")
+    billing_services.claims_export(by=biller, fmt="x12")
+    billing.goto(reverse("billing:export_list"))
+    scan(billing, "exports")
 
     assert not found, "serious or critical axe violations:\n" + json.dumps(found, indent=1)
