@@ -32,6 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+# A tablet held upright (iPad Air): the width every page must fit without sideways scrolling.
+TABLET_VIEWPORT = {"width": 820, "height": 1180}
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -149,14 +151,23 @@ def open_as(live_server, new_context) -> Callable[..., Page]:
 
 @pytest.fixture
 def screenshot() -> Callable[..., None]:
-    """``screenshot(page, name)``: docs/screenshots/<name>.png when E2E_SCREENSHOTS=1."""
+    """``screenshot(page, name)``: docs/screenshots/<name>.png when E2E_SCREENSHOTS=1, and
+    with ``tablet=True`` also <name>-820.png at the tablet's width."""
 
-    def _screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
+    def _screenshot(page: Page, name: str, *, full_page: bool = False, tablet: bool = False):
         if os.environ.get("E2E_SCREENSHOTS") != "1":
             return
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=path, full_page=full_page, animations="disabled")
+        page.screenshot(
+            path=SCREENSHOTS / f"{name}.png", full_page=full_page, animations="disabled"
+        )
+        if tablet:
+            size = page.viewport_size
+            page.set_viewport_size(TABLET_VIEWPORT)
+            page.screenshot(
+                path=SCREENSHOTS / f"{name}-820.png", full_page=full_page, animations="disabled"
+            )
+            page.set_viewport_size(size or VIEWPORT)
 
     return _screenshot
 

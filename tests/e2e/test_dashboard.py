@@ -51,6 +51,8 @@ def test_biller_reads_the_dashboard_and_opens_the_claims_behind_a_number(
     page.get_by_role("link", name="Dashboard").click()
 
     expect(page.get_by_role("heading", name="Billing dashboard")).to_be_visible()
+    # The heading shows before the deferred scripts have run; by "load" they have.
+    page.wait_for_load_state("load")
     drawn = page.evaluate(
         """() => [...document.querySelectorAll("canvas[data-chart]")].map(
             (canvas) => [canvas.dataset.chart, Chart.getChart(canvas) !== undefined])"""
@@ -61,7 +63,7 @@ def test_biller_reads_the_dashboard_and_opens_the_claims_behind_a_number(
     ]
     assert errors == []
     assert axe_scan(page) == []
-    screenshot(page, "dashboard", full_page=True)
+    screenshot(page, "dashboard", full_page=True, tablet=True)
 
     page.locator("#table-aging").get_by_role("link", name="$175.00").click()
 

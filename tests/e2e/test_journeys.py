@@ -110,7 +110,7 @@ def test_nurse_documents_a_refill_fixes_a_hard_stop_and_saves(
     )
     expect(field(page, "Expiry")).to_have_attribute("aria-invalid", "true")
     expect(field(page, "Expiry")).to_have_accessible_description(re.compile(re.escape(message)))
-    screenshot(page, "01-encounter-hard-stop")
+    screenshot(page, "01-encounter-hard-stop", tablet=True)
     assert not Encounter.objects.exists()
 
     summary.get_by_role("link", name="Expiry").click()
@@ -185,7 +185,7 @@ def test_second_nurse_verifies_blind_after_a_mismatch_and_the_nurse_signs(
     expect(signer.get_by_role("region", name=re.compile("Signed today"))).to_contain_text(
         "Nguyen, Linh"
     )
-    screenshot(signer, "02-worklist")
+    screenshot(signer, "02-worklist", tablet=True)
     to_sign.get_by_role("link", name="Review and sign").click()
     signer.get_by_label(re.compile("I performed this refill")).check()
     signer.get_by_role("button", name="Sign and lock").click()
@@ -256,7 +256,7 @@ def test_biller_finds_the_claim_sees_why_approves_and_downloads_the_837p(
     assert "q=Brooks" in search.value.post_data
     expect(claim_links).to_have_count(1)
     expect(page.get_by_role("row").filter(has_text="Brooks, Eleanor")).to_have_count(1)
-    screenshot(page, "04-claim-queue")
+    screenshot(page, "04-claim-queue", tablet=True)
     page.get_by_role("row").filter(has_text="Brooks, Eleanor").get_by_role("link").click()
 
     lines = page.get_by_role("table").filter(has_text="Expected allowed")
@@ -265,7 +265,7 @@ def test_biller_finds_the_claim_sees_why_approves_and_downloads_the_837p(
     findings = page.get_by_role("table").filter(has_text="Severity")
     expect(findings.get_by_role("row").filter(has_text="R01")).to_have_count(1)
     expect(findings.get_by_role("row").filter(has_text="R20")).to_contain_text("modifier 25")
-    screenshot(page, "04-claim", full_page=True)
+    screenshot(page, "04-claim", full_page=True, tablet=True)
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("status").filter(has_text="Claim approved")).to_be_visible()
     claim.refresh_from_db()

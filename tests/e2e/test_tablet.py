@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from billing import services as billing_services
 from billing.models import Claim
 from refills import services
+from tests.e2e.conftest import TABLET_VIEWPORT
 from tests.factories import (
     BLIND_OK,
     PatientFactory,
@@ -28,8 +29,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-WIDTH = 820
-TABLET = {"width": WIDTH, "height": 1180}
+TABLET = TABLET_VIEWPORT
+WIDTH = TABLET["width"]
 
 
 def overflow(page: Page) -> int:
@@ -103,6 +104,8 @@ def test_every_main_page_fits_820_px_without_sideways_scrolling(
             reverse("billing:export_list"),
             reverse("billing:dashboard"),
             reverse("billing:denials"),
+            reverse("billing:import_list"),
+            reverse("billing:unmatched_list"),
         ],
         root: [
             reverse("refills:patient_audit", args=[r["patient"].pk]),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0011_claim_output_fields'),
+        ('billing', '0013_remittance_roles'),
     ]
 
     operations = [
