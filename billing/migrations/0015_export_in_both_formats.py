@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0013_remittance_roles'),
+        ('billing', '0014_constraint_messages'),
     ]
 
     operations = [
