@@ -161,7 +161,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # The refusals that tell the biller to fix something and re-decide.
-REDECIDE_CODES = {"charge", "no_payer"}
+REDECIDE_CODES = {"no_payer"}
 
 
 def _refused(request: HttpRequest, exc: BillingError) -> None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Claim, ClaimEvent
-from billing.services.claims import _line_problems, _reason, claims_update
+from billing import exporting
+from billing.models import Claim, ClaimEvent, PracticeSettings
+from billing.services.claims import _reason, claim_hold_unwritable, claims_update
 
 # The queue selects from a page of 25 claims; this bounds what one request may lock.
 MAX_BULK_CLAIMS = 100
@@ -38,7 +39,7 @@ def _bulk(
     by,
     to: str,
     reason: str,
-    problem: Callable[[Claim], str | None],
+    problems: Callable[[list[Claim]], dict[int, str]],
     now: dt.datetime | None,
 ) -> BulkOutcome:
     now = now or timezone.now()
@@ -52,16 +53,16 @@ def _bulk(
             for claim in Claim.objects.select_for_update()
             .filter(pk__in=ids)
             .defer("facts", "decision")
-            .prefetch_related("lines")
             .order_by("pk")
         }
+        why = problems(list(found.values()))
         refused: list[tuple[str, str]] = []
         moving: list[tuple[Claim, str]] = []
         for pk in ids:
             claim = found.get(pk)
-            why = "no such claim" if claim is None else problem(claim)
-            if why:
-                refused.append((_number(pk), why))
+            problem = "no such claim" if claim is None else why.get(pk)
+            if problem:
+                refused.append((_number(pk), problem))
             else:
                 moving.append((claim, claim.status))
         if moving:
@@ -85,23 +86,37 @@ def _state(claim: Claim, allowed: set[str], action: str) -> str | None:
     return f"it is {claim.get_status_display().lower()}, so it cannot be {action}"
 
 
-def _approval_problem(claim: Claim) -> str | None:
-    problems = _line_problems(claim)
-    if problems:
-        return "; ".join(problems) + " (add the charge, then re-decide)"
-    return _state(claim, {Claim.Status.READY}, "approved")
-
-
 def claims_approve_many(
     *, claim_ids: Iterable[int], by, now: dt.datetime | None = None
 ) -> BulkOutcome:
-    """Approve the ready claims among ``claim_ids``; name the others and why."""
+    """Approve the ready claims among ``claim_ids``; name the others and why.
+
+    As ``claim_approve`` does, each ready claim is first written by the 837P writer: one it
+    refuses is held with the finding that says why, and named with the others."""
+
+    def problems(claims: list[Claim]) -> dict[int, str]:
+        found = {c.pk: _state(c, {Claim.Status.READY}, "approved") for c in claims}
+        ready = sorted(pk for pk, problem in found.items() if problem is None)
+        practice = PracticeSettings.objects.first()
+        for exported in exporting.claims_for_export(ready):
+            unwritable = exporting.claim_problem(exported, practice)
+            if unwritable is not None:
+                claim_hold_unwritable(
+                    Claim(pk=exported.id),
+                    unwritable,
+                    by=by,
+                    allowed_from={Claim.Status.READY},
+                    now=now,
+                )
+                found[exported.id] = f"held: {unwritable.message}"
+        return {pk: problem for pk, problem in found.items() if problem}
+
     return _bulk(
         claim_ids,
         by=by,
         to=Claim.Status.APPROVED,
         reason="Approved for export.",
-        problem=_approval_problem,
+        problems=problems,
         now=now,
     )
 
@@ -116,6 +131,10 @@ def claims_hold_many(
         by=by,
         to=Claim.Status.HOLD,
         reason=reason,
-        problem=lambda claim: _state(claim, {Claim.Status.READY, Claim.Status.APPROVED}, "held"),
+        problems=lambda claims: {
+            c.pk: problem
+            for c in claims
+            if (problem := _state(c, {Claim.Status.READY, Claim.Status.APPROVED}, "held"))
+        },
         now=now,
     )

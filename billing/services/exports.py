@@ -42,8 +42,7 @@ def claims_export(
     settings row is locked first (one export at a time, unique control numbers), then the
     approved claims; a claim another export took meanwhile no longer matches and is
     skipped. Any error leaves every claim approved and no export recorded. Returns None
-    when nothing is
-    waiting (or nothing could be written).
+    when nothing is waiting (or nothing could be written).
 
     An approved claim the 837P writer refuses never stops the others: it is left out of
     the file and held, with a finding naming the field; ``left_out`` (when given) and the

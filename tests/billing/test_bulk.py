@@ -75,14 +75,18 @@ def test_approving_a_selection_approves_the_ready_and_names_the_others(as_biller
 
     assert response.status_code == 302
     assert response["Location"] == reverse("billing:queue") + "?status=ready&sort=patient"
-    assert status_of(*ready) == ["approved", "approved", "hold", "ready"]
+    # As one approval does, a claim the 837P writer refuses is held with the reason.
+    unwritable = (
+        "Line 1 (96521) has no charge, and it cannot go on an 837P: add the code's charge to "
+        "the charge master, then re-decide the claim."
+    )
+    assert status_of(*ready) == ["approved", "approved", "hold", "hold"]
     assert said(response) == [
         ("success", "Approved: 2 claims."),
         (
             "error",
             f"Not approved: {held.number}: it is hold, so it cannot be approved; "
-            f"{no_charge.number}: line 1 (96521) has no charge in the charge master "
-            "(add the charge, then re-decide).",
+            f"{no_charge.number}: held: {unwritable}.",
         ),
     ]
     for claim in (first, second):
@@ -96,7 +100,10 @@ def test_approving_a_selection_approves_the_ready_and_names_the_others(as_biller
             biller,
             "Approved for export.",
         )
-    assert not ClaimEvent.objects.filter(claim=no_charge).exclude(from_status="").exists()
+    no_charge.refresh_from_db()
+    assert (no_charge.hold_reason, no_charge.asks_for_redecision) == (unwritable, True)
+    events = ClaimEvent.objects.filter(claim=no_charge).exclude(from_status="")
+    assert [(e.from_status, e.to_status, e.by) for e in events] == [("ready", "hold", biller)]
     assert ClaimEvent.objects.filter(claim=held).exclude(from_status="").count() == 1
 
 
@@ -324,15 +331,20 @@ def test_a_hold_that_asks_for_a_redecision_has_the_button_and_it_works(
     assert "Re-decide</button>" not in page
 
 
-def test_a_refusal_that_asks_for_a_redecision_has_the_button(as_biller, ready):
-    claim = ready[0]
-    ClaimLine.objects.filter(claim=claim, code="96521").update(charge=None)
+def test_a_refusal_that_asks_for_a_redecision_has_the_button(as_biller, nurse, nurse2, provider):
+    provider.clinician.npi = "1234567893"
+    provider.clinician.save()
+    held = decided_claim(nurse, nurse2, provider, "Gray", covered=False)
 
-    response = as_biller.post(reverse("billing:claim_approve", args=[claim.pk]), follow=True)
+    response = as_biller.post(
+        reverse("billing:claim_release", args=[held.pk]), {"reason": "Coverage found"}, follow=True
+    )
 
     html = response.content.decode()
-    assert "Add the charge, then re-decide." in html
-    assert f'action="{reverse("billing:claim_redecide", args=[claim.pk])}"' in html
+    assert "This claim has no payer: add the coverage and re-decide instead." in html
+    alert = html[html.index("This claim has no payer") :]
+    alert = alert[: alert.index("</div>")]
+    assert f'action="{reverse("billing:claim_redecide", args=[held.pk])}"' in alert
 
 
 def test_an_exported_or_void_claim_is_not_redecided(as_biller, biller, practice, ready):

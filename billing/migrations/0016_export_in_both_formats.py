@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0014_constraint_messages'),
+        ('billing', '0015_export_left_out'),
     ]
 
     operations = [
