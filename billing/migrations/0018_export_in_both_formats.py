@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0015_export_left_out'),
+        ('billing', '0017_dashboard_indexes'),
     ]
 
     operations = [
