@@ -222,7 +222,7 @@ def claims_bulk(request: HttpRequest) -> HttpResponse:
     back = redirect(_queue_url(request.GET))
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, errors[0])
+            messages.error(request, str(errors[0]))
         return back
     ids = form.cleaned_data["claims"]
     if form.cleaned_data["action"] == "approve":
@@ -279,7 +279,7 @@ def export_selected(request: HttpRequest) -> HttpResponse:
     form = ExportSelectionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, errors[0])
+            messages.error(request, str(errors[0]))
         return redirect(_queue_url(request.GET))
     return _export(request, form.cleaned_data["format"], claim_ids=form.cleaned_data["claims"])
 

@@ -60,9 +60,10 @@ def _bulk(
         moving: list[tuple[Claim, str]] = []
         for pk in ids:
             claim = found.get(pk)
-            problem = "no such claim" if claim is None else why.get(pk)
-            if problem:
-                refused.append((_number(pk), problem))
+            if claim is None:
+                refused.append((_number(pk), "no such claim"))
+            elif pk in why:
+                refused.append((_number(pk), why[pk]))
             else:
                 moving.append((claim, claim.status))
         if moving:

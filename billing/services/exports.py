@@ -98,7 +98,7 @@ def claims_export(
         # stream in chunks, in bounded memory.
         csv_file = io.StringIO()
         exporting.write_csv(exporting.claims_for_export(ids), csv_file)
-        files = {
+        files: dict[str, bytes] = {
             ClaimExport.Format.X12: x12_file.getvalue().encode("utf-8"),
             ClaimExport.Format.CSV: csv_file.getvalue().encode("utf-8"),
         }
