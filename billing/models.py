@@ -1289,8 +1289,16 @@ class DenialAction(models.Model):
             models.CheckConstraint(
                 condition=Q(action__in=["resubmit", "appeal", "write_off", "bill_patient"]),
                 name="denialaction_action_valid",
+                violation_error_message=(
+                    "Choose a next action: correct and resubmit, appeal, write off or bill the "
+                    "patient."
+                ),
             ),
-            models.CheckConstraint(condition=~Q(reason=""), name="denialaction_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="denialaction_has_reason",
+                violation_error_message="Say why: a next action needs a reason.",
+            ),
         ]
 
     def __str__(self) -> str:
