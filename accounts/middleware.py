@@ -16,6 +16,7 @@ class OwnPasswordMiddleware:
     def __call__(self, request):
         if request.session.get(HOLD_KEY) and request.path not in {
             reverse("accounts:password_change"),
+            reverse("accounts:session_idle"),
             reverse("logout"),
         }:
             return redirect("accounts:password_change")

@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("password/", views.OwnPasswordView.as_view(), name="password_change"),
+    path("session/", views.session_idle, name="session_idle"),
 ]

@@ -31,7 +31,7 @@ from billing.models import (
 )
 from billing.money import ZERO, money
 from config.paging import page_of
-from refills.models import Patient
+from refills.models import Patient, ProviderVisit
 from refills.selectors import AuditEntry, history_entries
 
 # The orders the biller's queue offers: key (as sent in ?sort=) -> label and ORM ordering.
@@ -363,3 +363,39 @@ def denials_queue(user, *, payer: int | None = None, page: str | None = None):
             )
         )
     return found, rows
+
+
+def claim_outcome(claim: Claim) -> str:
+    """What a decision left on a claim, in one sentence for the clinician who caused it."""
+    if claim.export_id is not None:
+        return (
+            f"Claim #{claim.pk} was already exported and stays as sent: billing submits a "
+            "corrected claim."
+        )
+    lines = ", ".join(
+        "-".join([line.code, *line.modifiers]) for line in claim.lines.order_by("position")
+    )
+    said = f"Claim #{claim.pk} is now {claim.get_status_display().lower()}"
+    if lines:
+        said += f": {lines}, total ${claim.total_charge}"
+    if claim.hold_reason:
+        said += f" ({claim.hold_reason})"
+    return said + "."
+
+
+def exported_claim_of_the_day(patient_id: int, day: dt.date) -> Claim | None:
+    """A claim of the patient's refills on ``day`` that has left the practice, if any."""
+    return (
+        Claim.objects.filter(patient_id=patient_id, date_of_service=day, export__isnull=False)
+        .exclude(status=Claim.Status.VOID)
+        .select_related("export")
+        .order_by("pk")
+        .first()
+    )
+
+
+def same_day_visits(claim: Claim) -> QuerySet[ProviderVisit]:
+    """The provider visits of the claim's patient and day, whose notes the biller reads."""
+    return ProviderVisit.objects.filter(
+        patient_id=claim.patient_id, date_of_service=claim.date_of_service
+    ).select_related("provider")

@@ -156,6 +156,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "redecide_url": reverse("billing:claim_redecide", args=[claim.pk])
             if can_redecide
             else "",
+            "visits": selectors.same_day_visits(claim),
         },
     )
 

@@ -15,7 +15,12 @@ admin.site.site_title = "Pump refill administration"
 urlpatterns = [
     path("", refills_views.home, name="home"),
     path("accounts/login/", accounts_views.SignInView.as_view(), name="login"),
-    path("accounts/logout/", require_POST(auth_views.LogoutView.as_view()), name="logout"),
+    # Open without a session: the idle countdown signs out at the moment the session ends.
+    path(
+        "accounts/logout/",
+        login_not_required(require_POST(auth_views.LogoutView.as_view())),
+        name="logout",
+    ),
     path("accounts/", include("accounts.urls")),
     path("refills/", include("refills.urls")),
     path("billing/", include("billing.urls")),

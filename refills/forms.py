@@ -665,3 +665,47 @@ class ProviderVisitForm(forms.ModelForm):
             "diagnosis_codes",
             Submit("save", "Record visit"),
         )
+
+
+class ProviderVisitCorrectionForm(ProviderVisitForm):
+    """The provider's own visit, corrected: everything but the day, and why."""
+
+    reason = forms.CharField(
+        label="Why is the visit corrected?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the visit is corrected."},
+    )
+
+    class Meta(ProviderVisitForm.Meta):
+        fields = ["em_code", "separately_identifiable", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "diagnosis_codes" not in self.initial:
+            self.initial["diagnosis_codes"] = ", ".join(self.instance.diagnoses)
+        self.helper = _form_helper()
+        self.helper.layout = Layout(
+            "em_code",
+            "separately_identifiable",
+            "note",
+            "diagnosis_codes",
+            "reason",
+            Submit("save", "Save correction"),
+        )
+
+
+class ProviderVisitWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the visit withdrawn?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the visit is withdrawn."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _form_helper()
+        self.helper.layout = Layout(
+            "reason", Submit("withdraw", "Withdraw visit", css_class="btn-danger")
+        )

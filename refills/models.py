@@ -918,3 +918,33 @@ class ProviderVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.em_code} on {self.date_of_service}"
+
+
+class FormDraft(models.Model):
+    """What a person typed into a form and has not saved yet.
+
+    Kept on the server, never in the browser (it is patient data), so that an idle logoff
+    or a closed tab loses nothing: the form page saves it in the background and offers it
+    back to the same person on the same page. Deleted when the form is saved or cancelled.
+    A working copy, not documentation: it has no history.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="form_drafts"
+    )
+    # The form page's path: opaque record numbers only, never a name.
+    key = models.CharField(max_length=200)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                name="formdraft_one_per_user_and_form",
+                violation_error_message="There is already a draft of this form for this user.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.key} by user {self.user_id}"

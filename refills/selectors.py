@@ -19,6 +19,7 @@ from refills.models import (
     Addendum,
     ClinicSettings,
     Encounter,
+    FormDraft,
     Order,
     Patient,
     PatientDiagnosis,
@@ -42,6 +43,18 @@ def patient_search(user, query: str) -> PatientQuerySet:
         Prefetch("diagnoses", queryset=PatientDiagnosis.objects.order_by("position", "id"))
     )
     return patients.matching(query)
+
+
+def draft_for(user, key: str) -> FormDraft | None:
+    """The user's own draft of the form at ``key``; nobody else's, ever."""
+    if not user.is_authenticated:
+        return None
+    return FormDraft.objects.filter(user=user, key=key).first()
+
+
+def same_day_encounters(user, patient: Patient, day: dt.date) -> QuerySet[Encounter]:
+    """The patient's refills already documented on ``day``, for the warning on a new one."""
+    return encounters_visible_to(user).filter(patient=patient, date_of_service=day).order_by("id")
 
 
 def encounters_visible_to(user) -> QuerySet[Encounter]:
@@ -260,6 +273,20 @@ def patient_banner(patient: Patient, day: dt.date) -> PatientBanner:
         bsa_m2=bsa,
         order=order,
         payer=links.payer(patient, day),
+    )
+
+
+def provider_visits_visible_to(user) -> QuerySet[ProviderVisit]:
+    if not user.has_perm("refills.view_providervisit"):
+        return ProviderVisit.objects.none()
+    return ProviderVisit.objects.select_related("patient", "provider")
+
+
+def visit_history(visit: ProviderVisit) -> list[AuditEntry]:
+    """Who recorded and corrected the visit, when and why: the provider reads it beside it."""
+    return history_entries(
+        ProviderVisit.history.filter(id=visit.pk),
+        lambda r: f"Visit #{r.id}",
     )
 
 

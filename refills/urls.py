@@ -1,6 +1,6 @@
 from django.urls import path
 
-from refills import views
+from refills import drafts, views
 
 app_name = "refills"
 
@@ -31,4 +31,8 @@ urlpatterns = [
     path("encounters/<int:pk>/addenda/new/", views.addendum_create, name="addendum_create"),
     path("patients/<int:pk>/audit/", views.patient_audit, name="patient_audit"),
     path("encounters/<int:pk>/audit/", views.encounter_audit, name="encounter_audit"),
+    path("drafts/", drafts.draft_save, name="draft_save"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/correct/", views.visit_correct, name="visit_correct"),
+    path("visits/<int:pk>/withdraw/", views.visit_withdraw, name="visit_withdraw"),
 ]

@@ -17,7 +17,7 @@ from accounts.lockout import verifier_authenticate
 from config import search
 from config.paging import page_of
 from config.users import acting_user
-from refills import links, selectors, services
+from refills import drafts, links, selectors, services
 from refills.blind import BLIND_CHECK_FIELDS
 from refills.forms import (
     AddendumForm,
@@ -27,11 +27,13 @@ from refills.forms import (
     OverrideForm,
     PatientForm,
     PatientSearchForm,
+    ProviderVisitCorrectionForm,
     ProviderVisitForm,
+    ProviderVisitWithdrawForm,
     SignForm,
     VerificationForm,
 )
-from refills.models import Encounter, Order, Patient, Role
+from refills.models import Encounter, Order, Patient, ProviderVisit, Role
 from refills.permissions import has_role
 from refills.services import DuplicateSubmissionError, RefillError
 
@@ -115,6 +117,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Patient registered.")
             return redirect("refills:patient_detail", pk=patient.pk)
+    drafts.guard(form, back=reverse("refills:patient_list"))
     return render(request, "refills/patient_form.html", {"form": form, "title": "New patient"})
 
 
@@ -137,6 +140,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Patient updated.")
             return redirect("refills:patient_detail", pk=patient.pk)
+    drafts.guard(form, back=reverse("refills:patient_detail", args=[patient.pk]))
     return render(request, "refills/patient_form.html", {"form": form, "title": "Edit patient"})
 
 
@@ -168,8 +172,15 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("refills.add_encounter", raise_exception=True)
 def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = _get_or_404(selectors.patients_visible_to(request.user), pk=patient_pk)
+    back = reverse("refills:patient_detail", args=[patient.pk])
+    if drafts.cancelled(request):
+        drafts.discard(request)
+        return redirect(back)
+    restored, draft = drafts.restored_initial(request, EncounterForm)
     order = selectors.active_order(patient, timezone.localdate())
-    form = _encounter_form(request, patient, initial=_encounter_defaults(patient, order))
+    form = _encounter_form(
+        request, patient, initial={**_encounter_defaults(patient, order), **restored}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             encounter = services.encounter_create(
@@ -179,13 +190,16 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
                 submission_id=form.cleaned_data["submission_id"],
             )
         except DuplicateSubmissionError as exc:
+            drafts.discard(request)
             messages.info(request, "This refill was already saved: here is the draft.")
             return redirect("refills:encounter_detail", pk=exc.encounter.pk)
         except RefillError as exc:
             _apply_error(form, exc)
         else:
+            drafts.discard(request)
             messages.success(request, "Draft saved. A second clinician must now verify it.")
             return redirect("refills:encounter_detail", pk=encounter.pk)
+    drafts.guard(form, back=back, draft_key=request.path, draft=draft)
     return render(
         request,
         "refills/encounter_form.html",
@@ -195,6 +209,7 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
             "order": form.order or order,
             "banner": _banner(patient),
             "title": "Document a pump refill",
+            "same_day": selectors.same_day_encounters(request.user, patient, timezone.localdate()),
         },
     )
 
@@ -242,7 +257,12 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("refills:encounter_detail", pk=encounter.pk)
     if encounter.performing_nurse_id != request.user.pk:
         raise Http404
-    form = _encounter_form(request, encounter.patient, instance=encounter)
+    back = reverse("refills:encounter_detail", args=[encounter.pk])
+    if drafts.cancelled(request):
+        drafts.discard(request)
+        return redirect(back)
+    restored, draft = drafts.restored_initial(request, EncounterForm)
+    form = _encounter_form(request, encounter.patient, instance=encounter, initial=restored)
     if request.method == "POST" and form.is_valid():
         try:
             services.encounter_update(
@@ -251,8 +271,10 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except RefillError as exc:
             _apply_error(form, exc)
         else:
+            drafts.discard(request)
             messages.success(request, "Changes saved.")
             return redirect("refills:encounter_detail", pk=encounter.pk)
+    drafts.guard(form, back=back, draft_key=request.path, draft=draft)
     return render(
         request,
         "refills/encounter_form.html",
@@ -333,6 +355,7 @@ def encounter_verify(request: HttpRequest, pk: int) -> HttpResponse:
                 # must not be able to change one number at a time until it matches.
                 mismatch = True
                 form = VerificationForm(initial={"username": verifier.get_username()})
+    drafts.guard(form, back=reverse("refills:encounter_detail", args=[encounter.pk]))
     return render(
         request,
         "refills/encounter_verify.html",
@@ -384,6 +407,7 @@ def addendum_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Addendum added.")
             return redirect("refills:encounter_detail", pk=encounter.pk)
+    drafts.guard(form, back=reverse("refills:encounter_detail", args=[encounter.pk]))
     return render(
         request,
         "refills/addendum_form.html",
@@ -412,6 +436,7 @@ def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse
         else:
             messages.success(request, "Visit recorded.")
             return redirect("refills:patient_detail", pk=patient.pk)
+    drafts.guard(form, back=reverse("refills:patient_detail", args=[patient.pk]))
     profile = getattr(request.user, "clinician", None)
     return render(
         request,
@@ -479,6 +504,7 @@ def order_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
         else:
             messages.success(request, "Order signed. Refills are now documented against it.")
             return redirect("refills:order_detail", pk=order.pk)
+    drafts.guard(form, back=reverse("refills:patient_detail", args=[patient.pk]))
     return render(request, "refills/order_form.html", {"form": form, "banner": banner})
 
 
@@ -545,6 +571,7 @@ def encounter_override(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Override recorded. The nurse can sign once verified.")
                 return redirect("refills:encounter_detail", pk=encounter.pk)
+    drafts.guard(form, back=reverse("refills:encounter_detail", args=[encounter.pk]))
     return render(
         request,
         "refills/override_form.html",
@@ -567,4 +594,110 @@ def teaching_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "refills/teaching_sheet.html",
         {"encounter": encounter, "phone": selectors.clinic_settings().after_hours_phone},
+    )
+
+
+# Provider visits: the provider opens, corrects or withdraws their own, until the claim of
+# the day is exported, and sees what the change did to the claim.
+
+
+def _visit_or_404(request: HttpRequest, pk: int) -> ProviderVisit:
+    return _get_or_404(selectors.provider_visits_visible_to(request.user), pk=pk)
+
+
+def _own_changeable_visit(request: HttpRequest, pk: int) -> ProviderVisit:
+    visit = _visit_or_404(request, pk)
+    if visit.provider_id != request.user.pk:
+        raise Http404
+    return visit
+
+
+def _changed(request: HttpRequest, change: services.VisitChange, done: str) -> HttpResponse:
+    messages.success(request, done)
+    for outcome in change.outcomes:
+        messages.info(request, outcome)
+    return redirect("refills:patient_detail", pk=change.visit.patient_id)
+
+
+@require_GET
+@permission_required("refills.view_providervisit", raise_exception=True)
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_404(request, pk)
+    locked = None
+    if visit.provider_id == request.user.pk:
+        try:
+            services.provider_visit_check_changeable(visit)
+        except RefillError as exc:
+            locked = exc.message
+    return render(
+        request,
+        "refills/visit_detail.html",
+        {
+            "visit": visit,
+            "banner": _banner(visit.patient),
+            "can_change": visit.provider_id == request.user.pk
+            and locked is None
+            and request.user.has_perm("refills.change_providervisit"),
+            "locked": locked,
+            "history": selectors.visit_history(visit),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("refills.change_providervisit", raise_exception=True)
+def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _own_changeable_visit(request, pk)
+    form = ProviderVisitCorrectionForm(request.POST or None, instance=visit)
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data[f] for f in services.CORRECTABLE_VISIT_FIELDS}
+        try:
+            change = services.provider_visit_correct(
+                by=request.user,
+                visit=visit,
+                data=data,
+                diagnoses=form.cleaned_data["diagnosis_codes"],
+                reason=form.cleaned_data["reason"],
+            )
+        except RefillError as exc:
+            _apply_error(form, exc)
+        else:
+            return _changed(request, change, "Visit corrected.")
+    drafts.guard(form, back=reverse("refills:visit_detail", args=[visit.pk]))
+    return render(
+        request,
+        "refills/visit_change.html",
+        {
+            "form": form,
+            "visit": visit,
+            "banner": _banner(visit.patient),
+            "title": "Correct the visit",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("refills.delete_providervisit", raise_exception=True)
+def visit_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _own_changeable_visit(request, pk)
+    form = ProviderVisitWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.provider_visit_withdraw(
+                by=request.user, visit=visit, reason=form.cleaned_data["reason"]
+            )
+        except RefillError as exc:
+            _apply_error(form, exc)
+        else:
+            return _changed(request, change, "Visit withdrawn.")
+    drafts.guard(form, back=reverse("refills:visit_detail", args=[visit.pk]))
+    return render(
+        request,
+        "refills/visit_change.html",
+        {
+            "form": form,
+            "visit": visit,
+            "banner": _banner(visit.patient),
+            "title": "Withdraw the visit",
+        },
     )

@@ -40,6 +40,8 @@ MATRIX = {
     "login": row("get", None, REDIRECT, anonymous=200, inactive=200),
     "logout": row("post", None, LOGIN),
     "accounts:password_change": row("get", None, 200),
+    # The idle countdown asks how long is left: without a session, nothing is.
+    "accounts:session_idle": row("get", None, 200, anonymous=200, inactive=200),
     # The database check, for load balancers: open to everyone, the same for everyone.
     "healthz": row("get", None, 200, anonymous=200, inactive=200),
     "admin:index": row(
@@ -65,6 +67,12 @@ MATRIX = {
     "refills:order_detail": row("get", "order", 200),
     "refills:encounter_override": row("get", "held", 403, provider=200),
     "refills:teaching_sheet": row("get", "draft", 200),
+    # A draft names the form page it belongs to; without one there is nothing to keep.
+    "refills:draft_save": row("post", None, 404),
+    "refills:visit_detail": row("get", "visit", 200),
+    # Only the provider who recorded the visit may change it.
+    "refills:visit_correct": row("get", "visit", 403, provider=200),
+    "refills:visit_withdraw": row("get", "visit", 403, provider=200),
     # Billing
     "billing:queue": row("get", None, 403, **BILLING),
     "billing:claims_bulk": row("post", None, 403, biller=REDIRECT, admin=REDIRECT),
@@ -136,7 +144,7 @@ def people(nurse, nurse2, provider, biller, admin_user, inactive):
 
 
 @pytest.fixture
-def targets(nurse, nurse2):
+def targets(nurse, nurse2, provider):
     patient = PatientFactory()
     draft = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
     held = services.encounter_create(
@@ -177,6 +185,18 @@ def targets(nurse, nurse2):
         "signed": signed.pk,
         "claim": Claim.objects.get(encounter=signed).pk,
         "export": export.pk,
+        "visit": services.provider_visit_record(
+            by=provider,
+            patient=PatientFactory(),
+            data={
+                "date_of_service": timezone.localdate(),
+                "em_code": "99213",
+                "performed_by_role": "physician",
+                "separately_identifiable": True,
+                "note": "Nausea evaluated.",
+            },
+            diagnoses=["R11.0"],
+        ).pk,
     }
 
 

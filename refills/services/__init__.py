@@ -16,6 +16,7 @@ from refills.services.checks import (
     diagnosis_codes_clean,
     hard_stops,
 )
+from refills.services.drafts import draft_discard, draft_save
 from refills.services.encounters import (
     VerificationResult,
     encounter_create,
@@ -27,11 +28,19 @@ from refills.services.encounters import (
 from refills.services.fields import BLIND_CHECK_FIELDS, CORRECTABLE_FIELDS, ENCOUNTER_FIELDS
 from refills.services.orders import order_create, order_discontinue
 from refills.services.patients import patient_create, patient_update
-from refills.services.visits import provider_visit_record
+from refills.services.visits import (
+    CORRECTABLE_VISIT_FIELDS,
+    VisitChange,
+    provider_visit_check_changeable,
+    provider_visit_correct,
+    provider_visit_record,
+    provider_visit_withdraw,
+)
 
 __all__ = [
     "BLIND_CHECK_FIELDS",
     "CORRECTABLE_FIELDS",
+    "CORRECTABLE_VISIT_FIELDS",
     "ENCOUNTER_FIELDS",
     "MAX_WEIGHT_KG",
     "MIN_WEIGHT_KG",
@@ -39,8 +48,11 @@ __all__ = [
     "HardStopError",
     "RefillError",
     "VerificationResult",
+    "VisitChange",
     "addendum_create",
     "diagnosis_codes_clean",
+    "draft_discard",
+    "draft_save",
     "encounter_create",
     "encounter_effective_values",
     "encounter_override",
@@ -52,5 +64,8 @@ __all__ = [
     "order_discontinue",
     "patient_create",
     "patient_update",
+    "provider_visit_check_changeable",
+    "provider_visit_correct",
     "provider_visit_record",
+    "provider_visit_withdraw",
 ]

@@ -107,7 +107,19 @@ def test_main_pages_have_labels_and_no_serious_axe_violations(
     )
     services.encounter_verify(verifier=nurse2, encounter=done, entered=BLIND_OK)
     services.encounter_sign(by=nurse, encounter=done)
-    claim = Claim.objects.get(encounter=done)
+    visit = services.provider_visit_record(
+        by=provider,
+        patient=other,
+        data={
+            "date_of_service": done.date_of_service,
+            "em_code": "99213",
+            "performed_by_role": "physician",
+            "separately_identifiable": True,
+            "note": "Nausea evaluated.",
+        },
+        diagnoses=["R11.0"],
+    )
+    claim = Claim.objects.exclude(status=Claim.Status.VOID).get(encounter=done)
 
     found: dict[str, list[dict]] = {}
 
@@ -155,9 +167,15 @@ def test_main_pages_have_labels_and_no_serious_axe_violations(
         ("order form", reverse("refills:order_create", args=[patient.pk])),
         ("order page", reverse("refills:order_detail", args=[patient.orders.get().pk])),
         ("override form", reverse("refills:encounter_override", args=[held.pk])),
+        ("visit page", reverse("refills:visit_detail", args=[visit.pk])),
+        ("visit correction", reverse("refills:visit_correct", args=[visit.pk])),
+        ("visit withdrawal", reverse("refills:visit_withdraw", args=[visit.pk])),
     ]:
         doctor.goto(url)
         scan(doctor, name)
+    doctor.evaluate("() => { document.getElementById('idle-warning').hidden = false; }")
+    expect(doctor.get_by_role("button", name="Stay signed in")).to_be_visible()
+    scan(doctor, "idle warning")
 
     billing = open_as(biller, axe=True)
     billing.goto(reverse("billing:queue"))
