@@ -192,8 +192,8 @@ def test_claim_page(client, nurse, nurse2, biller, rows, django_assert_max_num_q
     client.force_login(biller)
 
     # Two for the payer's answers: payments (with their lines, adjustments and remarks
-    # prefetched when there are any) and acknowledgments.
-    with django_assert_max_num_queries(14):
+    # prefetched when there are any) and acknowledgments; one for the same-day visits.
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("billing:claim_detail", args=[claim.pk]))
 
     assert response.status_code == 200
