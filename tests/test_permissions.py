@@ -191,7 +191,6 @@ def targets(nurse, nurse2, provider):
             data={
                 "date_of_service": timezone.localdate(),
                 "em_code": "99213",
-                "performed_by_role": "physician",
                 "separately_identifiable": True,
                 "note": "Nausea evaluated.",
             },

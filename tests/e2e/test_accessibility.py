@@ -113,7 +113,6 @@ def test_main_pages_have_labels_and_no_serious_axe_violations(
         data={
             "date_of_service": done.date_of_service,
             "em_code": "99213",
-            "performed_by_role": "physician",
             "separately_identifiable": True,
             "note": "Nausea evaluated.",
         },

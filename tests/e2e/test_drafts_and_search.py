@@ -154,7 +154,6 @@ def test_a_provider_corrects_their_visit_and_sees_the_claim_change(
         data={
             "date_of_service": encounter.date_of_service,
             "em_code": "99213",
-            "performed_by_role": "physician",
             "separately_identifiable": True,
             "note": "Nausea since the last cycle, evaluated and treated.",
         },

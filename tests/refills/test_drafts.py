@@ -251,7 +251,8 @@ def test_the_countdown_asks_how_long_is_left_without_postponing_it(client, nurse
 
     answer = client.get(reverse("accounts:session_idle")).json()
 
-    assert settings.SESSION_COOKIE_AGE - 301 <= answer["seconds_left"] <= 600
+    # Five minutes of the fifteen have passed (give or take a slow test machine).
+    assert settings.SESSION_COOKIE_AGE - 330 <= answer["seconds_left"] <= 600
     assert session_row(client).expire_date == expires
     assert client.session[ACTIVE_AT_KEY] == session[ACTIVE_AT_KEY]
 

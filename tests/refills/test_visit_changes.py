@@ -31,7 +31,6 @@ def refill_day(nurse, nurse2, provider):
         data={
             "date_of_service": encounter.date_of_service,
             "em_code": "99213",
-            "performed_by_role": "physician",
             "separately_identifiable": True,
             "note": "Nausea since the last cycle, evaluated and treated.",
         },
@@ -51,7 +50,6 @@ def billed(claim: Claim) -> list[tuple[str, list[str]]]:
 def correction(**overrides) -> dict:
     return {
         "em_code": "99214",
-        "performed_by_role": "physician",
         "separately_identifiable": "on",
         "note": "Nausea and dehydration, evaluated and treated.",
         "diagnosis_codes": "R11.0",
