@@ -101,12 +101,14 @@ def test_a_correction_redecides_the_claim_and_says_what_it_did(client, provider,
         provider,
         "corrected: Coded the wrong level.",
     )
+    # The test charge master has no 99214: the new claim waits on a hold, and says why.
+    assert after.status == Claim.Status.HOLD
     said = [str(m) for m in response.context["messages"]]
     assert said[0] == "Visit corrected."
     assert said[1] == (
-        f"Claim #{after.pk} is now {after.get_status_display().lower()}: 96521, 99214-25, "
-        f"total ${after.total_charge}."
+        f"Claim #{after.pk} is now hold: 96521, 99214-25, total $175.00 ({after.hold_reason})."
     )
+    assert "99214" in after.hold_reason
 
 
 def test_a_correction_needs_a_reason_and_a_change(client, provider, refill_day):
