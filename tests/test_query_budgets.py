@@ -247,7 +247,7 @@ def test_encounter_page(client, nurse, nurse2, biller, rows, django_assert_max_n
 
     assert response.status_code == 200
     assert response.content.count(b"Note ") == rows
-    assert response.content.count(b"99213 by Doc Tor") == rows
+    assert response.content.count(b"99213</a> by Doc Tor") == rows
     assert response.content.count(b">Claim</a>") == 1
 
 
