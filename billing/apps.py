@@ -39,7 +39,7 @@ def _refuse_visit_change_after_export(sender, *, visit, **kwargs) -> None:
     from refills.errors import RefillError
 
     exported = exported_claim_of_the_day(visit.patient_id, visit.date_of_service)
-    if exported is not None:
+    if exported is not None and exported.export is not None:
         raise RefillError(
             f"Claim #{exported.pk} of that day was exported on "
             f"{timezone.localtime(exported.export.created_at):%Y-%m-%d}: the visit can no "

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from config.middleware import mark_background
+from config.users import acting_user
 from refills import selectors, services
 from refills.errors import RefillError
 from refills.models import FormDraft
@@ -35,7 +36,7 @@ def _may_use_form(request: HttpRequest, key: str) -> None:
         raise Http404 from exc
     if reverse(match.view_name, kwargs=match.kwargs) != key:
         raise Http404
-    user = request.user
+    user = acting_user(request)
     if match.view_name == "refills:encounter_create":
         if not user.has_perm("refills.add_encounter"):
             raise Http404
@@ -67,13 +68,13 @@ def draft_save(request: HttpRequest) -> JsonResponse:
         if name not in NOT_TYPED
     }
     try:
-        draft = services.draft_save(user=request.user, key=key, data=data)
+        draft = services.draft_save(user=acting_user(request), key=key, data=data)
     except RefillError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse({"saved_at": f"{timezone.localtime(draft.updated_at):%H:%M}"})
 
 
-def restored_initial(request: HttpRequest, form_class: type[forms.Form]) -> tuple[dict, Any]:
+def restored_initial(request: HttpRequest, form_class: type[forms.BaseForm]) -> tuple[dict, Any]:
     """(initial values, draft) from the user's draft of this page, or ({}, None).
 
     A box that was not ticked is not sent with a form, so every box the draft does not name
@@ -82,7 +83,7 @@ def restored_initial(request: HttpRequest, form_class: type[forms.Form]) -> tupl
     if draft is None:
         return {}, None
     initial: dict[str, Any] = {}
-    for name, field in form_class.base_fields.items():
+    for name, field in form_class.base_fields.items():  # type: ignore[attr-defined]
         if name in draft.data:
             initial[name] = draft.data[name]
         elif isinstance(field, forms.BooleanField):
@@ -91,7 +92,7 @@ def restored_initial(request: HttpRequest, form_class: type[forms.Form]) -> tupl
 
 
 def discard(request: HttpRequest) -> None:
-    services.draft_discard(user=request.user, key=request.path)
+    services.draft_discard(user=acting_user(request), key=request.path)
 
 
 def cancelled(request: HttpRequest) -> bool:
@@ -99,16 +100,16 @@ def cancelled(request: HttpRequest) -> bool:
 
 
 def guard(
-    form: forms.Form,
+    form: forms.BaseForm,
     *,
     back: str,
     draft_key: str | None = None,
     draft: FormDraft | None = None,
-) -> forms.Form:
+) -> forms.BaseForm:
     """Give a form page its Cancel (back to ``back``) and the guard against leaving with
     unsaved changes; with ``draft_key`` (the page's path) also the server-side draft: Cancel
     then posts, so the view can discard the draft before it goes back."""
-    helper = form.helper
+    helper = form.helper  # type: ignore[attr-defined]
     helper.attrs = {**helper.attrs, "data-guard": "unsaved"}
     if draft_key is not None:
         helper.attrs.update(

@@ -653,7 +653,7 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
         data = {f: form.cleaned_data[f] for f in services.CORRECTABLE_VISIT_FIELDS}
         try:
             change = services.provider_visit_correct(
-                by=request.user,
+                by=acting_user(request),
                 visit=visit,
                 data=data,
                 diagnoses=form.cleaned_data["diagnosis_codes"],
@@ -684,7 +684,7 @@ def visit_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             change = services.provider_visit_withdraw(
-                by=request.user, visit=visit, reason=form.cleaned_data["reason"]
+                by=acting_user(request), visit=visit, reason=form.cleaned_data["reason"]
             )
         except RefillError as exc:
             _apply_error(form, exc)

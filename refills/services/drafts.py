@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ MAX_DRAFT_BYTES = 64 * 1024
 
 def draft_save(
     *,
-    user: AbstractBaseUser,
+    user: User,
     key: str,
     data: Mapping[str, str | list[str]],
     now: dt.datetime | None = None,
@@ -38,6 +38,6 @@ def draft_save(
     return draft
 
 
-def draft_discard(*, user: AbstractBaseUser, key: str) -> None:
+def draft_discard(*, user: User, key: str) -> None:
     """Forget the user's draft of the form at ``key`` (saved or cancelled); there may be none."""
     FormDraft.objects.filter(user=user, key=key).delete()

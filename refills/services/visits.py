@@ -98,7 +98,7 @@ def provider_visit_check_changeable(visit: ProviderVisit) -> None:
     visit_change_requested.send(sender=ProviderVisit, visit=visit)
 
 
-def _may_change(by: AbstractBaseUser, visit: ProviderVisit) -> None:
+def _may_change(by: User, visit: ProviderVisit) -> None:
     if visit.provider_id != by.pk:
         raise RefillError("Only the provider who recorded the visit can change it.", code="owner")
     provider_visit_check_changeable(visit)
@@ -130,7 +130,7 @@ def _redecide(visit: ProviderVisit, *, by, reason: str, now: dt.datetime) -> tup
 
 def provider_visit_correct(
     *,
-    by: AbstractBaseUser,
+    by: User,
     visit: ProviderVisit,
     data: Mapping[str, Any],
     diagnoses: list[str],
@@ -170,15 +170,14 @@ def provider_visit_correct(
                 code="duplicate",
             )
         full_clean(visit)
-        visit._change_reason = f"corrected: {reason}"
-        visit._history_user = by
+        record_change(visit, by=by, reason=f"corrected: {reason}")
         visit.save()
         outcomes = _redecide(visit, by=by, reason="provider visit corrected", now=now)
     return VisitChange(visit, outcomes)
 
 
 def provider_visit_withdraw(
-    *, by: AbstractBaseUser, visit: ProviderVisit, reason: str, now: dt.datetime | None = None
+    *, by: User, visit: ProviderVisit, reason: str, now: dt.datetime | None = None
 ) -> VisitChange:
     """The provider withdraws a visit recorded in error, saying why, until the day's claim is
     exported. The visit's history keeps it; the day's claims are decided without it."""
@@ -187,8 +186,7 @@ def provider_visit_withdraw(
     with transaction.atomic():
         visit = ProviderVisit.objects.select_for_update().get(pk=visit.pk)
         _may_change(by, visit)
-        visit._change_reason = f"withdrawn: {reason}"
-        visit._history_user = by
+        record_change(visit, by=by, reason=f"withdrawn: {reason}")
         withdrawn = ProviderVisit.objects.get(pk=visit.pk)
         visit.delete()
         outcomes = _redecide(withdrawn, by=by, reason="provider visit withdrawn", now=now)
