@@ -4,7 +4,13 @@ changes only through the biller's queue and its audited services."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from billing.models import (
     AdjustmentReason,
@@ -19,6 +25,7 @@ from billing.models import (
     RemarkCode,
     StockedNDC,
 )
+from billing.services.deciding import claims_redecide_for_payer, payer_open_encounters
 from refills.admin import HistoryAdmin
 from refills.forms import NDCField
 from refills.models import field_label
@@ -58,6 +65,68 @@ class PayerAdmin(AuditedAdmin):
         "modifier25_requires_note",
     ]
     search_fields = ["code", "name", "x12_payer_id"]
+
+    # The fields the engine reads as the payer's policy.
+    POLICY_FIELDS = frozenset({"allows_99211_with_drug_admin", "modifier25_requires_note"})
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/redecide/",
+                self.admin_site.admin_view(self.redecide_view),
+                name="billing_payer_redecide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        request.payer_policy_changed = change and bool(self.POLICY_FIELDS & set(form.changed_data))
+        super().save_model(request, obj, form, change)
+
+    def response_change(self, request, obj):
+        if getattr(request, "payer_policy_changed", False):
+            count = payer_open_encounters(obj).count()
+            if count:
+                messages.warning(
+                    request,
+                    format_html(
+                        '{} has {} open claim(s) decided under its old policy. <a href="{}">'
+                        "Re-decide them</a>.",
+                        obj,
+                        count,
+                        reverse("admin:billing_payer_redecide", args=[obj.pk]),
+                    ),
+                )
+        return super().response_change(request, obj)
+
+    def redecide_view(self, request, object_id):
+        """Count first (GET), then re-decide (POST) the payer's claims not yet sent."""
+        payer = self.get_object(request, str(object_id))
+        if payer is None:
+            raise Http404
+        if not self.has_change_permission(request, payer):
+            raise PermissionDenied
+        if request.method == "POST":
+            result = claims_redecide_for_payer(
+                payer=payer, by=request.user, reason=f"payer policy changed ({payer.code})"
+            )
+            messages.success(
+                request,
+                f"Re-decided the open claims of {payer}: {result['kept']} kept (same lines), "
+                f"{result['replaced']} replaced by a new decision.",
+            )
+            return redirect("admin:billing_payer_change", payer.pk)
+        return TemplateResponse(
+            request,
+            "admin/billing/payer/redecide.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": f"Re-decide the open claims of {payer}",
+                "payer": payer,
+                "count": payer_open_encounters(payer).count(),
+            },
+        )
 
 
 @admin.register(Coverage)

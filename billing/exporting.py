@@ -75,6 +75,8 @@ _CLAIM_COLUMNS = {
     "member_id": "coverage__member_id",
     "group_number": "coverage__group_number",
     "priority": "coverage__priority",
+    "frequency": "frequency",
+    "payer_claim_control_number": "payer_claim_control_number",
 }
 _LINE_COLUMNS = (
     "claim_id",
@@ -142,6 +144,8 @@ class ExportClaim:
     group_number: str | None
     priority: int | None
     lines: tuple[ExportLine, ...]
+    frequency: str = "1"
+    payer_claim_control_number: str = ""
 
 
 def claims_for_export(ids: Sequence[int]) -> Iterator[ExportClaim]:
@@ -201,6 +205,8 @@ def export_claim_of(claim: Claim, lines: Sequence[ClaimLine]) -> ExportClaim:
         member_id=coverage.member_id if coverage else None,
         group_number=coverage.group_number if coverage else None,
         priority=coverage.priority if coverage else None,
+        frequency=claim.frequency,
+        payer_claim_control_number=claim.payer_claim_control_number,
         lines=tuple(
             ExportLine(*(getattr(line, name) for name in _LINE_COLUMNS[1:])) for line in lines
         ),
@@ -405,6 +411,10 @@ def x12_claim(claim: ExportClaim) -> x12.Claim:
             payer=payer,
             responsibility=responsibility,
             rendering=lines[0].rendering if lines else None,
+            frequency=claim.frequency,
+            payer_claim_control_number=(
+                claim.payer_claim_control_number if claim.frequency != "1" else None
+            ),
         )
 
 

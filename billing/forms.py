@@ -114,6 +114,16 @@ class ReasonForm(forms.Form):
     )
 
 
+class RedecideForm(forms.Form):
+    """Why a claim is decided again; optional (the queue's and the hold's buttons send none)."""
+
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        error_messages={"max_length": "Keep the reason under 500 characters."},
+    )
+
+
 class DashboardForm(forms.Form):
     """The dates of service the dashboard's figures cover (A/R aging is always as of today)."""
 
@@ -264,4 +274,22 @@ class ExportSelectionForm(forms.Form):
             "required": "Choose 837P or CSV.",
             "invalid_choice": "Choose 837P or CSV.",
         },
+    )
+
+
+class CorrectionForm(forms.Form):
+    frequency = forms.ChoiceField(
+        choices=[
+            (Claim.Frequency.REPLACEMENT, "Send a replacement (frequency 7)"),
+            (Claim.Frequency.CANCEL, "Cancel with the payer (frequency 8)"),
+        ],
+        error_messages={
+            "required": "Choose a replacement or a cancellation.",
+            "invalid_choice": "Choose a replacement or a cancellation.",
+        },
+    )
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "Why"}),
+        error_messages={"required": "Give a reason."},
     )

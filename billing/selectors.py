@@ -160,7 +160,9 @@ def queue_totals(claims: QuerySet[Claim]) -> QueueTotals:
 def claim_detail(user, pk: int) -> Claim:
     return (
         claims_visible_to(user)
-        .select_related("patient", "payer", "encounter", "coverage", "supersedes", "export")
+        .select_related(
+            "patient", "payer", "encounter", "coverage", "supersedes", "superseded_by", "export"
+        )
         .prefetch_related("lines", "findings", "events__by")
         .get(pk=pk)
     )

@@ -18,16 +18,24 @@ from billing.exporting import Unwritable, claim_number
 from billing.forms import (
     BulkActionForm,
     ClaimSearchForm,
+    CorrectionForm,
     ExportSelectionForm,
     QueueFilterForm,
     ReasonForm,
+    RedecideForm,
     X12UploadForm,
 )
 from billing.models import Claim, ClaimExport, PracticeSettings, X12Import
 from billing.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
 from billing.services import BillingError
+from billing.services.corrections import CORRECTABLE
 from config import search
 from config.paging import page_of
+
+# The claims a biller may decide again from their page: not yet sent, or rejected.
+REDECIDABLE = frozenset(
+    {Claim.Status.HOLD, Claim.Status.READY, Claim.Status.APPROVED, Claim.Status.REJECTED}
+)
 
 # The query-string keys of the queue: its filters, order and page, never a name or an MRN.
 QUEUE_PARAMS = (*QueueFilterForm.base_fields, "page")
@@ -157,6 +165,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if can_redecide
             else "",
             "visits": selectors.same_day_visits(claim),
+            "redecidable": REDECIDABLE,
+            "correctable": CORRECTABLE,
         },
     )
 
@@ -245,9 +255,17 @@ def claims_bulk(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permission_required("billing.approve_claim", raise_exception=True)
 def claim_redecide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Decide the claim again from the documentation as it stands (a claim not yet sent, or
+    rejected); the reason is optional (the queue's and the hold's buttons send none)."""
     claim = _claim_or_404(request, pk)
+    form = RedecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, str(form.errors["reason"][0]))
+        return redirect("billing:claim_detail", pk=claim.pk)
     try:
-        live = services.claim_redecide(claim=claim, by=request.user)
+        live = services.claim_redecide(
+            claim=claim, by=request.user, reason=form.cleaned_data["reason"]
+        )
     except BillingError as exc:
         messages.error(request, exc.message)
         return redirect("billing:claim_detail", pk=claim.pk)
@@ -454,3 +472,36 @@ def unmatched_list(request: HttpRequest) -> HttpResponse:
         "billing/unmatched_list.html",
         {"page": page, "acknowledgments": selectors.unmatched_acknowledgments()},
     )
+
+
+@require_POST
+@permission_required("billing.approve_claim", raise_exception=True)
+def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_or_404(request, pk)
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, str(errors[0]))
+        return redirect("billing:claim_detail", pk=claim.pk)
+    try:
+        new = services.claim_correct(claim=claim, by=request.user, **form.cleaned_data)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:claim_detail", pk=claim.pk)
+    messages.success(
+        request, f"{new.get_frequency_display()}: claim #{new.pk}. Approve it to export."
+    )
+    return redirect("billing:claim_detail", pk=new.pk)
+
+
+@require_POST
+@permission_required("billing.approve_claim", raise_exception=True)
+def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim_or_404(request, pk)
+    try:
+        services.claim_review_redecision(claim=claim, by=request.user)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Marked as looked at.")
+    return redirect("billing:claim_detail", pk=claim.pk)

@@ -82,6 +82,8 @@ MATRIX = {
     "billing:claim_approve": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
     "billing:claim_hold": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
     "billing:claim_release": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
+    "billing:claim_correct": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
+    "billing:claim_review": row("post", "claim", 403, biller=REDIRECT, admin=REDIRECT),
     "billing:claim_1500": row("get", "claim", 403, **BILLING),
     "billing:claim_audit": row("get", "claim", 403, admin=200),
     "billing:dashboard": row("get", None, 403, **BILLING),
@@ -106,6 +108,8 @@ POST_DATA = {
     "billing:denial_act": {"action": "appeal", "reason": "The note supports it"},
     "billing:claims_bulk": {"action": "hold", "reason": "Checking the order", "claims": ["1"]},
     "billing:export_selected": {"format": "csv", "claims": ["1"]},
+    "billing:claim_redecide": {"reason": "Order on file"},
+    "billing:claim_correct": {"frequency": "7", "reason": "Units"},
 }
 
 

@@ -13,7 +13,13 @@ from billing.services.bulk import (
     claims_approve_many,
     claims_hold_many,
 )
-from billing.services.claims import claim_approve, claim_hold, claim_release
+from billing.services.claims import (
+    claim_approve,
+    claim_hold,
+    claim_release,
+    claim_review_redecision,
+)
+from billing.services.corrections import claim_correct
 from billing.services.deciding import (
     DECISION_TO_STATUS,
     claim_decide_for_encounter,
@@ -32,10 +38,12 @@ __all__ = [
     "BillingError",
     "BulkOutcome",
     "claim_approve",
+    "claim_correct",
     "claim_decide_for_encounter",
     "claim_hold",
     "claim_redecide",
     "claim_release",
+    "claim_review_redecision",
     "claims_approve_many",
     "claims_decide_batch",
     "claims_export",

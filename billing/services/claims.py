@@ -50,8 +50,10 @@ def _transition(
         old = claim.status
         claim.status = to
         claim.hold_reason = reason if to == Claim.Status.HOLD else ""
+        # A biller acting on a re-decided claim has looked at it.
+        claim.approval_cleared = False
         record_change(claim, by=by, reason=reason)
-        claim.save(update_fields=["status", "hold_reason"])
+        claim.save(update_fields=["status", "hold_reason", "approval_cleared"])
         _event(claim, by=by, at=now, from_status=old, reason=reason)
     return claim
 
@@ -83,6 +85,28 @@ def claim_hold_unwritable(
         )
         writer_finding_add(held, problem.message)
     return held
+
+
+def claim_review_redecision(*, claim: Claim, by, now: dt.datetime | None = None) -> Claim:
+    """A biller has looked at a claim whose re-decision cleared the approval."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim.pk)
+        if not claim.approval_cleared:
+            raise BillingError(
+                "This claim has no re-decision waiting to be looked at.", code="state"
+            )
+        claim.approval_cleared = False
+        record_change(claim, by=by, reason="re-decision reviewed")
+        claim.save(update_fields=["approval_cleared"])
+        _event(
+            claim,
+            by=by,
+            at=now,
+            from_status=claim.status,
+            reason=f"Re-decision reviewed: {claim.change_summary or 'no change recorded'}",
+        )
+    return claim
 
 
 def claim_approve(*, claim: Claim, by, now: dt.datetime | None = None) -> Claim:

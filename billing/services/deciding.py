@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -180,10 +181,14 @@ def claims_decide_batch(
             for claim in Claim.objects.select_for_update()
             .filter(encounter_id__in=ids)
             .exclude(status__in=[Claim.Status.VOID, Claim.Status.CORRECTED])
+            .prefetch_related("findings")
             .order_by("pk")
         }
-        # Sent to the payer (whatever it answered since): kept as sent.
-        exported = {pk: c for pk, c in live.items() if c.was_sent}
+        # Sent to the payer (whatever it answered since): kept as sent. A rejected claim never
+        # reached adjudication: it is decided again like one not yet sent.
+        exported = {
+            pk: c for pk, c in live.items() if c.was_sent and c.status != Claim.Status.REJECTED
+        }
         to_decide = [encounters[pk] for pk in ids if pk not in exported]
         events = [
             ClaimEvent(
@@ -197,7 +202,25 @@ def claims_decide_batch(
             )
             for claim in exported.values()
         ]
-        decided = _decide_all(to_decide, live, now=now) if to_decide else []
+        decided = decide_all(to_decide, live, now=now) if to_decide else []
+        # A re-decision that bills the same lines keeps the claim, its number and its status
+        # (the biller's approval among them): only an event says it was checked again.
+        same = [d for d in decided if _same(d.claim)]
+        decided = [d for d in decided if not _same(d.claim)]
+        # _same holds only for a claim that supersedes one.
+        pairs = [(d, d.claim.supersedes) for d in same if d.claim.supersedes is not None]
+        kept = [old for _, old in pairs]
+        new_findings: list[ClaimFinding] = []
+        for d, old in pairs:
+            event, findings = _keep(d, old, by=by, reason=reason, now=now)
+            events.append(event)
+            new_findings += findings
+        _save_kept(kept, new_findings, by=by, reason=reason)
+        for d in decided:
+            previous = d.claim.supersedes
+            if previous is not None:
+                d.claim.change_summary = f"Re-decided ({reason}): {changes(previous, d.claim)}"
+                d.claim.approval_cleared = previous.status == Claim.Status.APPROVED
 
         superseded = [
             (d.claim.supersedes, d.claim.supersedes.status) for d in decided if d.claim.supersedes
@@ -222,50 +245,162 @@ def claims_decide_batch(
             )
             for old, old_status in superseded
         ]
-        for d in decided:
-            record_change(d.claim, by=by, reason=f"decided: {reason}")
-        bulk_create_with_history([d.claim for d in decided], Claim, default_user=by)
-        ClaimLine.objects.bulk_create(line for d in decided for line in d.claim_lines)
-        ClaimFinding.objects.bulk_create(
-            [
-                ClaimFinding(
-                    claim=d.claim,
-                    position=i,
-                    rule=f.rule,
-                    severity=f.severity,
-                    code=f.code or "",
-                    message=f.message,
-                )
-                for d in decided
-                for i, f in enumerate(d.findings, start=1)
-            ]
-            + [
-                ClaimFinding(
-                    claim=d.claim,
-                    position=len(d.findings) + 1,
-                    rule=exporting.WRITER_FINDING,
-                    severity="hold",
-                    message=d.writer_problem,
-                )
-                for d in decided
-                if d.writer_problem
-            ]
-        )
-        events += [
-            ClaimEvent(
-                claim=d.claim,
-                by=by,
-                at=now,
-                from_status="",
-                to_status=d.claim.status,
-                reason=f"Decided ({reason}).",
-            )
-            for d in decided
-        ]
+        events += insert_decided(decided, by=by, reason=reason, now=now)
         ClaimEvent.objects.bulk_create(events)
     result = dict(exported)
+    result.update((old.encounter_id, old) for old in kept)
     result.update((d.claim.encounter_id, d.claim) for d in decided)
     return [result[pk] for pk in ids]
+
+
+def _keep(d: _Decided, old: Claim, *, by, reason: str, now: dt.datetime) -> tuple[ClaimEvent, list]:
+    """Keep ``old``, the claim ``d`` would supersede, as it bills the same: its number, status
+    and lines stay; its facts, decision and findings are brought up to date in memory (a new
+    warning or denial is not lost). The event, and the findings to write if they changed."""
+    before = [(f.rule, f.severity, f.code, f.message) for f in old.findings.all()]
+    after = [(f.rule, f.severity, f.code or "", f.message) for f in d.findings]
+    words = (
+        f"Re-decided ({reason}): codes, modifiers, units, diagnosis pointers, rendering and "
+        "charges came out the same; the claim keeps its number and status."
+    )
+    findings = []
+    if before != after:
+        findings = [
+            ClaimFinding(claim=old, position=i, rule=rule, severity=severity, code=code, message=m)
+            for i, (rule, severity, code, m) in enumerate(after, start=1)
+        ]
+        old_keys = {f[:3] for f in before}
+        new_keys = {f[:3] for f in after}
+        added = [" ".join(filter(None, f[:3])) for f in after if f[:3] not in old_keys]
+        gone = [" ".join(filter(None, f[:3])) for f in before if f[:3] not in new_keys]
+        if added:
+            words += f" New findings: {', '.join(added)}."
+        if gone:
+            words += f" Findings gone: {', '.join(gone)}."
+    old.facts, old.decision = d.claim.facts, d.claim.decision
+    old.engine_version, old.decided_at = d.claim.engine_version, now
+    event = ClaimEvent(
+        claim=old, by=by, at=now, from_status=old.status, to_status=old.status, reason=words
+    )
+    return event, findings
+
+
+def _save_kept(kept: list[Claim], findings: list[ClaimFinding], *, by, reason: str) -> None:
+    if not kept:
+        return
+    Claim.objects.bulk_update(kept, ["facts", "decision", "engine_version", "decided_at"])
+    Claim.history.bulk_history_create(
+        kept, update=True, default_user=by, default_change_reason=f"re-checked: {reason}"
+    )
+    changed = {f.claim_id for f in findings}
+    if changed:
+        ClaimFinding.objects.filter(claim_id__in=changed).delete()
+        ClaimFinding.objects.bulk_create(findings)
+
+
+def _billed(claim: Claim) -> tuple:
+    """What a claim bills: its payer, diagnoses and lines (codes, modifiers, units, pointers,
+    rendering, charges and drug fields, as the engine wrote them)."""
+    decision = claim.decision or {}
+    return claim.payer_id, decision.get("diagnoses"), decision.get("lines")
+
+
+def _same(new: Claim) -> bool:
+    """The new decision of ``new`` bills what the claim it supersedes billed, in the same
+    status (an approved claim counts as ready)."""
+    old = new.supersedes
+    if old is None or old.decision is None or new.decision is None:
+        return False
+    return new.status == _status_as_decided(old) and _billed(old) == _billed(new)
+
+
+def _status_as_decided(claim: Claim) -> str:
+    """The status the engine gave the claim (an approved claim was ready)."""
+    return Claim.Status.READY if claim.status == Claim.Status.APPROVED else claim.status
+
+
+def _line_words(line: dict) -> str:
+    modifiers = "".join(f"-{m}" for m in line.get("modifiers") or ())
+    return f"{line.get('code')}{modifiers}"
+
+
+def changes(old: Claim, new: Claim) -> str:
+    """What a re-decision changed against the claim it supersedes, in words."""
+    changes: list[str] = []
+    # An approved claim decided again is ready again: the approval cleared is said elsewhere.
+    if _status_as_decided(old) != new.status:
+        changes.append(
+            f"status {old.get_status_display().lower()} -> {new.get_status_display().lower()}"
+        )
+    if old.payer_id != new.payer_id:
+        changes.append(f"payer {old.payer or 'none'} -> {new.payer or 'none'}")
+    old_decision, new_decision = old.decision or {}, new.decision or {}
+    if old_decision.get("diagnoses") != new_decision.get("diagnoses"):
+        changes.append(
+            f"diagnoses {', '.join(old_decision.get('diagnoses') or ()) or 'none'} -> "
+            f"{', '.join(new_decision.get('diagnoses') or ()) or 'none'}"
+        )
+    old_lines = {line["code"]: line for line in old_decision.get("lines") or ()}
+    new_lines = {line["code"]: line for line in new_decision.get("lines") or ()}
+    for code, line in new_lines.items():
+        before = old_lines.get(code)
+        if before is None:
+            changes.append(f"{_line_words(line)} added")
+            continue
+        for field, value in line.items():
+            if before.get(field) != value:
+                changes.append(f"{code} {field.replace('_', ' ')} {before.get(field)} -> {value}")
+    changes += [
+        f"{_line_words(line)} removed" for code, line in old_lines.items() if code not in new_lines
+    ]
+    return "; ".join(changes) or "the findings changed"
+
+
+def insert_decided(
+    decided: list[_Decided], *, by, reason: str, now: dt.datetime
+) -> list[ClaimEvent]:
+    """Insert new claims with their lines and findings; the events saying they were decided
+    are returned for the caller to insert with its own."""
+    for d in decided:
+        record_change(d.claim, by=by, reason=f"decided: {reason}")
+    bulk_create_with_history([d.claim for d in decided], Claim, default_user=by)
+    ClaimLine.objects.bulk_create(line for d in decided for line in d.claim_lines)
+    ClaimFinding.objects.bulk_create(
+        [
+            ClaimFinding(
+                claim=d.claim,
+                position=i,
+                rule=f.rule,
+                severity=f.severity,
+                code=f.code or "",
+                message=f.message,
+            )
+            for d in decided
+            for i, f in enumerate(d.findings, start=1)
+        ]
+        + [
+            ClaimFinding(
+                claim=d.claim,
+                position=len(d.findings) + 1,
+                rule=exporting.WRITER_FINDING,
+                severity="hold",
+                message=d.writer_problem,
+            )
+            for d in decided
+            if d.writer_problem
+        ]
+    )
+    return [
+        ClaimEvent(
+            claim=d.claim,
+            by=by,
+            at=now,
+            from_status="",
+            to_status=d.claim.status,
+            reason=f"Decided ({reason}).",
+        )
+        for d in decided
+    ]
 
 
 @dataclass
@@ -283,7 +418,7 @@ class _Decided:
     writer_problem: str | None = None
 
 
-def _decide_all(
+def decide_all(
     encounters: list[Encounter], live: dict[int, Claim], *, now: dt.datetime
 ) -> list[_Decided]:
     references = _References(encounters)
@@ -402,3 +537,41 @@ def _claim_lines_checked(decided: list[_Decided]) -> None:
         if d.claim.status == Claim.Status.READY:
             d.claim.status = Claim.Status.HOLD
             d.claim.hold_reason = problem.message
+
+
+# Claims a payer's policy change may re-decide: those not yet sent, and rejected ones.
+OPEN_STATUSES = (
+    Claim.Status.HOLD,
+    Claim.Status.READY,
+    Claim.Status.APPROVED,
+    Claim.Status.REJECTED,
+)
+REDECIDE_CHUNK = 1000
+
+
+def payer_open_encounters(payer) -> QuerySet[Encounter]:
+    """The encounters whose live claim is with ``payer`` and not yet sent (or rejected)."""
+    return Encounter.objects.filter(
+        pk__in=Claim.objects.filter(payer=payer, status__in=OPEN_STATUSES).values("encounter")
+    ).order_by("date_of_service", "pk")
+
+
+def claims_redecide_for_payer(*, payer, by, reason: str, now: dt.datetime | None = None) -> dict:
+    """Re-decide every open claim of ``payer`` after its policy changed, a chunk of
+    encounters per transaction; how many claims were kept and how many replaced."""
+    now = now or timezone.now()
+    ids = list(payer_open_encounters(payer).values_list("pk", flat=True))
+    before = dict(
+        Claim.objects.filter(encounter_id__in=ids, status__in=OPEN_STATUSES).values_list(
+            "encounter_id", "pk"
+        )
+    )
+    kept = replaced = 0
+    for first in range(0, len(ids), REDECIDE_CHUNK):
+        chunk = ids[first : first + REDECIDE_CHUNK]
+        for claim in claims_decide_batch(chunk, by=by, reason=reason, now=now):
+            if before.get(claim.encounter_id) == claim.pk:
+                kept += 1
+            else:
+                replaced += 1
+    return {"kept": kept, "replaced": replaced}

@@ -14,19 +14,23 @@ from billing.services.deciding import claims_decide_batch
 REASON = "re-decided by the biller"
 
 
-def claim_redecide(*, claim: Claim, by, now: dt.datetime | None = None) -> Claim:
-    """Run the engine again over the claim's signed documentation; returns the live claim
-    (a new one when the claim was not exported yet, as every re-decision does)."""
+def claim_redecide(*, claim: Claim, by, reason: str = "", now: dt.datetime | None = None) -> Claim:
+    """Run the engine again over the claim's signed documentation; returns the live claim:
+    the same one (number, status and approval kept) when the lines come out the same, else
+    a new one that says what changed. A rejected claim is decided again as a new original;
+    a claim the payer has stays as sent (it is corrected instead)."""
     with transaction.atomic():
         claim = Claim.objects.select_for_update().defer("facts", "decision").get(pk=claim.pk)
         if not claim.is_live:
             raise BillingError(
                 "This claim was replaced: re-decide the claim that replaced it.", code="state"
             )
-        if claim.was_sent:
+        if claim.was_sent and claim.status != Claim.Status.REJECTED:
             raise BillingError(
                 "This claim was exported and stays as sent: a change needs a corrected claim.",
                 code="state",
             )
-        (live,) = claims_decide_batch([claim.encounter_id], by=by, reason=REASON, now=now)
+        (live,) = claims_decide_batch(
+            [claim.encounter_id], by=by, reason=reason.strip() or REASON, now=now
+        )
     return live

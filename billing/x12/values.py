@@ -325,9 +325,26 @@ class Claim:
     assignment: Literal["A", "B", "C"] = "A"
     benefits_assigned: Literal["Y", "N", "W"] = "Y"
     release_of_information: Literal["Y", "I"] = "Y"
+    # CLM05-3: 1 original, 7 replacement of a prior claim, 8 void/cancel of a prior claim;
+    # a replacement or cancellation names the payer's number of the prior claim (REF*F8).
+    frequency: Literal["1", "7", "8"] = "1"
+    payer_claim_control_number: str | None = None
 
     def __post_init__(self) -> None:
         check_identifier(self.claim_id, "claim id", 1, MAX_CLAIM_ID_LENGTH)
+        if self.frequency not in ("1", "7", "8"):
+            raise X12Error(f"claim {self.claim_id}: frequency must be 1, 7 or 8")
+        if self.frequency == "1" and self.payer_claim_control_number is not None:
+            raise X12Error(
+                f"claim {self.claim_id}: an original claim names no payer claim control number"
+            )
+        if self.frequency != "1":
+            check_identifier(
+                self.payer_claim_control_number,
+                f"claim {self.claim_id}: payer claim control number (REF*F8)",
+                1,
+                50,
+            )
         check_match(PLACE_OF_SERVICE_FORMAT, self.place_of_service, "claim place of service")
         if not isinstance(self.diagnoses, tuple):
             raise X12Error("diagnoses must be a tuple")

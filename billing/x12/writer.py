@@ -204,13 +204,22 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
             format_decimal(claim.total_charge),
             None,
             None,
-            # B: place of service code; 1: original claim (replacements need REF*F8).
-            (claim.place_of_service, "B", "1"),
+            # B: place of service code; the frequency: 1 original, 7 replacement, 8 void.
+            (claim.place_of_service, "B", claim.frequency),
             "Y" if claim.provider_signature else "N",
             claim.assignment,
             claim.benefits_assigned,
             claim.release_of_information,
         ),
+    ]
+    if claim.payer_claim_control_number is not None:
+        # The payer's number of the claim this one replaces or cancels.
+        segments.append(
+            w.segment(
+                "REF", "F8", w.identifier(claim.payer_claim_control_number, "payer claim number")
+            )
+        )
+    segments += [
         w.segment(
             "HI",
             *(

@@ -328,7 +328,9 @@ def test_a_hold_that_asks_for_a_redecision_has_the_button_and_it_works(
     event = ClaimEvent.objects.filter(claim=live).get()
     assert (event.by, event.reason) == (biller, "Decided (re-decided by the biller).")
     page = as_biller.get(reverse("billing:claim_detail", args=[live.pk])).content.decode()
-    assert "Re-decide</button>" not in page
+    # The hold's button is gone; the page's own re-decide (with a reason) stays.
+    assert 'btn-sm btn-primary" type="submit">Re-decide</button>' not in page
+    assert page.count("Re-decide</button>") == 1
 
 
 def test_a_refusal_that_asks_for_a_redecision_has_the_button(as_biller, nurse, nurse2, provider):

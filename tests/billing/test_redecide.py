@@ -106,8 +106,13 @@ def test_exported_claims_are_left_as_sent(nurse, nurse2, patient, aetna):
         (exported.pk, "exported")
     ]
     assert ClaimEvent.objects.filter(claim=exported).count() == events_before
-    assert Claim.objects.filter(encounter=waiting).count() == 2
-    assert live_claim(waiting).events.get().reason == f"Decided ({REASON})."
+    # The same lines came out: the claim is kept, with an event saying it was checked.
+    assert Claim.objects.filter(encounter=waiting).count() == 1
+    assert (
+        live_claim(waiting)
+        .events.latest("id")
+        .reason.startswith(f"Re-decided ({REASON}): codes, modifiers, units, diagnosis pointers")
+    )
 
 
 def test_payer_limits_the_run_to_its_claims_and_to_newly_covered_holds(
@@ -130,7 +135,7 @@ def test_payer_limits_the_run_to_its_claims_and_to_newly_covered_holds(
     output = redecide("--from", "2026-03-04", "--to", "2026-03-04", "--payer", "AETNA")
 
     assert output.startswith("Re-decided 2 encounter(s) from 2026-03-04 to 2026-03-04 (2 ready)")
-    assert Claim.objects.filter(encounter=billed).count() == 2
+    assert Claim.objects.filter(encounter=billed).count() == 1  # the same lines: kept
     assert (live_claim(held).status, live_claim(held).payer) == ("ready", aetna)
     assert live_claim(elsewhere).pk == elsewhere_claim.pk
     assert Claim.objects.filter(encounter=elsewhere).count() == 1

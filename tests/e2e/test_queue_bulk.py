@@ -104,7 +104,7 @@ def test_biller_approves_and_holds_a_selection_and_redecides_a_held_claim(
     row(page, ford).get_by_role("button", name="Re-decide").click()
 
     new = live_claim(ford.encounter)
-    expect(page.get_by_role("status").filter(has_text="Re-decided")).to_have_text(
+    expect(page.get_by_role("status").filter(has_text="Re-decided:")).to_have_text(
         f"Re-decided: {new.number} replaces {ford.number} and is ready."
     )
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Claim #{new.pk}")
