@@ -16,6 +16,7 @@ class BillingConfig(AppConfig):
         links.register_encounter_links("billing", billing_links.encounter_links)
         links.register_home_page("billing", billing_links.home_page)
         links.register_payer("billing", primary_payer_name)
+        links.register_holds("billing", billing_links.held_refills)
 
         documentation_changed.connect(
             _decide_on_documentation_change, dispatch_uid="billing.decide_claim"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from refills.links import Link
+from billing.models import Claim
+from refills.links import Hold, Link
 from refills.models import Encounter, Role
 from refills.permissions import has_role
 
@@ -25,3 +26,17 @@ def home_page(user) -> str | None:
     if has_role(user, Role.BILLER, Role.ADMIN) or user.is_superuser:
         return reverse("billing:queue")
     return None
+
+
+HELD_ON_WORKLIST = 20
+
+
+def held_refills(user) -> list[Hold]:
+    """The user's own refills whose claim is on hold, newest first: the nurse may be the one
+    to correct the documentation the hold names."""
+    claims = (
+        Claim.objects.filter(status=Claim.Status.HOLD, encounter__performing_nurse=user)
+        .select_related("encounter__patient")
+        .order_by("-date_of_service", "-pk")[:HELD_ON_WORKLIST]
+    )
+    return [Hold(claim.encounter, claim.hold_reason) for claim in claims]

@@ -2,7 +2,8 @@
 
 An app that builds on refill documentation (billing) registers, when it starts, the links
 it adds to an encounter's page, the home page it offers a user whom the worklist does not
-serve, and who pays for a patient's care (the patient banner names the payer). The link
+serve, who pays for a patient's care (the patient banner names the payer), and which of a
+nurse's refills it holds (the worklist lists them with the reason). The link
 and home-page hooks answer for one user, so they apply their own permission checks.
 """
 
@@ -22,13 +23,23 @@ class Link:
     url: str
 
 
+@dataclass(frozen=True)
+class Hold:
+    """A refill the user documented that waits elsewhere, and why."""
+
+    encounter: Encounter
+    reason: str
+
+
 EncounterLinks = Callable[[Any, Encounter], Iterable[Link]]
+Holds = Callable[[Any], Iterable[Hold]]
 HomePage = Callable[[Any], str | None]
 Payer = Callable[[Patient, dt.date], str]
 
 _encounter_links: dict[str, EncounterLinks] = {}
 _home_pages: dict[str, HomePage] = {}
 _payers: dict[str, Payer] = {}
+_holds: dict[str, Holds] = {}
 
 
 def register_encounter_links(key: str, links: EncounterLinks) -> None:
@@ -47,6 +58,12 @@ def register_payer(key: str, payer: Payer) -> None:
     _payers[key] = payer
 
 
+def register_holds(key: str, holds: Holds) -> None:
+    """``holds(user)`` gives the refills the user documented that are held, with the reason,
+    for the user's worklist."""
+    _holds[key] = holds
+
+
 def encounter_links(user, encounter: Encounter) -> list[Link]:
     return [link for links in _encounter_links.values() for link in links(user, encounter)]
 
@@ -58,3 +75,7 @@ def home_page(user) -> str | None:
 def payer(patient: Patient, day: dt.date) -> str:
     """The first payer a registered hook names for the patient on ``day``, or ""."""
     return next((name for hook in _payers.values() if (name := hook(patient, day))), "")
+
+
+def holds(user) -> list[Hold]:
+    return [hold for hook in _holds.values() for hold in hook(user)]

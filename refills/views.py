@@ -83,7 +83,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     groups = selectors.worklist(request.user, today)
-    return render(request, "refills/worklist.html", {"today": today, **groups})
+    held = links.holds(request.user)
+    return render(request, "refills/worklist.html", {"today": today, "held": held, **groups})
 
 
 @require_http_methods(["GET", "POST"])
