@@ -27,10 +27,14 @@ from refills.ndc import validate_ndc11
 from refills.validators import validate_npi
 
 
-def dates_ordered(name: str, message: str) -> models.CheckConstraint:
-    """A dated row's end (when it has one) is not before its start."""
+def dates_ordered(name: str, message: str, *, open_start: bool = False) -> models.CheckConstraint:
+    """A dated row's end (when it has one) is not before its start; with ``open_start`` the
+    start may be missing too."""
+    condition = Q(effective_to__isnull=True)
+    if open_start:
+        condition |= Q(effective_from__isnull=True)
     return models.CheckConstraint(
-        condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+        condition=condition | Q(effective_to__gte=F("effective_from")),
         name=name,
         violation_error_message=message,
     )
@@ -975,12 +979,10 @@ class AdjustmentReason(CodeListEntry):
         verbose_name = "claim adjustment reason code (CARC)"
         verbose_name_plural = "claim adjustment reason codes (CARC)"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True)
-                | Q(effective_from__isnull=True)
-                | Q(effective_to__gte=F("effective_from")),
-                name="carc_dates_ordered",
-                violation_error_message="The code cannot stop being used before it starts.",
+            dates_ordered(
+                "carc_dates_ordered",
+                "The code cannot stop being used before it starts.",
+                open_start=True,
             ),
         ]
 
@@ -994,12 +996,10 @@ class RemarkCode(CodeListEntry):
         verbose_name = "remittance advice remark code (RARC)"
         verbose_name_plural = "remittance advice remark codes (RARC)"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True)
-                | Q(effective_from__isnull=True)
-                | Q(effective_to__gte=F("effective_from")),
-                name="rarc_dates_ordered",
-                violation_error_message="The code cannot stop being used before it starts.",
+            dates_ordered(
+                "rarc_dates_ordered",
+                "The code cannot stop being used before it starts.",
+                open_start=True,
             ),
         ]
 
