@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import HTML, Layout, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts import lockout
 from accounts.services import ACCESS_FIELDS, ADMIN_ASSIGNABLE, roles_refusal
@@ -37,11 +39,35 @@ class LoginForm(AuthenticationForm):
 
 
 class OwnPasswordForm(PasswordChangeForm):
-    def __init__(self, *args, **kwargs):
+    """The holder's own password. Cancel goes back to the start page; while the account is
+    held until the holder chooses a password, there is nowhere else to go, so Cancel signs
+    out instead."""
+
+    def __init__(self, *args, held: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.attrs = {"novalidate": True}
-        self.helper.add_input(Submit("save", "Change password"))
+        self.helper.attrs = {"novalidate": True, "data-guard": "unsaved"}
+        if self.is_bound:
+            self.helper.attrs["data-unsaved"] = "true"
+        if held:
+            cancel = format_html(
+                '<button type="submit" formaction="{}" formnovalidate '
+                'class="btn btn-outline-secondary ms-2" data-leave>Cancel</button>'
+                '<span class="small text-body-secondary ms-2">(signs you out)</span>',
+                reverse("logout"),
+            )
+        else:
+            cancel = format_html(
+                '<a class="btn btn-outline-secondary ms-2" href="{}" data-leave>Cancel</a>',
+                reverse("home"),
+            )
+        self.helper.layout = Layout(
+            "old_password",
+            "new_password1",
+            "new_password2",
+            Submit("save", "Change password"),
+            HTML(cancel),
+        )
 
 
 REASON_HELP = (

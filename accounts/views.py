@@ -37,6 +37,9 @@ class OwnPasswordView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("home")
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "held": self.request.session.get(HOLD_KEY, False)}
+
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),

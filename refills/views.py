@@ -517,6 +517,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user.has_perm("refills.change_order") and order.status == Order.Status.ACTIVE
     )
     form = OrderDiscontinueForm(request.POST or None) if may_discontinue else None
+    if form is not None:
+        drafts.guard(form, back=reverse("refills:patient_detail", args=[order.patient_id]))
     if request.method == "POST":
         if form is None:
             raise Http404

@@ -131,3 +131,23 @@ def test_the_old_password_is_needed_to_choose_a_new_one(reset_nurse2):
 def test_accounts_made_outside_the_admin_are_not_held(nurse):
     assert not PasswordAssignment.objects.exists()
     assert nurse.has_perm("refills.sign_encounter")
+
+
+def test_cancel_while_held_signs_out_rather_than_going_in_circles(reset_nurse2):
+    client = Client()
+    client.post(reverse("login"), {"username": "rn.chen", "password": ASSIGNED})
+
+    content = client.get(reverse("accounts:password_change")).content.decode()
+
+    assert f'formaction="{reverse("logout")}"' in content
+    assert ">Cancel</" in content
+    assert f'href="{reverse("home")}" data-leave' not in content
+
+
+def test_cancel_goes_back_to_the_start_page_for_a_holder_not_held(client, nurse):
+    client.force_login(nurse)
+
+    content = client.get(reverse("accounts:password_change")).content.decode()
+
+    assert f'href="{reverse("home")}" data-leave>Cancel</a>' in content
+    assert 'formaction="' not in content

@@ -186,15 +186,26 @@ def test_cancel_keeps_other_peoples_drafts(client, nurse, nurse2, new_form):
         ("nurse2", "refills:encounter_verify"),
         ("nurse", "refills:addendum_create"),
         ("provider", "refills:provider_visit_create"),
+        ("provider", "refills:order_create"),
+        ("provider", "refills:order_detail"),
+        ("provider", "refills:visit_correct"),
+        ("provider", "refills:visit_withdraw"),
+        ("nurse", "accounts:password_change"),
     ],
 )
 def test_every_form_has_cancel_and_the_unsaved_changes_guard(
-    client, request, nurse, nurse2, patient, user, page
+    client, request, nurse, nurse2, provider, patient, user, page
 ):
     draft = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
     signed = services.encounter_create(by=nurse, patient=PatientFactory(), data=encounter_data())
     services.encounter_verify(verifier=nurse2, encounter=signed, entered=BLIND_OK)
     services.encounter_sign(by=nurse, encounter=signed)
+    visit = services.provider_visit_record(
+        by=provider,
+        patient=patient,
+        data={"date_of_service": signed.date_of_service, "em_code": "99213", "note": "Seen."},
+        diagnoses=["R11.0"],
+    )
     args = {
         "refills:patient_create": [],
         "refills:patient_edit": [patient.pk],
@@ -203,6 +214,11 @@ def test_every_form_has_cancel_and_the_unsaved_changes_guard(
         "refills:encounter_verify": [draft.pk],
         "refills:addendum_create": [signed.pk],
         "refills:provider_visit_create": [patient.pk],
+        "refills:order_create": [patient.pk],
+        "refills:order_detail": [patient.orders.get().pk],
+        "refills:visit_correct": [visit.pk],
+        "refills:visit_withdraw": [visit.pk],
+        "accounts:password_change": [],
     }[page]
     client.force_login(request.getfixturevalue(user))
 
