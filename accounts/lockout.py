@@ -17,6 +17,7 @@ import datetime as dt
 import ipaddress
 import math
 
+from axes.conf import settings as axes_settings
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.utils import reset as axes_reset
@@ -51,10 +52,10 @@ def lockout_username(request: HttpRequest, credentials: dict | None) -> str | No
     """The name failures count under: the username, or for the verify page the username
     with a suffix no real username can carry (usernames have no spaces or brackets)."""
     if credentials:
-        username = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+        username = credentials.get(axes_settings.AXES_USERNAME_FORM_FIELD)
         purpose = credentials.get(PURPOSE)
     else:
-        username = request.POST.get(settings.AXES_USERNAME_FORM_FIELD)
+        username = request.POST.get(axes_settings.AXES_USERNAME_FORM_FIELD)
         purpose = None
     if username and purpose == VERIFY:
         return f"{username}{VERIFY_SUFFIX}"
@@ -76,6 +77,12 @@ def blocked_until(failures: int, last_failure: dt.datetime | None) -> dt.datetim
     return last_failure + delay_after(failures)
 
 
+def attempt_time(request: HttpRequest) -> dt.datetime:
+    """When this sign-in attempt was made, as axes stamped it on the request."""
+    when: dt.datetime = request.axes_attempt_time  # type: ignore[attr-defined]
+    return when
+
+
 class ThrottlingHandler(AxesDatabaseHandler):
     """axes' database handler with a growing wait instead of a fixed lockout."""
 
@@ -87,12 +94,12 @@ class ThrottlingHandler(AxesDatabaseHandler):
             if (counted["n"] or 0) > failures:
                 failures, last = counted["n"], counted["last"]
         until = blocked_until(failures, last)
-        if until is None or until <= request.axes_attempt_time:
+        if until is None or until <= attempt_time(request):
             return None
         return until
 
     def is_locked(self, request, credentials=None) -> bool:
-        if not settings.AXES_LOCK_OUT_AT_FAILURE:
+        if not axes_settings.AXES_LOCK_OUT_AT_FAILURE:
             return False
         return self.blocked_until(request, credentials) is not None
 
@@ -101,7 +108,7 @@ def wait_message(request: HttpRequest, credentials: dict | None) -> str:
     """What the person at the keyboard reads while the username waits at this address."""
     AxesProxyHandler.update_request(request)
     until = AxesProxyHandler.get_implementation().blocked_until(request, credentials)
-    seconds = (until - request.axes_attempt_time).total_seconds() if until else 60
+    seconds = (until - attempt_time(request)).total_seconds() if until else 60
     minutes = max(1, math.ceil(seconds / 60))
     what = "verifications" if (credentials or {}).get(PURPOSE) == VERIFY else "sign-ins"
     return (

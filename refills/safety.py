@@ -224,7 +224,9 @@ def order_calculation(data: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None
     weight, or None while one of them is missing or impossible."""
     height, weight = data.get("dosing_height_cm"), data.get("dosing_weight_kg")
     per, basis = data.get("dose_per_basis"), data.get("dose_basis")
-    if None in (height, weight, per, basis) or height <= 0 or weight <= 0 or per <= 0:
+    if height is None or weight is None or per is None or basis is None:
+        return None
+    if height <= 0 or weight <= 0 or per <= 0:
         return None
     bsa = mosteller_bsa(height, weight)
     factor = {
