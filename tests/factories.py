@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 import factory
@@ -28,6 +29,7 @@ from refills.models import (
     Order,
     Patient,
     PatientDiagnosis,
+    ProviderVisit,
     mosteller_bsa,
 )
 
@@ -321,6 +323,57 @@ BLIND_OK = {
 }
 
 
+# What the second nurse (rn.chen) POSTs on the verify page; matches encounter_data().
+VERIFY_POST = {
+    "username": "rn.chen",
+    "password": PASSWORD,
+    "rate_ml_h": "2",
+    "pump_volume_ml": "96",
+    "drug_concentration_mg_ml": "50",
+    "label_checked": "on",
+}
+
+
+def signed_refill(patient: Patient, nurse, verifier, **overrides) -> Encounter:
+    """The nurse's refill (encounter_data(**overrides)), checked blind by the verifier and
+    signed by the nurse."""
+    encounter = refill_services.encounter_create(
+        by=nurse, patient=patient, data=encounter_data(**overrides)
+    )
+    refill_services.encounter_verify(verifier=verifier, encounter=encounter, entered=BLIND_OK)
+    return refill_services.encounter_sign(by=nurse, encounter=encounter)
+
+
+def provider_visit(
+    provider,
+    patient: Patient,
+    day: dt.date | None = None,
+    em_code: str = "99213",
+    *,
+    note: str = "Nausea evaluated.",
+    separately_identifiable: bool = True,
+    diagnoses: Sequence[str] = ("R11.0",),
+) -> ProviderVisit:
+    """The provider's E/M visit on the day (today by default), separately identifiable
+    unless told otherwise."""
+    return refill_services.provider_visit_record(
+        by=provider,
+        patient=patient,
+        data={
+            "date_of_service": day or timezone.localdate(),
+            "em_code": em_code,
+            "separately_identifiable": separately_identifiable,
+            "note": note,
+        },
+        diagnoses=list(diagnoses),
+    )
+
+
+def live_claim(encounter: Encounter) -> Claim:
+    """The encounter's claim in force (not a voided one)."""
+    return Claim.objects.exclude(status=Claim.Status.VOID).get(encounter=encounter)
+
+
 def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_em=False):
     """A signed Aetna refill (optionally with a same-day E/M) whose claim the biller approved."""
     payer = billing_reference(program="commercial", code="AETNA")
@@ -332,20 +385,10 @@ def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_
         by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
     )
     if with_em:
-        refill_services.provider_visit_record(
-            by=provider,
-            patient=patient,
-            data={
-                "date_of_service": encounter.date_of_service,
-                "em_code": "99213",
-                "separately_identifiable": True,
-                "note": "Nausea evaluated.",
-            },
-            diagnoses=["R11.0"],
-        )
+        provider_visit(provider, patient, encounter.date_of_service)
     refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
     refill_services.encounter_sign(by=nurse, encounter=encounter)
-    claim = Claim.objects.exclude(status="void").get(encounter=encounter)
+    claim = live_claim(encounter)
     assert claim.status == "ready", list(claim.findings.values_list("rule", "severity"))
     return billing_services.claim_approve(claim=claim, by=biller)
 

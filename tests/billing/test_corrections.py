@@ -15,25 +15,14 @@ from billing.services import (
     claims_export,
     x12_import,
 )
-from refills import services as refill_services
-from tests.factories import UserFactory, approved_claim, practice_settings
+from tests.factories import UserFactory, approved_claim, practice_settings, provider_visit
 from tests.x12check import pyx12_problems
 from tests.x12fixtures import fill
 
 
 def _add_visit(claim: Claim, provider) -> None:
     """A same-day E/M visit by the provider: the claim's lines change (99213-25 added)."""
-    refill_services.provider_visit_record(
-        by=provider,
-        patient=claim.patient,
-        data={
-            "date_of_service": claim.date_of_service,
-            "em_code": "99213",
-            "separately_identifiable": True,
-            "note": "Nausea evaluated.",
-        },
-        diagnoses=["R11.0"],
-    )
+    provider_visit(provider, claim.patient, claim.date_of_service)
 
 
 @pytest.fixture

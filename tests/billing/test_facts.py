@@ -19,7 +19,10 @@ from tests.factories import (
     cover,
     drug_catalogue,
     encounter_data,
+    live_claim,
+    provider_visit,
     replace_order,
+    signed_refill,
 )
 
 DAY = dt.date(2026, 3, 4)
@@ -70,29 +73,12 @@ def okafor(provider):
     return provider
 
 
-def visit(by, patient, day, code="99214", *, separately_identifiable=True, diagnoses=("R11.0",)):
-    return services.provider_visit_record(
-        by=by,
-        patient=patient,
-        data={
-            "date_of_service": day,
-            "em_code": code,
-            "separately_identifiable": separately_identifiable,
-            "note": "Nausea since the last cycle, evaluated.",
-        },
-        diagnoses=list(diagnoses),
-    )
+def visit(by, patient, day, code="99214") -> ProviderVisit:
+    return provider_visit(by, patient, day, code, note="Nausea since the last cycle, evaluated.")
 
 
 def sign(patient, nurse, nurse2, **overrides) -> Encounter:
-    data = encounter_data(day=DAY, **overrides)
-    encounter = services.encounter_create(by=nurse, patient=patient, data=data)
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    return services.encounter_sign(by=nurse, encounter=encounter)
-
-
-def live_claim(encounter) -> Claim:
-    return Claim.objects.exclude(status="void").get(encounter=encounter)
+    return signed_refill(patient, nurse, nurse2, day=DAY, **overrides)
 
 
 def lines(claim: Claim) -> list[tuple]:

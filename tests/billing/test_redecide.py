@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from billing.models import ChargeMasterItem, Claim, ClaimEvent, ClaimExport, Coverage
 from billing.services import claim_decide_for_encounter
-from tests.factories import PatientFactory, billing_reference, cover, make_encounter
+from tests.factories import PatientFactory, billing_reference, cover, live_claim, make_encounter
 
 REASON = "redecided: rules or payer policy changed"
 DAY = dt.date(2026, 3, 4)
@@ -32,10 +32,6 @@ def signed(patient, nurse, nurse2, day):
     )
     claim_decide_for_encounter(encounter=encounter, reason="signed")
     return encounter
-
-
-def live_claim(encounter) -> Claim:
-    return Claim.objects.exclude(status="void").get(encounter=encounter)
 
 
 def redecide(*args: str) -> str:

@@ -14,7 +14,14 @@ from billing import services as billing_services
 from billing.models import Claim
 from refills import services
 from refills.models import Encounter
-from tests.factories import BLIND_OK, PatientFactory, billing_reference, cover, encounter_data
+from tests.factories import (
+    PatientFactory,
+    billing_reference,
+    cover,
+    encounter_data,
+    provider_visit,
+    signed_refill,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -102,22 +109,8 @@ def test_main_pages_have_labels_and_no_serious_axe_violations(
     waiting = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
     other = PatientFactory(last_name="Ortiz", first_name="Rafael")
     cover(other, billing_reference())
-    done = services.encounter_create(
-        by=nurse, patient=other, data=encounter_data(supervising_practitioner=provider)
-    )
-    services.encounter_verify(verifier=nurse2, encounter=done, entered=BLIND_OK)
-    services.encounter_sign(by=nurse, encounter=done)
-    visit = services.provider_visit_record(
-        by=provider,
-        patient=other,
-        data={
-            "date_of_service": done.date_of_service,
-            "em_code": "99213",
-            "separately_identifiable": True,
-            "note": "Nausea evaluated.",
-        },
-        diagnoses=["R11.0"],
-    )
+    done = signed_refill(other, nurse, nurse2, supervising_practitioner=provider)
+    visit = provider_visit(provider, other, done.date_of_service)
     claim = Claim.objects.exclude(status=Claim.Status.VOID).get(encounter=done)
 
     found: dict[str, list[dict]] = {}

@@ -10,15 +10,14 @@ from django.urls import reverse
 from playwright.sync_api import Dialog, Page, expect
 
 from billing.models import Claim
-from refills import services
 from refills.models import Encounter, FormDraft
 from tests.factories import (
-    BLIND_OK,
     PASSWORD,
     PatientFactory,
     billing_reference,
     cover,
-    encounter_data,
+    provider_visit,
+    signed_refill,
 )
 
 pytestmark = [
@@ -143,21 +142,12 @@ def test_a_provider_corrects_their_visit_and_sees_the_claim_change(
 ):
     patient = PatientFactory(last_name="Ortiz", first_name="Rafael", codes=["C18.9"])
     cover(patient, billing_reference())
-    encounter = services.encounter_create(
-        by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
-    )
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    services.encounter_sign(by=nurse, encounter=encounter)
-    services.provider_visit_record(
-        by=provider,
-        patient=patient,
-        data={
-            "date_of_service": encounter.date_of_service,
-            "em_code": "99213",
-            "separately_identifiable": True,
-            "note": "Nausea since the last cycle, evaluated and treated.",
-        },
-        diagnoses=["R11.0"],
+    encounter = signed_refill(patient, nurse, nurse2, supervising_practitioner=provider)
+    provider_visit(
+        provider,
+        patient,
+        encounter.date_of_service,
+        note="Nausea since the last cycle, evaluated and treated.",
     )
     page = open_as(provider)
     page.goto(reverse("refills:patient_detail", args=[patient.pk]))

@@ -13,12 +13,14 @@ from billing.models import Claim
 from refills import services
 from refills.models import Encounter, ProviderVisit, VerificationAttempt
 from tests.factories import (
-    BLIND_OK,
     PASSWORD,
     PatientFactory,
     billing_reference,
     cover,
     encounter_data,
+    live_claim,
+    provider_visit,
+    signed_refill,
 )
 
 pytestmark = [
@@ -38,28 +40,15 @@ def draft(nurse, patient, **overrides) -> Encounter:
     return services.encounter_create(by=nurse, patient=patient, data=encounter_data(**overrides))
 
 
-def signed(nurse, verifier, patient, **overrides) -> Encounter:
-    encounter = draft(nurse, patient, **overrides)
-    services.encounter_verify(verifier=verifier, encounter=encounter, entered=BLIND_OK)
-    return services.encounter_sign(by=nurse, encounter=encounter)
-
-
 def same_day_visit(by, patient, day: dt.date, code: str, diagnoses: list[str]):
-    return services.provider_visit_record(
-        by=by,
-        patient=patient,
-        data={
-            "date_of_service": day,
-            "em_code": code,
-            "separately_identifiable": True,
-            "note": "Nausea since the last cycle, evaluated and treated.",
-        },
+    return provider_visit(
+        by,
+        patient,
+        day,
+        code,
+        note="Nausea since the last cycle, evaluated and treated.",
         diagnoses=diagnoses,
     )
-
-
-def live_claim(encounter: Encounter) -> Claim:
-    return Claim.objects.exclude(status=Claim.Status.VOID).get(encounter=encounter)
 
 
 def billed(claim: Claim) -> list[tuple[str, list[str]]]:
@@ -139,7 +128,7 @@ def test_second_nurse_verifies_blind_after_a_mismatch_and_the_nurse_signs(
     cover(patient, billing_reference())
     encounter = draft(nurse, patient, supervising_practitioner=provider)
     draft(nurse, PatientFactory(last_name="Ortiz", first_name="Rafael"))
-    signed(nurse, nurse2, PatientFactory(last_name="Nguyen", first_name="Linh"))
+    signed_refill(PatientFactory(last_name="Nguyen", first_name="Linh"), nurse, nurse2)
 
     checker = open_as(nurse2)
     waiting = checker.get_by_role("region", name=re.compile("Needs verification"))
@@ -202,7 +191,7 @@ def test_provider_records_a_separately_identifiable_em_the_same_day(
     open_as, screenshot, nurse, nurse2, provider, patient, today
 ):
     cover(patient, billing_reference())
-    encounter = signed(nurse, nurse2, patient, supervising_practitioner=provider)
+    encounter = signed_refill(patient, nurse, nurse2, supervising_practitioner=provider)
     assert billed(live_claim(encounter)) == [("96521", [])]
 
     page = open_as(provider)
@@ -236,11 +225,11 @@ def test_biller_finds_the_claim_sees_why_approves_and_downloads_the_837p(
     cover(patient, billing_reference())
     provider.clinician.npi = "1234567893"
     provider.clinician.save()
-    encounter = signed(nurse, nurse2, patient, supervising_practitioner=provider)
+    encounter = signed_refill(patient, nurse, nurse2, supervising_practitioner=provider)
     same_day_visit(provider, patient, today, "99213", ["R11.0"])
     other = PatientFactory(last_name="Ortiz", first_name="Rafael")
     cover(other, billing_reference())
-    signed(nurse, nurse2, other, supervising_practitioner=provider)
+    signed_refill(other, nurse, nurse2, supervising_practitioner=provider)
     claim = live_claim(encounter)
     assert claim.status == Claim.Status.READY
 
@@ -294,7 +283,7 @@ def test_admin_turns_on_a_payer_policy_and_the_next_claim_follows_it(
     aetna = billing_reference(program="commercial", code="AETNA")
     cover(patient, aetna)
     same_day_visit(nurse2, patient, today, "99211", [])
-    before = signed(nurse, nurse2, patient)
+    before = signed_refill(patient, nurse, nurse2)
     assert billed(live_claim(before)) == [("96521", [])]
 
     page = open_as(admin_user)
@@ -319,7 +308,7 @@ def test_admin_turns_on_a_payer_policy_and_the_next_claim_follows_it(
     other = PatientFactory(last_name="Ortiz", first_name="Rafael")
     cover(other, aetna)
     same_day_visit(nurse2, other, today, "99211", [])
-    after = live_claim(signed(nurse, nurse2, other))
+    after = live_claim(signed_refill(other, nurse, nurse2))
     assert billed(after) == [("96521", []), ("99211", ["25"])]
 
     page.goto("/billing/claims/")

@@ -13,8 +13,7 @@ from playwright.sync_api import Page, expect
 from billing import services as billing_services
 from billing.models import Claim, ClaimEvent, ClaimExport
 from tests.e2e.conftest import TABLET_VIEWPORT
-from tests.e2e.test_journeys import live_claim, signed
-from tests.factories import PatientFactory, billing_reference, cover
+from tests.factories import PatientFactory, billing_reference, cover, live_claim, signed_refill
 
 pytestmark = [
     pytest.mark.e2e,
@@ -34,7 +33,9 @@ def claims(nurse, nurse2, provider) -> dict[str, Claim]:
         patient = PatientFactory(last_name=name, first_name="Jo")
         if name != "Ford":
             cover(patient, aetna)
-        made[name] = live_claim(signed(nurse, nurse2, patient, supervising_practitioner=provider))
+        made[name] = live_claim(
+            signed_refill(patient, nurse, nurse2, supervising_practitioner=provider)
+        )
     assert [c.status for c in made.values()] == ["ready"] * 4 + ["hold"]
     return made
 

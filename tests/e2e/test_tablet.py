@@ -14,13 +14,13 @@ from billing.models import Claim
 from refills import services
 from tests.e2e.conftest import TABLET_VIEWPORT
 from tests.factories import (
-    BLIND_OK,
     PatientFactory,
     UserFactory,
     billing_reference,
     cover,
     encounter_data,
     practice_settings,
+    signed_refill,
 )
 
 pytestmark = [
@@ -45,11 +45,7 @@ def records(nurse, nurse2, provider, biller, patient):
     draft = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
     other = PatientFactory(last_name="Ortiz-Villanueva", first_name="Rafael Alejandro")
     cover(other, billing_reference())
-    done = services.encounter_create(
-        by=nurse, patient=other, data=encounter_data(supervising_practitioner=provider)
-    )
-    services.encounter_verify(verifier=nurse2, encounter=done, entered=BLIND_OK)
-    services.encounter_sign(by=nurse, encounter=done)
+    done = signed_refill(other, nurse, nurse2, supervising_practitioner=provider)
     claim = Claim.objects.get(encounter=done)
     billing_services.claim_approve(claim=claim, by=biller)
     export = billing_services.claims_export(by=biller, fmt="x12")

@@ -12,7 +12,15 @@ from billing.models import Claim
 from refills import services
 from refills.errors import RefillError
 from refills.models import ProviderVisit
-from tests.factories import BLIND_OK, PatientFactory, billing_reference, cover, encounter_data
+from tests.factories import (
+    PatientFactory,
+    UserFactory,
+    billing_reference,
+    cover,
+    live_claim,
+    provider_visit,
+    signed_refill,
+)
 
 
 @pytest.fixture
@@ -20,27 +28,14 @@ def refill_day(nurse, nurse2, provider):
     """A covered patient's signed refill and the provider's same-day E/M (99213-25)."""
     patient = PatientFactory(last_name="Ortiz", codes=["C18.9"])
     cover(patient, billing_reference())
-    encounter = services.encounter_create(
-        by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
-    )
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    services.encounter_sign(by=nurse, encounter=encounter)
-    visit = services.provider_visit_record(
-        by=provider,
-        patient=patient,
-        data={
-            "date_of_service": encounter.date_of_service,
-            "em_code": "99213",
-            "separately_identifiable": True,
-            "note": "Nausea since the last cycle, evaluated and treated.",
-        },
-        diagnoses=["R11.0"],
+    encounter = signed_refill(patient, nurse, nurse2, supervising_practitioner=provider)
+    visit = provider_visit(
+        provider,
+        patient,
+        encounter.date_of_service,
+        note="Nausea since the last cycle, evaluated and treated.",
     )
     return encounter, visit
-
-
-def live_claim(encounter) -> Claim:
-    return Claim.objects.exclude(status=Claim.Status.VOID).get(encounter=encounter)
 
 
 def billed(claim: Claim) -> list[tuple[str, list[str]]]:
@@ -156,8 +151,6 @@ def test_withdrawing_a_visit_drops_its_line_and_keeps_its_history(client, provid
 
 
 def test_another_provider_cannot_change_the_visit(client, refill_day):
-    from tests.factories import UserFactory
-
     _, visit = refill_day
     other = UserFactory(username="dr.lee", role="Provider", credential="MD")
     client.force_login(other)
