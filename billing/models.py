@@ -590,20 +590,25 @@ class ClaimExport(models.Model):
         return f"{stem}.{fmt}", bytes(self.other_content)
 
 
+class ClaimState(models.TextChoices):
+    """A claim's status (``Claim.Status``), at module level so the constraints can name it."""
+
+    HOLD = "hold", "Hold"
+    READY = "ready", "Ready"
+    APPROVED = "approved", "Approved"
+    EXPORTED = "exported", "Exported"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    PAID = "paid", "Paid"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
+    DENIED = "denied", "Denied"
+    APPEALED = "appealed", "Appealed"
+    CORRECTED = "corrected", "Corrected"
+    VOID = "void", "Void"
+
+
 class Claim(models.Model):
-    class Status(models.TextChoices):
-        HOLD = "hold", "Hold"
-        READY = "ready", "Ready"
-        APPROVED = "approved", "Approved"
-        EXPORTED = "exported", "Exported"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
-        PAID = "paid", "Paid"
-        PARTIALLY_PAID = "partially_paid", "Partially paid"
-        DENIED = "denied", "Denied"
-        APPEALED = "appealed", "Appealed"
-        CORRECTED = "corrected", "Corrected"
-        VOID = "void", "Void"
+    Status = ClaimState
 
     class Frequency(models.TextChoices):
         # CLM05-3, the claim frequency type code of the 837P.
@@ -678,49 +683,36 @@ class Claim(models.Model):
             models.Index(
                 fields=["export"],
                 include=["id", "total_charge"],
-                condition=Q(status__in=["exported", "accepted", "appealed"]),
+                condition=Q(
+                    status__in=[ClaimState.EXPORTED, ClaimState.ACCEPTED, ClaimState.APPEALED]
+                ),
                 name="claim_unpaid_idx",
             ),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["encounter"],
-                condition=~Q(status__in=["void", "corrected"]),
+                condition=~Q(status__in=[ClaimState.VOID, ClaimState.CORRECTED]),
                 name="claim_one_live_per_encounter",
                 violation_error_message=(
                     "This refill already has a live claim: void it before deciding another."
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "hold",
-                        "ready",
-                        "approved",
-                        "exported",
-                        "accepted",
-                        "rejected",
-                        "paid",
-                        "partially_paid",
-                        "denied",
-                        "appealed",
-                        "corrected",
-                        "void",
-                    ]
-                ),
+                condition=Q(status__in=ClaimState.values),
                 name="claim_status_valid",
                 violation_error_message="This is not a claim status the app knows.",
             ),
             models.CheckConstraint(
                 condition=~Q(
                     status__in=[
-                        "exported",
-                        "accepted",
-                        "rejected",
-                        "paid",
-                        "partially_paid",
-                        "denied",
-                        "appealed",
+                        ClaimState.EXPORTED,
+                        ClaimState.ACCEPTED,
+                        ClaimState.REJECTED,
+                        ClaimState.PAID,
+                        ClaimState.PARTIALLY_PAID,
+                        ClaimState.DENIED,
+                        ClaimState.APPEALED,
                     ]
                 )
                 | Q(export__isnull=False),

@@ -21,7 +21,7 @@ from config.middleware import mark_background
 from config.users import acting_user
 from refills import selectors, services
 from refills.errors import RefillError
-from refills.models import FormDraft
+from refills.models import Encounter, FormDraft
 
 # POST fields that are not what the person typed.
 NOT_TYPED = {"csrfmiddlewaretoken", "draft_key", "save", "cancel"}
@@ -47,7 +47,7 @@ def _may_use_form(request: HttpRequest, key: str) -> None:
             not user.has_perm("refills.change_encounter")
             or not selectors.encounters_visible_to(user)
             .filter(pk=match.kwargs["pk"], performing_nurse=user)
-            .exclude(status="signed")
+            .exclude(status=Encounter.Status.SIGNED)
             .exists()
         ):
             raise Http404

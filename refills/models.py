@@ -280,6 +280,13 @@ class ClinicSettings(models.Model):
         return cls.objects.order_by("pk").first() or cls()
 
 
+class OrderStatus(models.TextChoices):
+    """An order's status (``Order.Status``), at module level so the constraints can name it."""
+
+    ACTIVE = "active", "Active"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
 class OrderQuerySet(models.QuerySet):
     def in_force_on(self, day: dt.date) -> OrderQuerySet:
         return self.filter(status=Order.Status.ACTIVE, valid_from__lte=day, valid_to__gte=day)
@@ -291,9 +298,7 @@ class Order(models.Model):
     A signed order is never changed: the provider discontinues it and writes a new one.
     """
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        DISCONTINUED = "discontinued", "Discontinued"
+    Status = OrderStatus
 
     class DoseBasis(models.TextChoices):
         PER_M2 = "mg_m2", "mg/m²"
@@ -359,7 +364,7 @@ class Order(models.Model):
         indexes = [models.Index(fields=["patient", "status"], name="order_patient_status_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["active", "discontinued"]),
+                condition=Q(status__in=OrderStatus.values),
                 name="order_status_valid",
                 violation_error_message="Unknown order status.",
             ),
@@ -411,14 +416,14 @@ class Order(models.Model):
                 violation_error_message="Lab limits cannot be negative.",
             ),
             models.CheckConstraint(
-                condition=~Q(status="discontinued")
+                condition=~Q(status=OrderStatus.DISCONTINUED)
                 | (Q(discontinued_by__isnull=False) & Q(discontinued_at__isnull=False)),
                 name="order_discontinued_has_who",
                 violation_error_message="A discontinued order names who discontinued it.",
             ),
             models.UniqueConstraint(
                 fields=["patient"],
-                condition=Q(status="active"),
+                condition=Q(status=OrderStatus.ACTIVE),
                 name="order_one_active_per_patient",
                 violation_error_message="This patient already has an active order.",
             ),
@@ -452,6 +457,15 @@ class Order(models.Model):
         return self.status == self.Status.ACTIVE and self.valid_from <= day <= self.valid_to
 
 
+class EncounterStatus(models.TextChoices):
+    """A refill's status (``Encounter.Status``), at module level so the constraints can name
+    it."""
+
+    DRAFT = "draft", "Draft"
+    VERIFIED = "verified", "Verified"
+    SIGNED = "signed", "Signed"
+
+
 class EncounterQuerySet(models.QuerySet):
     def update(self, **kwargs):
         # save() guards one row; this guards bulk writes (update, bulk_update), which never
@@ -472,10 +486,7 @@ class PlaceOfService(models.TextChoices):
 
 
 class Encounter(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        VERIFIED = "verified", "Verified"
-        SIGNED = "signed", "Signed"
+    Status = EncounterStatus
 
     class PumpType(models.TextChoices):
         EXTERNAL = "external", "External (portable)"
@@ -641,7 +652,7 @@ class Encounter(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "verified", "signed"]),
+                condition=Q(status__in=EncounterStatus.values),
                 name="encounter_status_valid",
                 violation_error_message="The status must be draft, verified or signed.",
             ),
@@ -683,7 +694,7 @@ class Encounter(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(status="draft")
+                condition=Q(status=EncounterStatus.DRAFT)
                 | (Q(verified_by__isnull=False) & Q(verified_at__isnull=False)),
                 name="encounter_verified_has_verifier",
                 violation_error_message=(
@@ -691,7 +702,7 @@ class Encounter(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=~Q(status="signed")
+                condition=~Q(status=EncounterStatus.SIGNED)
                 | (Q(signed_by__isnull=False) & Q(signed_at__isnull=False)),
                 name="encounter_signed_has_signer",
                 violation_error_message="A signed refill must name who signed it and when.",
