@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import cast
 
@@ -19,7 +19,13 @@ from localflavor.us.us_states import USPS_CHOICES
 
 from refills import ndc, safety
 from refills.models import Encounter, Order, Patient, ProviderVisit, Role
-from refills.services import CORRECTABLE_FIELDS, ENCOUNTER_FIELDS, RefillError, hard_stops
+from refills.services import (
+    CORRECTABLE_FIELDS,
+    ENCOUNTER_FIELDS,
+    ORDER_FIELDS,
+    RefillError,
+    hard_stops,
+)
 from refills.services import diagnosis_codes_clean as _diagnosis_codes_clean
 
 User = get_user_model()
@@ -113,6 +119,21 @@ class SubmissionTokenField(forms.UUIDField):
 class PractitionerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.clinician.display_name
+
+
+class ServiceSavedModelForm(forms.ModelForm):
+    """A model form whose service runs full_clean (constraints included) when it saves: the
+    form's job is field conversion and showing the checks' messages at their fields."""
+
+    def _post_clean(self):
+        pass
+
+    def add_field_errors(self, errors: Mapping[str, str], code: str) -> None:
+        """Each of ``errors`` ({field: message}) at its field, unless the form has no such
+        field or the field already has an error."""
+        for field, message in errors.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, forms.ValidationError(message, code=code))
 
 
 class PatientSearchForm(forms.Form):
@@ -213,7 +234,7 @@ class PatientForm(forms.ModelForm):
         return self.cleaned_data["mrn"].strip()
 
 
-class EncounterForm(forms.ModelForm):
+class EncounterForm(ServiceSavedModelForm):
     supervising_practitioner = PractitionerChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -371,12 +392,8 @@ class EncounterForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for field, message in hard_stops(cleaned, now=self.now).items():
-            if field in self.fields and field not in self.errors:
-                self.add_error(field, forms.ValidationError(message, code="hard_stop"))
-        for field, message in safety.impossible_values(cleaned).items():
-            if field in self.fields and field not in self.errors:
-                self.add_error(field, forms.ValidationError(message, code="impossible"))
+        self.add_field_errors(hard_stops(cleaned, now=self.now), "hard_stop")
+        self.add_field_errors(safety.impossible_values(cleaned), "impossible")
         day = cleaned.get("date_of_service")
         if self.order_for is not None and day is not None and "date_of_service" not in self.errors:
             self.order, problem = self.order_for(day)
@@ -391,11 +408,6 @@ class EncounterForm(forms.ModelForm):
                     if field not in self.errors:
                         self.add_error(field, forms.ValidationError(message, code="order"))
         return cleaned
-
-    def _post_clean(self):
-        # The service runs full_clean (constraints included) when it saves; the form's job
-        # is field conversion and the hard stops.
-        pass
 
 
 class VerificationForm(forms.Form):
@@ -510,7 +522,7 @@ class AddendumForm(forms.Form):
         }
 
 
-class OrderForm(forms.ModelForm):
+class OrderForm(ServiceSavedModelForm):
     attest = forms.BooleanField(
         label="I prescribe this order and sign it.",
         error_messages={"required": "Confirm that you sign the order."},
@@ -518,25 +530,7 @@ class OrderForm(forms.ModelForm):
 
     class Meta:
         model = Order
-        fields = [
-            "drug_name",
-            "dose_basis",
-            "dose_per_basis",
-            "dosing_height_cm",
-            "dosing_weight_kg",
-            "dose_mg",
-            "concentration_mg_ml",
-            "final_volume_ml",
-            "infusion_hours",
-            "rate_ml_h",
-            "cycles",
-            "valid_from",
-            "valid_to",
-            "anc_min",
-            "platelets_min",
-            "creatinine_max",
-            "notes",
-        ]
+        fields = list(ORDER_FIELDS)
         widgets = {
             "valid_from": DATE,
             "valid_to": DATE,
@@ -595,15 +589,8 @@ class OrderForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for field, message in safety.order_errors(cleaned, today=self.today).items():
-            if field in self.fields and field not in self.errors:
-                self.add_error(field, forms.ValidationError(message, code="order"))
+        self.add_field_errors(safety.order_errors(cleaned, today=self.today), "order")
         return cleaned
-
-    def _post_clean(self):
-        # The service computes the body surface area and the calculated dose and runs
-        # full_clean when it saves.
-        pass
 
 
 class OrderDiscontinueForm(forms.Form):

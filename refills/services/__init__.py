@@ -26,7 +26,7 @@ from refills.services.encounters import (
     encounter_verify,
 )
 from refills.services.fields import BLIND_CHECK_FIELDS, CORRECTABLE_FIELDS, ENCOUNTER_FIELDS
-from refills.services.orders import order_create, order_discontinue
+from refills.services.orders import ORDER_FIELDS, order_create, order_discontinue
 from refills.services.patients import patient_create, patient_update
 from refills.services.visits import (
     CORRECTABLE_VISIT_FIELDS,
@@ -44,6 +44,7 @@ __all__ = [
     "ENCOUNTER_FIELDS",
     "MAX_WEIGHT_KG",
     "MIN_WEIGHT_KG",
+    "ORDER_FIELDS",
     "DuplicateSubmissionError",
     "HardStopError",
     "RefillError",
