@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TextIO
+from typing import TextIO, cast
 
 from django.utils import timezone
 
@@ -46,7 +46,7 @@ CSV_HEADER = [
 CHUNK_SIZE = 500
 
 # Who is responsible for the claim (SBR01) by the coverage's priority.
-RESPONSIBILITY = {1: "P", 2: "S", 3: "T"}
+RESPONSIBILITY: dict[int, x12.Responsibility] = {1: "P", 2: "S", 3: "T"}
 
 # What the 837P and the CSV read, and nothing more: plain rows, a chunk of claims at a time,
 # without a claim's facts and decision JSON or the encounter's documentation.
@@ -391,15 +391,17 @@ def x12_claim(claim: ExportClaim) -> x12.Claim:
             last_name=claim.last_name,
             first_name=claim.first_name,
             birth_date=claim.date_of_birth,
-            sex=claim.sex,
+            # The x12 value objects check coded text when built (an unknown code is refused).
+            sex=cast(x12.Sex, claim.sex),
             address=address,
             group_number=(claim.group_number or "").upper() or None,
         )
     with _Part(pk, {}, ("The payer's X12 payer ID, name or claim filing indicator", _PAYER)):
+        # A claim without a payer is refused here: an empty name is not written.
         payer = x12.PayerRef(
-            name=claim.payer_name,
-            payer_id=claim.payer_x12_id,
-            claim_filing_indicator=claim.claim_filing_indicator,
+            name=claim.payer_name or "",
+            payer_id=claim.payer_x12_id or "",
+            claim_filing_indicator=claim.claim_filing_indicator or "",
         )
     with _Part(pk, {}, ("The claim's diagnoses, lines or place of service", _DECISION)):
         return x12.Claim(
@@ -411,7 +413,7 @@ def x12_claim(claim: ExportClaim) -> x12.Claim:
             payer=payer,
             responsibility=responsibility,
             rendering=lines[0].rendering if lines else None,
-            frequency=claim.frequency,
+            frequency=cast(x12.Frequency, claim.frequency),
             payer_claim_control_number=(
                 claim.payer_claim_control_number if claim.frequency != "1" else None
             ),
@@ -476,7 +478,7 @@ def write_x12(
             interchange_control_number=control_number,
             group_control_number=control_number,
             created_at=stamp,
-            usage=practice.usage_indicator,
+            usage=cast(x12.Usage, practice.usage_indicator),
             separators=separators(practice),
         ),
         x12.Submitter(

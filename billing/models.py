@@ -1191,6 +1191,8 @@ class PaymentAdjustment(models.Model):
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     position = models.PositiveIntegerField()  # the CAS segment's number in the file
+    # The reason code in words, set by the selectors that read it (billing.selectors).
+    words: str
 
     class Meta:
         ordering = ["payment", "position", "id"]
@@ -1225,6 +1227,8 @@ class PaymentRemark(models.Model):
         LinePayment, on_delete=models.CASCADE, null=True, blank=True, related_name="remarks"
     )
     code = models.CharField("RARC", max_length=6)
+    # The remark code in words, set by the selectors that read it (billing.selectors).
+    words: str
 
     class Meta:
         ordering = ["payment", "id"]

@@ -20,7 +20,6 @@ from billing.models import (
     ClaimExport,
     ClaimFinding,
     ClaimPayment,
-    CodeListEntry,
     Coverage,
     DenialAction,
     DrugCatalogueItem,
@@ -202,7 +201,9 @@ def claim_audit(claim: Claim) -> list[AuditEntry]:
     return sorted(entries, key=lambda e: e.at)
 
 
-def code_words(model: type[CodeListEntry], codes: Iterable[str]) -> dict[str, str]:
+def code_words(
+    model: type[AdjustmentReason] | type[RemarkCode], codes: Iterable[str]
+) -> dict[str, str]:
     """Each of ``codes`` in words from the code list an administrator keeps (`AdjustmentReason`
     for CARC, `RemarkCode` for RARC), in one query; a code the list lacks says so."""
     wanted = set(codes)
@@ -320,8 +321,9 @@ def denials_queue(user, *, payer: int | None = None, page: str | None = None):
         .order_by("claim_id", "-payment_date", "-id")
     )
     latest: dict[int, ClaimPayment] = {}
-    for payment in payments:
-        latest.setdefault(payment.claim_id, payment)
+    for received in payments:
+        if received.claim_id is not None:
+            latest.setdefault(received.claim_id, received)
     actions: dict[int, list[DenialAction]] = {}
     for action in DenialAction.objects.filter(claim__in=[c.pk for c in found]).select_related("by"):
         actions.setdefault(action.claim_id, []).append(action)

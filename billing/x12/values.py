@@ -41,6 +41,13 @@ from billing.x12.elements import (
     is_po_box,
 )
 
+# The codes a value object takes from a fixed list; each object checks them when built, so
+# a caller holding plain text (from the database) may pass it as one of these.
+Sex = Literal["M", "F", "U"]
+Responsibility = Literal["P", "S", "T"]  # SBR01
+Frequency = Literal["1", "7", "8"]  # CLM05-3
+Usage = Literal["P", "T"]  # ISA15
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Separators:
@@ -166,7 +173,7 @@ class Subscriber:
     last_name: str
     first_name: str
     birth_date: date
-    sex: Literal["M", "F", "U"]
+    sex: Sex
     address: Address
     group_number: str | None = None
 
@@ -190,7 +197,7 @@ class Patient:
     last_name: str
     first_name: str
     birth_date: date
-    sex: Literal["M", "F", "U"]
+    sex: Sex
     address: Address
 
     def __post_init__(self) -> None:
@@ -315,7 +322,7 @@ class Claim:
     subscriber: Subscriber
     payer: PayerRef
     # SBR01: the payer's responsibility, primary (P), secondary (S) or tertiary (T).
-    responsibility: Literal["P", "S", "T"] = "P"
+    responsibility: Responsibility = "P"
     # 2310B: the claim's rendering provider. A line billed under someone else names them
     # itself (ServiceLine.rendering, 2420A).
     rendering: Provider | None = None
@@ -327,7 +334,7 @@ class Claim:
     release_of_information: Literal["Y", "I"] = "Y"
     # CLM05-3: 1 original, 7 replacement of a prior claim, 8 void/cancel of a prior claim;
     # a replacement or cancellation names the payer's number of the prior claim (REF*F8).
-    frequency: Literal["1", "7", "8"] = "1"
+    frequency: Frequency = "1"
     payer_claim_control_number: str | None = None
 
     def __post_init__(self) -> None:
@@ -403,7 +410,7 @@ class Interchange:
     interchange_control_number: int
     group_control_number: int
     created_at: datetime
-    usage: Literal["P", "T"]
+    usage: Usage
     separators: Separators = Separators()
     sender_qualifier: str = "ZZ"
     receiver_qualifier: str = "ZZ"
