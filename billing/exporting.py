@@ -40,6 +40,9 @@ CSV_HEADER = [
     "ndc",
     "ndc_quantity",
     "ndc_unit",
+    # CLM05-3: 1 original, 7 replacement, 8 void; a 7 or 8 names the payer's claim (REF*F8).
+    "claim_frequency",
+    "payer_claim_control_number",
 ]
 
 
@@ -538,6 +541,8 @@ def write_csv(claims: Iterable[ExportClaim], out: TextIO) -> int:
                     line.ndc,
                     "" if line.ndc_quantity is None else x12.format_decimal(line.ndc_quantity),
                     line.ndc_unit,
+                    claim.frequency,
+                    _cell(claim.payer_claim_control_number),
                 ]
             )
             rows += 1

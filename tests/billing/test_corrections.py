@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -192,6 +195,19 @@ def test_a_replacement_is_a_new_claim_exported_with_frequency_7_and_ref_f8(paid,
     assert f"~CLM*{new.number}*175***11:B:7*" in text
     assert "~REF*F8*ACME26041600011~" in text
     assert pyx12_problems(text) == []
+
+
+@pytest.mark.parametrize("frequency", ["7", "8"])
+def test_the_csv_says_a_corrected_claims_frequency_and_the_payers_claim_it_names(
+    paid, biller, frequency
+):
+    new = claim_correct(claim=paid, by=biller, frequency=frequency, reason="units")
+    claim_approve(claim=new, by=biller)
+    export = claims_export(by=biller, fmt="csv")
+    rows = list(csv.DictReader(io.StringIO(bytes(export.content).decode())))
+    assert {
+        (row["claim_id"], row["claim_frequency"], row["payer_claim_control_number"]) for row in rows
+    } == {(new.number, frequency, "ACME26041600011")}
 
 
 def test_a_cancellation_repeats_the_lines_with_frequency_8(paid, biller):

@@ -95,6 +95,9 @@ def test_csv_has_a_header_and_one_row_per_line(practice, nurse, nurse2, biller, 
     ]
     assert rows[1][0] == f"C{claim.pk:08d}"
     assert rows[1][5] == "'=cmd"
+    # An original claim (CLM05-3 1) names no earlier claim of the payer's.
+    assert rows[0][-2:] == ["claim_frequency", "payer_claim_control_number"]
+    assert [r[-2:] for r in rows[1:]] == [["1", ""], ["1", ""]]
 
 
 def test_export_command_writes_the_file_once(practice, nurse, nurse2, biller, provider, tmp_path):
