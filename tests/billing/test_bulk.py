@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.messages import get_messages
@@ -331,6 +332,54 @@ def test_a_hold_that_asks_for_a_redecision_has_the_button_and_it_works(
     # The hold's button is gone; the page's own re-decide (with a reason) stays.
     assert 'btn-sm btn-primary" type="submit">Re-decide</button>' not in page
     assert page.count("Re-decide</button>") == 1
+
+
+class Forms(HTMLParser):
+    """Each form of a page by id (or its place), with its action and the names of the fields
+    it sends: its own and those that name it in a ``form`` attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, dict] = {}
+        self.buttons: list[tuple[str, str]] = []  # (owner form, aria-label or text)
+        self._open: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attr = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._open = attr.get("id") or f"form{len(self.forms)}"
+            self._form(self._open)["action"] = attr.get("action", "")
+        elif tag in {"input", "button", "select", "textarea"}:
+            owner = attr.get("form") or self._open or ""
+            if attr.get("name"):
+                self._form(owner)["fields"].add(attr["name"])
+            if tag == "button":
+                self.buttons.append((owner, attr.get("aria-label", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+
+    def _form(self, name: str) -> dict:
+        # A field may name a form that comes later in the page.
+        return self.forms.setdefault(name, {"action": "", "fields": set()})
+
+
+def test_the_queues_redecide_sends_only_what_re_deciding_needs(as_biller, nurse, nurse2, provider):
+    provider.clinician.npi = "1234567893"
+    provider.clinician.save()
+    held = decided_claim(nurse, nurse2, provider, "Hale", covered=False)
+    assert held.asks_for_redecision
+
+    page = Forms()
+    page.feed(as_biller.get(reverse("billing:queue")).content.decode())
+
+    owner = next(form for form, label in page.buttons if label == f"Re-decide {held.number}")
+    assert page.forms[owner]["action"] == reverse("billing:claim_redecide", args=[held.pk])
+    # Not the selection form's hold reason or ticked claims: a typed hold reason would be
+    # recorded as the reason for re-deciding.
+    assert page.forms[owner]["fields"] == {"csrfmiddlewaretoken"}
+    assert "reason" in page.forms["bulk"]["fields"]
 
 
 def test_a_refusal_that_asks_for_a_redecision_has_the_button(as_biller, nurse, nurse2, provider):
