@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts import lockout, services
 from accounts.forms import StaffUserChangeForm, staff_roles_help
 from accounts.models import AccountEvent, SignInLockout
+from config.viewonly import ViewOnlyAdmin
 
 User = get_user_model()
 
@@ -176,7 +177,7 @@ class BlockedNowFilter(admin.SimpleListFilter):
         return queryset.exclude(pk__in=blocked)
 
 
-class SignInLockoutAdmin(admin.ModelAdmin):
+class SignInLockoutAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     """The usernames failing to sign in at each address, and when each may try again."""
 
     list_display = ("username", "ip_address", "failures", "last_failure", "blocked_until")
@@ -211,15 +212,6 @@ class SignInLockoutAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_release_permission(self, request) -> bool:
         return request.user.has_perm("accounts.release_signinlockout")
 
@@ -246,7 +238,7 @@ class SignInLockoutAdmin(admin.ModelAdmin):
         )
 
 
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "at",
         "kind",
@@ -264,15 +256,6 @@ class AccountEventAdmin(admin.ModelAdmin):
     @admin.display(description="what changed")
     def summary(self, obj) -> str:
         return "; ".join(f"{key}: {value}" for key, value in obj.detail.items())
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.unregister(User)

@@ -26,7 +26,8 @@ from billing.models import (
     StockedNDC,
 )
 from billing.services.deciding import claims_redecide_for_payer, payer_open_encounters
-from refills.admin import HistoryAdmin
+from config.viewonly import ViewOnlyAdmin
+from refills.admin import HistoryAdmin, ReadOnlyAdmin
 from refills.forms import NDCField
 from refills.models import field_label
 
@@ -221,33 +222,15 @@ class PracticeSettingsAdmin(AuditedAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(HistoryAdmin):
+class ClaimAdmin(ReadOnlyAdmin):
     list_display = ["id", "patient", "payer", "date_of_service", "status", "total_charge"]
     list_filter = ["status", "payer"]
     search_fields = ["patient__last_name", "patient__mrn"]
     date_hierarchy = "date_of_service"
     list_select_related = ["patient", "payer"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ClaimExport)
-class ClaimExportAdmin(admin.ModelAdmin):
+class ClaimExportAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["filename", "format", "claim_count", "created_at", "created_by"]
     exclude = ["content"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from config.viewonly import ViewOnlyAdmin
 from refills.blind import HIDDEN, PUMP_VALUE_FIELDS
 from refills.models import (
     Addendum,
@@ -34,15 +35,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ReadOnlyAdmin(HistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ViewOnlyAdmin, HistoryAdmin):
+    """A record with history that the admin only shows."""
 
 
 @admin.register(ClinicianProfile)
