@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 
@@ -21,6 +22,9 @@ from billing.engine import Line
 from billing.engine.codes import EM_CODES
 from refills.models import ProviderVisit
 from refills.validators import npi_is_valid
+
+if TYPE_CHECKING:
+    from billing.models import ClaimLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +100,10 @@ def line_values(
     if line.drug and line.ndc and line.ndc_quantity is not None and line.ndc_unit:
         values.update(ndc=line.ndc, ndc_quantity=line.ndc_quantity, ndc_unit=line.ndc_unit)
     return values
+
+
+def expected_allowed(lines: Iterable[ClaimLine]) -> Decimal | None:
+    """The fee schedule's expected allowed amount of a claim: the sum over its lines that
+    have one, None when none has (`Claim.expected_allowed`)."""
+    amounts = [line.expected_allowed for line in lines if line.expected_allowed is not None]
+    return sum(amounts, Decimal("0.00")) if amounts else None

@@ -655,9 +655,35 @@ class Claim(models.Model):
     approval_cleared = models.BooleanField(default=False)
     # What a re-decision changed against the claim it supersedes, and why.
     change_summary = models.TextField(blank=True)
+    # Sums the dashboard reads off the claim alone, kept by the code that writes what they
+    # sum: the fee schedule's expected allowed amount of the lines (when the claim and its
+    # lines are created), and, by each 835 posting in its transaction, the allowed and paid
+    # amounts of the line payments (a reversal's negative amounts cancel the payment it
+    # takes back) and the payment date (BPR16) of the payment that stands: the claim's last
+    # payment, when it paid something and is not a reversal.
+    expected_allowed = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, editable=False
+    )
+    allowed_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, editable=False
+    )
+    paid_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, editable=False
+    )
+    paid_on = models.DateField(null=True, blank=True, editable=False)
     # A claim's facts and decision are written once, when it is decided (a new decision is a
     # new claim), so its history need not copy those kilobytes into every row.
-    history = HistoricalRecords(excluded_fields=["facts", "decision"])
+    # The sums above are kept from rows that have their own history.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "facts",
+            "decision",
+            "expected_allowed",
+            "allowed_amount",
+            "paid_amount",
+            "paid_on",
+        ]
+    )
 
     class Meta:
         ordering = ["-date_of_service", "-id"]
@@ -677,7 +703,17 @@ class Claim(models.Model):
             # and the claims a payer still owes (A/R aging) are a small index of their own.
             models.Index(
                 fields=["date_of_service"],
-                include=["id", "status", "payer", "total_charge", "export"],
+                include=[
+                    "id",
+                    "status",
+                    "payer",
+                    "total_charge",
+                    "export",
+                    "expected_allowed",
+                    "allowed_amount",
+                    "paid_amount",
+                    "paid_on",
+                ],
                 name="claim_dos_figures_idx",
             ),
             models.Index(
@@ -1186,6 +1222,18 @@ class PaymentAdjustment(models.Model):
     line = models.ForeignKey(
         LinePayment, on_delete=models.CASCADE, null=True, blank=True, related_name="adjustments"
     )
+    # The payment's claim and its date of service (empty when unmatched), so that the
+    # dashboard reads a period's denial reasons off an index of the adjustments alone.
+    claim = models.ForeignKey(
+        Claim,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        editable=False,
+    )
+    date_of_service = models.DateField(null=True, blank=True, editable=False)
     group = models.CharField(max_length=2, choices=Group.choices)  # CAS01
     reason = models.CharField("CARC", max_length=5)  # CAS02, CAS05, ...
     amount = models.DecimalField(max_digits=10, decimal_places=2)
@@ -1198,10 +1246,14 @@ class PaymentAdjustment(models.Model):
         ordering = ["payment", "position", "id"]
         indexes = [
             models.Index(fields=["reason", "group"], name="adjustment_carc_idx"),
-            # The dashboard's denial reasons per payment, without reading the adjustments.
+            # The dashboard: a period's denial reasons (index-only), and the claims with a
+            # reason behind its links.
             models.Index(
-                fields=["payment"], include=["reason", "amount"], name="adjustment_payment_idx"
+                fields=["date_of_service"],
+                include=["claim", "reason", "amount"],
+                name="adjustment_dos_idx",
             ),
+            models.Index(fields=["claim", "reason"], name="adjustment_claim_carc_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -124,6 +124,7 @@ def _cancel(old: Claim, *, by, reason: str, now: dt.datetime) -> Claim:
         decision=old.decision,
         engine_version=old.engine_version,
         total_charge=old.total_charge,
+        expected_allowed=old.expected_allowed,
         decided_at=now,
         supersedes=old,
         frequency=Claim.Frequency.CANCEL,

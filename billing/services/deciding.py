@@ -362,6 +362,7 @@ def insert_decided(
     """Insert new claims with their lines and findings; the events saying they were decided
     are returned for the caller to insert with its own."""
     for d in decided:
+        d.claim.expected_allowed = claim_lines.expected_allowed(d.claim_lines)
         record_change(d.claim, by=by, reason=f"decided: {reason}")
     bulk_create_with_history([d.claim for d in decided], Claim, default_user=by)
     ClaimLine.objects.bulk_create(line for d in decided for line in d.claim_lines)

@@ -22,6 +22,7 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from billing import inbound
@@ -400,10 +401,13 @@ class _Poster:
             },
         )
         lines_of = self._claim_lines(claims.values())
+        paid: set[int] = set()
         for remittance in parsed.remittances:
             for payment in remittance.claims:
                 claim = claims.get(payment.claim_number)
                 self._post_payment(remittance, payment, claim, lines_of, carcs, rarcs)
+                if claim is not None:
+                    paid.add(claim.pk)
             ProviderAdjustment.objects.bulk_create(
                 ProviderAdjustment(
                     x12_import=self.record,
@@ -424,6 +428,7 @@ class _Poster:
                     f"{count} provider adjustment{'s' if count != 1 else ''} (PLB) "
                     f"of {_money(total)} on payment {remittance.trace_number}"
                 )
+        keep_claim_totals(paid)
 
     @staticmethod
     def _claim_lines(claims: Iterable[Claim]) -> dict[int, list[ClaimLine]]:
@@ -482,32 +487,10 @@ class _Poster:
             )
             for line in payment.lines
         )
-        adjustments = [
-            PaymentAdjustment(
-                payment=row,
-                line=None,
-                group=a.group,
-                reason=a.reason[:5],
-                amount=a.amount,
-                quantity=a.quantity,
-                position=a.position,
-            )
-            for a in payment.adjustments
-        ]
+        adjustments = [adjustment_row(row, None, a) for a in payment.adjustments]
         remarks = [PaymentRemark(payment=row, line=None, code=c[:6]) for c in payment.remarks]
         for line, line_row in zip(payment.lines, line_rows, strict=True):
-            adjustments += [
-                PaymentAdjustment(
-                    payment=row,
-                    line=line_row,
-                    group=a.group,
-                    reason=a.reason[:5],
-                    amount=a.amount,
-                    quantity=a.quantity,
-                    position=a.position,
-                )
-                for a in line.adjustments
-            ]
+            adjustments += [adjustment_row(row, line_row, a) for a in line.adjustments]
             remarks += [PaymentRemark(payment=row, line=line_row, code=c[:6]) for c in line.remarks]
         PaymentAdjustment.objects.bulk_create(adjustments)
         PaymentRemark.objects.bulk_create(remarks)
@@ -536,6 +519,55 @@ class _Poster:
                 reason=f"835 {self.record.filename}: {summary} No status change.",
                 payer_reason=None,
             )
+
+
+def adjustment_row(
+    payment: ClaimPayment, line: LinePayment | None, adjustment: inbound.Adjustment
+) -> PaymentAdjustment:
+    """The row of one CAS adjustment of ``payment`` (on ``line``, or at claim level), with
+    the payment's claim and its date of service for the dashboard."""
+    claim = payment.claim
+    return PaymentAdjustment(
+        payment=payment,
+        line=line,
+        claim=claim,
+        date_of_service=claim.date_of_service if claim is not None else None,
+        group=adjustment.group,
+        reason=adjustment.reason[:5],
+        amount=adjustment.amount,
+        quantity=adjustment.quantity,
+        position=adjustment.position,
+    )
+
+
+def keep_claim_totals(claim_pks: Iterable[int]) -> None:
+    """Write on each claim what its 835 postings come to (`Claim.allowed_amount`,
+    `paid_amount` and `paid_on`), from its line payments and payments, in one UPDATE
+    inside the caller's transaction."""
+    pks = list(claim_pks)
+    if pks:
+        Claim.objects.filter(pk__in=pks).update(**claim_totals())
+
+
+def claim_totals() -> dict[str, Subquery]:
+    """The expressions of the claim's payment sums, for an UPDATE of claims."""
+    lines = (
+        LinePayment.objects.filter(claim_line__claim=OuterRef("pk"))
+        .order_by()
+        .values("claim_line__claim")
+    )
+    later = ClaimPayment.objects.filter(claim=OuterRef("claim"), pk__gt=OuterRef("pk"))
+    standing = (
+        ClaimPayment.objects.filter(claim=OuterRef("pk"), paid__gt=0)
+        .exclude(status_code=_REVERSAL)
+        .exclude(Exists(later))
+        .values("payment_date")[:1]
+    )
+    return {
+        "allowed_amount": Subquery(lines.annotate(sum=Sum("allowed")).values("sum")),
+        "paid_amount": Subquery(lines.annotate(sum=Sum("paid")).values("sum")),
+        "paid_on": Subquery(standing),
+    }
 
 
 def _match_line(lines: list[ClaimLine], paid: inbound.ServicePayment) -> ClaimLine | None:

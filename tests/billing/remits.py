@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from billing import inbound
+from billing.claim_lines import expected_allowed
 from billing.models import (
     Claim,
     ClaimExport,
@@ -18,6 +20,7 @@ from billing.models import (
     PaymentRemark,
     X12Import,
 )
+from billing.services.remittance import adjustment_row, keep_claim_totals
 from tests.factories import PatientFactory, make_encounter
 
 
@@ -71,7 +74,7 @@ class Remits:
             payer=payer,
             export=make_export(at(exported_on)),
         )
-        ClaimLine.objects.create(
+        line = ClaimLine.objects.create(
             claim=claim,
             position=1,
             code=code,
@@ -81,6 +84,8 @@ class Remits:
             charge=Decimal(total),
             expected_allowed=Decimal(expected),
         )
+        claim.expected_allowed = expected_allowed([line])
+        claim.save(update_fields=["expected_allowed"])
         return claim
 
     def pay(
@@ -124,15 +129,11 @@ class Remits:
             units=Decimal("1"),
             position=1,
         )
-        for position, (group, reason, amount) in enumerate(adjustments, start=1):
-            PaymentAdjustment.objects.create(
-                payment=payment,
-                line=line,
-                group=group,
-                reason=reason,
-                amount=Decimal(amount),
-                position=position,
-            )
+        PaymentAdjustment.objects.bulk_create(
+            adjustment_row(payment, line, inbound.Adjustment(group, carc, Decimal(amount), None, n))
+            for n, (group, carc, amount) in enumerate(adjustments, start=1)
+        )
         for remark in remarks:
             PaymentRemark.objects.create(payment=payment, line=line, code=remark)
+        keep_claim_totals([claim.pk])
         return payment

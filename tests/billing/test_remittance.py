@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Sum
 from django.urls import reverse
 
 from billing.models import (
     Claim,
     ClaimAcknowledgment,
     ClaimEvent,
+    ClaimLine,
     ClaimPayment,
     LinePayment,
     PaymentAdjustment,
@@ -231,6 +237,102 @@ def test_835_provider_adjustments(sent, biller):
         ("FB", "ACME26030100100", Decimal("10.00")),
     ]
     assert "3 provider adjustments (PLB) of 33.73" in record.outcome
+
+
+def _sums_from_child_rows(claim: Claim) -> tuple:
+    """What the dashboard read from the child tables before the claims kept their sums:
+    the lines' expected allowed amount, the line payments' allowed and paid amounts, and
+    the payment date of the claim's last payment when it paid and is not a reversal."""
+    lines = ClaimLine.objects.filter(claim=claim).aggregate(expected=Sum("expected_allowed"))
+    paid = LinePayment.objects.filter(claim_line__claim=claim).aggregate(
+        allowed=Sum("allowed"), paid=Sum("paid")
+    )
+    last = ClaimPayment.objects.filter(claim=claim).order_by("id").last()
+    stands = last is not None and last.paid > 0 and last.status_code != "22"
+    return (
+        lines["expected"],
+        paid["allowed"],
+        paid["paid"],
+        last.payment_date if stands else None,
+    )
+
+
+def _kept_sums(claim: Claim) -> tuple:
+    claim = Claim.objects.get(pk=claim.pk)
+    return (claim.expected_allowed, claim.allowed_amount, claim.paid_amount, claim.paid_on)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        ["835_full_payment"],
+        ["835_partial_pr1_pr2"],
+        ["835_denial_co4"],
+        ["835_bundling_co97"],
+        ["835_full_payment", "835_reversal_correction"],
+    ],
+)
+def test_each_claim_keeps_the_sums_of_its_postings(sent, biller, files):
+    claims, values = sent
+    for name in files:
+        _import(name, values, biller)
+    for claim in claims:
+        assert _kept_sums(claim) == _sums_from_child_rows(claim)
+    for adjustment in PaymentAdjustment.objects.select_related("payment__claim"):
+        claim = adjustment.payment.claim
+        assert adjustment.claim == claim
+        assert adjustment.date_of_service == claim.date_of_service
+
+
+def test_a_reversal_then_its_correction_leaves_the_payment_that_stands(sent, biller):
+    claims, values = sent
+    _import("835_full_payment", values, biller)
+    assert _kept_sums(claims[0])[2:] == (Decimal("215.83"), first_payment_date(claims[0]))
+    _import("835_reversal_correction", values, biller)
+    corrected = ClaimPayment.objects.filter(claim=claims[0]).order_by("id").last()
+    assert corrected.status_code == "1"
+    # 215.83 paid, 215.83 taken back, 240.83 paid: the claim keeps the correction.
+    assert _kept_sums(claims[0])[2:] == (Decimal("240.83"), corrected.payment_date)
+    # A claim nobody paid keeps nothing but its expected amount.
+    assert _kept_sums(claims[2])[1:] == (None, None, None)
+
+
+def test_the_migration_fills_the_sums_of_rows_posted_before_it(sent, biller):
+    claims, values = sent
+    for name in ("835_full_payment", "835_denial_co4", "835_reversal_correction"):
+        _import(name, values, biller)
+    kept = [_kept_sums(claim) for claim in claims]
+    adjustments = list(PaymentAdjustment.objects.values_list("id", "claim", "date_of_service"))
+    Claim.objects.update(expected_allowed=None, allowed_amount=None, paid_amount=None, paid_on=None)
+    PaymentAdjustment.objects.update(claim=None, date_of_service=None)
+
+    migration = importlib.import_module("billing.migrations.0020_dashboard_claim_sums")
+    # The fill reads nothing of the schema editor but its connection.
+    migration.fill(apps, SimpleNamespace(connection=connection))
+
+    assert [_kept_sums(claim) for claim in claims] == kept
+    assert list(PaymentAdjustment.objects.values_list("id", "claim", "date_of_service")) == (
+        adjustments
+    )
+
+
+def first_payment_date(claim: Claim):
+    return ClaimPayment.objects.filter(claim=claim).earliest("id").payment_date
+
+
+def test_a_decided_claim_keeps_the_expected_amount_of_its_lines(sent):
+    claims, _ = sent
+    for claim in claims:
+        expected = ClaimLine.objects.filter(claim=claim).aggregate(sum=Sum("expected_allowed"))
+        assert expected["sum"] is not None
+        assert Claim.objects.get(pk=claim.pk).expected_allowed == expected["sum"]
+
+
+def test_an_unmatched_payment_keeps_no_claim_on_its_adjustments(sent, biller):
+    _, values = sent
+    _import("835_full_payment", {**values, "claim_2": "C99999999"}, biller)
+    unmatched = PaymentAdjustment.objects.get(payment__claim__isnull=True)
+    assert (unmatched.claim, unmatched.date_of_service) == (None, None)
 
 
 # -- refusals ------------------------------------------------------------------------------

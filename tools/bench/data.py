@@ -327,6 +327,7 @@ class Dataset:
                         else "",
                         diagnoses=["Z51.11", "C18.9"],
                         total_charge=CHARGES["96521"] + CHARGES["99213"],
+                        expected_allowed=ALLOWED["96521"] + ALLOWED["99213"],
                         decided_at=self.now,
                         export=export if status == Claim.Status.EXPORTED else None,
                     )
