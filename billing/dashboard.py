@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
+    Aggregate,
     Avg,
     Count,
     DurationField,
@@ -22,13 +23,13 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    QuerySet,
     Sum,
 )
 from django.db.models.functions import TruncDate
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
-from billing.models import Claim, ClaimLine, ClaimPayment, LinePayment, PaymentAdjustment
+from billing.models import Claim, PaymentAdjustment
 from billing.money import money
 
 # The period the dashboard opens on, and the longest it shows: each figure reads the claims
@@ -52,8 +53,6 @@ ANSWERED = (_S.PAID, _S.PARTIALLY_PAID, _S.DENIED)
 # Queue filters the dashboard links to that are not a single status.
 OUTCOMES = {"answered": ("Answered by the payer", ANSWERED)}
 del _S
-# A CLP02 of 22 takes an earlier payment back; it is not the payer's answer.
-REVERSAL = "22"
 
 
 @dataclass(frozen=True)
@@ -190,37 +189,26 @@ PAYMENT_BUCKETS = (
 PAYMENT_KEYS = {bucket.key: bucket for bucket in PAYMENT_BUCKETS}
 
 
-def _payments() -> QuerySet[ClaimPayment]:
-    """Matched payments (not reversals) with ``days``: BPR16's date less the export's date
-    in the clinic's zone."""
-    return (
-        ClaimPayment.objects.filter(claim__isnull=False, paid__gt=0)
-        .exclude(status_code=REVERSAL)
-        .annotate(
-            days=ExpressionWrapper(
-                F("payment_date") - TruncDate("claim__export__created_at"),
-                output_field=DurationField(),
-            )
-        )
-    )
-
-
-def _days_condition(bucket: DayBucket) -> Q:
-    condition = Q(days__gte=dt.timedelta(days=bucket.first))
-    if bucket.last is not None:
-        condition &= Q(days__lte=dt.timedelta(days=bucket.last))
-    return condition
+# Days from a claim's export to the payment that stands (`Claim.paid_on`, BPR16), the
+# export's date taken in the clinic's zone.
+_DAYS = ExpressionWrapper(
+    F("paid_on") - TruncDate("export__created_at"), output_field=DurationField()
+)
 
 
 def paid_in_condition(bucket: DayBucket) -> Q:
-    """Claims with a payment that came ``bucket`` days after their export (for the queue)."""
-    return Q(Exists(_payments().filter(_days_condition(bucket), claim=OuterRef("pk"))))
+    """Claims whose standing payment came ``bucket`` days after their export (the figure
+    and the queue behind it)."""
+    condition = Q(GreaterThanOrEqual(_DAYS, dt.timedelta(days=bucket.first)))
+    if bucket.last is not None:
+        condition &= Q(LessThanOrEqual(_DAYS, dt.timedelta(days=bucket.last)))
+    return condition
 
 
 @dataclass(frozen=True)
 class PaymentDays:
     bucket: DayBucket
-    payments: int
+    claims: int
     paid: Decimal
 
 
@@ -231,14 +219,16 @@ class PaymentTiming:
 
 
 def days_to_payment(period: Period) -> PaymentTiming:
-    """Payments of the period's claims by days from export to payment, in one query."""
-    aggregates: dict = {}
+    """The period's paid claims by days from export to the payment that stands, with what
+    the payer paid on them, in one query: a claim paid, taken back and paid again counts
+    once, at its last payment."""
+    aggregates: dict[str, Aggregate] = {}
     for bucket in PAYMENT_BUCKETS:
-        condition = _days_condition(bucket)
+        condition = paid_in_condition(bucket)
         aggregates[f"n{bucket.key}"] = Count("id", filter=condition)
-        aggregates[f"s{bucket.key}"] = Sum("paid", filter=condition)
-    aggregates["average"] = Avg("days")
-    totals = _payments().filter(period.condition("claim__")).aggregate(**aggregates)
+        aggregates[f"s{bucket.key}"] = Sum("paid_amount", filter=condition)
+    aggregates["average"] = Avg(_DAYS)
+    totals = Claim.objects.filter(period.condition(), paid_on__isnull=False).aggregate(**aggregates)
     average = totals["average"]
     return PaymentTiming(
         buckets=[
@@ -315,15 +305,16 @@ class ReasonDenials:
 
 def denials_by_reason(period: Period) -> tuple[int, list[ReasonDenials]]:
     """The claims answered in the period (the rate's denominator), and per CARC the denied
-    claims whose remittance gives that reason, with the amounts it adjusted."""
+    claims whose remittance gives that reason, with the amounts it adjusted. The adjustments
+    carry their claim's date of service, so the period's come from an index range."""
     answered = Claim.objects.filter(period.condition(), status__in=ANSWERED).count()
     rows = (
         PaymentAdjustment.objects.filter(
-            period.condition("payment__claim__"), payment__claim__status=Claim.Status.DENIED
+            period.condition(), period.condition("claim__"), claim__status=Claim.Status.DENIED
         )
         .order_by()
         .values("reason")
-        .annotate(claims=Count("payment__claim_id", distinct=True), amount=Sum("amount"))
+        .annotate(claims=Count("claim_id", distinct=True), amount=Sum("amount"))
     )
     reasons = [ReasonDenials(row["reason"], row["claims"], cents(row["amount"])) for row in rows]
     return answered, sorted(reasons, key=lambda row: (-row.claims, row.carc))
@@ -331,7 +322,7 @@ def denials_by_reason(period: Period) -> tuple[int, list[ReasonDenials]]:
 
 def carc_condition(carc: str) -> Q:
     """Claims with an adjustment for ``carc`` on one of their payments (for the queue)."""
-    return Q(Exists(PaymentAdjustment.objects.filter(payment__claim=OuterRef("pk"), reason=carc)))
+    return Q(Exists(PaymentAdjustment.objects.filter(claim=OuterRef("pk"), reason=carc)))
 
 
 @dataclass(frozen=True)
@@ -345,36 +336,28 @@ class PayerYield:
 
 def paid_against_expected(period: Period) -> list[PayerYield]:
     """Per payer, for the answered claims of the period: the fee schedule's expected
-    allowed amount of their lines, against what the payer allowed and paid on them."""
-    claims = Q(claim__status__in=ANSWERED) & period.condition("claim__")
-    expected = {
-        row["claim__payer_id"]: row
-        for row in ClaimLine.objects.filter(claims)
+    allowed amount of their lines, against what the payer allowed and paid on them (the
+    sums each claim keeps, `Claim.expected_allowed` and the 835 postings' totals)."""
+    rows = (
+        Claim.objects.filter(period.condition(), status__in=ANSWERED)
         .order_by()
-        .values("claim__payer_id", "claim__payer__name")
-        .annotate(expected=Sum("expected_allowed"))
-    }
-    line_claims = Q(claim_line__claim__status__in=ANSWERED) & period.condition(
-        "claim_line__claim__"
+        .values("payer_id", "payer__name")
+        .annotate(
+            expected=Sum("expected_allowed"),
+            allowed=Sum("allowed_amount"),
+            paid=Sum("paid_amount"),
+        )
     )
-    paid = {
-        row["claim_line__claim__payer_id"]: row
-        # A reversal's negative amounts cancel the payment it takes back.
-        for row in LinePayment.objects.filter(line_claims)
-        .order_by()
-        .values("claim_line__claim__payer_id")
-        .annotate(allowed=Sum("allowed"), paid=Sum("paid"))
-    }
     return sorted(
         (
             PayerYield(
-                payer_id=payer_id,
-                payer=row["claim__payer__name"] or "No coverage",
+                payer_id=row["payer_id"],
+                payer=row["payer__name"] or "No coverage",
                 expected=cents(row["expected"]),
-                allowed=cents(paid.get(payer_id, {}).get("allowed")),
-                paid=cents(paid.get(payer_id, {}).get("paid")),
+                allowed=cents(row["allowed"]),
+                paid=cents(row["paid"]),
             )
-            for payer_id, row in expected.items()
+            for row in rows
         ),
         key=lambda row: row.payer,
     )

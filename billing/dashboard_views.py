@@ -195,24 +195,27 @@ def payment_days_figure(period: dashboard.Period) -> Figure:
     figure = Figure(
         key="payment-days",
         title="Days from export to payment",
-        caption=f"Payments for the period's claims by days after the claim was exported. {average}",
+        caption=(
+            "The period's paid claims by days from export to the payment that stands (a "
+            f"payment taken back and made again counts once, when it was made again). {average}"
+        ),
         unit="claims",
-        head=["Paid after", "Payments", "Paid"],
+        head=["Paid after", "Claims", "Paid"],
     )
     values, urls = [], []
     for row in timing.buckets:
         url = queue_url(paid_in=row.bucket.key, **_period_params(period))
         figure.labels.append(row.bucket.label)
-        values.append(row.payments)
+        values.append(row.claims)
         urls.append(url)
         figure.rows.append(
             [
                 Cell(row.bucket.label, numeric=False),
-                Cell(f"{row.payments:,}", url),
+                Cell(f"{row.claims:,}", url),
                 Cell(money(row.paid), url),
             ]
         )
-    figure.series.append({"label": "Payments", "values": values, "urls": urls})
+    figure.series.append({"label": "Paid claims", "values": values, "urls": urls})
     return figure
 
 

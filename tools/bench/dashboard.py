@@ -240,9 +240,9 @@ class Builder:
         )
         self.note(f"{cursor.rowcount:,} line payments.")
         cursor.execute(
-            'INSERT INTO billing_paymentadjustment (payment_id, line_id, "group", reason, '
-            "amount, position) "
-            "SELECT lp.payment_id, lp.id, "
+            "INSERT INTO billing_paymentadjustment (payment_id, line_id, claim_id, "
+            'date_of_service, "group", reason, amount, position) '
+            "SELECT lp.payment_id, lp.id, c.id, c.date_of_service, "
             "CASE c.status WHEN 'partially_paid' THEN 'PR' ELSE 'CO' END, "
             "CASE c.status WHEN 'paid' THEN '45' WHEN 'partially_paid' THEN '2' "
             "ELSE (%s::text[])[c.id %% %s + 1] END, lp.charge - lp.paid, lp.position "
@@ -251,6 +251,18 @@ class Builder:
             [DENIAL_CARCS, len(DENIAL_CARCS), x12],
         )
         self.note(f"{cursor.rowcount:,} adjustments.")
+        # What the 835 posting keeps on each claim (billing.services.remittance.claim_totals):
+        # each claim here has one payment, so it is the one that stands when it paid.
+        cursor.execute(
+            "UPDATE billing_claim c SET allowed_amount = s.allowed, paid_amount = s.paid, "
+            "paid_on = s.paid_on FROM (SELECT l.claim_id, sum(lp.allowed) AS allowed, "
+            "sum(lp.paid) AS paid, max(p.payment_date) FILTER (WHERE p.paid > 0) AS paid_on "
+            "FROM billing_claimpayment p JOIN billing_linepayment lp ON lp.payment_id = p.id "
+            "JOIN billing_claimline l ON l.id = lp.claim_line_id "
+            "WHERE p.x12_import_id = %s GROUP BY l.claim_id) s WHERE c.id = s.claim_id",
+            [x12],
+        )
+        self.note(f"{cursor.rowcount:,} claims with their payment totals.")
 
     @staticmethod
     def _next_id(cursor, table: str) -> int:
