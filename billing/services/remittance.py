@@ -246,17 +246,8 @@ class _Poster:
                 else -1,
             ).first()
             if export is None:
-                raise _refused(
-                    inbound.X12ReadError(
-                        inbound.Problem(
-                            f"this 999 answers group {response.acknowledged_group}, which no "
-                            "export of this app carries",
-                            segment_id="AK1",
-                            position=response.position + 1,
-                            element="AK102",
-                        )
-                    )
-                )
+                self._keep_unknown_999(response)
+                continue
             claims = list(
                 Claim.objects.select_for_update()
                 .filter(export=export)
@@ -265,6 +256,27 @@ class _Poster:
             )
             for answer in response.transaction_sets:
                 self._post_999_set(export, answer, claims)
+
+    def _keep_unknown_999(self, response: inbound.FunctionalGroupResponse) -> None:
+        """A 999 for a group no export of this app carries: each answer is kept on the
+        unmatched list, as an unknown claim of an 835 is; nothing is posted."""
+        for answer in response.transaction_sets:
+            ClaimAcknowledgment.objects.create(
+                x12_import=self.record,
+                claim=None,
+                claim_number=f"group {response.acknowledged_group} set {answer.control_number}"[
+                    :38
+                ],
+                accepted=answer.accepted,
+                codes=_ik5_codes(answer),
+                reason=(
+                    f"This 999 answers group {response.acknowledged_group} (AK102), which no "
+                    "export of this app carries: "
+                    + inbound.describe(answer.code, _code_list("acknowledgment_code")).lower()
+                    + "."
+                ),
+            )
+            self.unmatched += 1
 
     def _post_999_set(
         self,
@@ -316,7 +328,7 @@ class _Poster:
                 claim=claim,
                 claim_number=claim.number,
                 accepted=answer.accepted,
-                codes=f"IK5 {answer.code}" + "".join(f" IK502 {c}" for c in answer.errors),
+                codes=_ik5_codes(answer),
                 reason=payer_reason or "",
             )
             # A 999 speaks for a claim only until the payer's 277CA or 835 does.
@@ -519,6 +531,10 @@ class _Poster:
                 reason=f"835 {self.record.filename}: {summary} No status change.",
                 payer_reason=None,
             )
+
+
+def _ik5_codes(answer: inbound.TransactionSetResponse) -> str:
+    return f"IK5 {answer.code}" + "".join(f" IK502 {c}" for c in answer.errors)
 
 
 def adjustment_row(

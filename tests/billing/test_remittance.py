@@ -425,12 +425,25 @@ def test_an_empty_file_is_refused(biller):
     assert refused.value.field == "file"
 
 
-def test_a_999_for_a_file_never_exported_posts_nothing(sent, biller):
+def test_a_999_for_a_file_never_exported_goes_to_the_unmatched_list(client, sent, biller):
     claims, values = sent
-    with pytest.raises(BillingError, match="AK102: this 999 answers group 999"):
-        _import("999_accepted", {**values, "gs_control": "999"}, biller)
-    _nothing_posted()
+    record = _import("999_accepted", {**values, "gs_control": "999"}, biller)
+    assert (record.claim_count, record.unmatched_count) == (0, 1)
+    assert record.outcome == "0 claims matched; 1 not matched to a claim."
+    kept = ClaimAcknowledgment.objects.get()
+    assert (kept.x12_import, kept.claim, kept.claim_number, kept.accepted, kept.codes) == (
+        record,
+        None,
+        "group 999 set 0001",
+        True,
+        "IK5 A",
+    )
+    assert kept.reason.startswith("This 999 answers group 999 (AK102), which no export")
     assert _statuses(claims) == ["exported", "exported", "exported"]
+    assert not ClaimEvent.objects.filter(x12_import__isnull=False).exists()
+    client.force_login(biller)
+    page = client.get(reverse("billing:unmatched_list")).content.decode()
+    assert "group 999 set 0001" in page
 
 
 # -- pages and the command -----------------------------------------------------------------
