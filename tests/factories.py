@@ -323,15 +323,18 @@ BLIND_OK = {
 }
 
 
-# What the second nurse (rn.chen) POSTs on the verify page; matches encounter_data().
-VERIFY_POST = {
-    "username": "rn.chen",
-    "password": PASSWORD,
-    "rate_ml_h": "2",
-    "pump_volume_ml": "96",
-    "drug_concentration_mg_ml": "50",
-    "label_checked": "on",
-}
+def verify_post(**overrides) -> dict:
+    """What the second nurse (rn.chen) POSTs on the verify page: the values of BLIND_OK, so
+    they match encounter_data()."""
+    return {
+        "username": "rn.chen",
+        "password": PASSWORD,
+        "rate_ml_h": "2",
+        "pump_volume_ml": "96",
+        "drug_concentration_mg_ml": "50",
+        "label_checked": "on",
+        **overrides,
+    }
 
 
 def signed_refill(patient: Patient, nurse, verifier, **overrides) -> Encounter:

@@ -38,6 +38,7 @@ from tests.factories import (
     cover,
     encounter_data,
     encounter_post,
+    verify_post,
 )
 
 # As many examples as the database's profile says (tests/conftest.py): 500 on PostgreSQL.
@@ -409,14 +410,7 @@ def test_encounter_edit(client, nurse, patient, mutate):
     follow_if_markup(client, response, data)
 
 
-VERIFY = {
-    "username": "rn.chen",
-    "password": PASSWORD,
-    "rate_ml_h": "2",
-    "pump_volume_ml": "96",
-    "drug_concentration_mg_ml": "50",
-    "label_checked": "on",
-}
+VERIFY = verify_post()
 
 
 @HOSTILE

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from billing.models import Claim, ClaimExport, X12Import
 from refills import services
-from tests.factories import BLIND_OK, PatientFactory, encounter_data
+from tests.factories import PatientFactory, encounter_data, provider_visit, signed_refill
 
 ANONYMOUS = ("anonymous", "inactive")
 ROLES = ("nurse", "nurse2", "provider", "biller", "admin")
@@ -154,13 +154,7 @@ def targets(nurse, nurse2, provider):
     held = services.encounter_create(
         by=nurse, patient=patient, data=encounter_data(anc=Decimal("1.20"))
     )
-    signed = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    services.encounter_verify(
-        verifier=nurse2,
-        encounter=signed,
-        entered=BLIND_OK,
-    )
-    services.encounter_sign(by=nurse, encounter=signed)
+    signed = signed_refill(patient, nurse, nurse2)
     export = ClaimExport.objects.create(
         created_at=timezone.now(),
         created_by=nurse,
@@ -189,17 +183,7 @@ def targets(nurse, nurse2, provider):
         "signed": signed.pk,
         "claim": Claim.objects.get(encounter=signed).pk,
         "export": export.pk,
-        "visit": services.provider_visit_record(
-            by=provider,
-            patient=PatientFactory(),
-            data={
-                "date_of_service": timezone.localdate(),
-                "em_code": "99213",
-                "separately_identifiable": True,
-                "note": "Nausea evaluated.",
-            },
-            diagnoses=["R11.0"],
-        ).pk,
+        "visit": provider_visit(provider, PatientFactory()).pk,
     }
 
 

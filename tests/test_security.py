@@ -35,6 +35,7 @@ from tests.factories import (
     approved_claim,
     encounter_data,
     make_order,
+    verify_post,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -539,14 +540,7 @@ def test_no_response_sets_a_messages_cookie(client, nurse, nurse2, biller, provi
     responses.append(
         client.post(
             reverse("refills:encounter_verify", args=[encounter.pk]),
-            {
-                "username": "rn.chen",
-                "password": PASSWORD,
-                "drug_concentration_mg_ml": "50.000",
-                "rate_ml_h": "2.00",
-                "pump_volume_ml": "96.00",
-                "label_checked": "on",
-            },
+            verify_post(),
             follow=True,
         )
     )

@@ -14,7 +14,7 @@ from accounts.lockout import delay_after
 from accounts.models import AccountEvent
 from refills import services
 from refills.models import Encounter
-from tests.factories import PASSWORD, encounter_data
+from tests.factories import PASSWORD, encounter_data, verify_post
 
 LIMIT = 5
 PROXY = "10.0.0.1"
@@ -140,14 +140,7 @@ def draft(patient, nurse):
 def verify(client: Client, draft, password: str, username: str = "rn.chen"):
     return client.post(
         reverse("refills:encounter_verify", args=[draft.pk]),
-        {
-            "username": username,
-            "password": password,
-            "drug_concentration_mg_ml": "50.000",
-            "rate_ml_h": "2.00",
-            "pump_volume_ml": "96.00",
-            "label_checked": "on",
-        },
+        verify_post(username=username, password=password),
     )
 
 

@@ -12,7 +12,7 @@ from accounts import services
 from accounts.models import AccountEvent, PasswordAssignment
 from refills import services as refill_services
 from refills.models import Encounter
-from tests.factories import PASSWORD, encounter_data
+from tests.factories import PASSWORD, encounter_data, verify_post
 
 User = get_user_model()
 ASSIGNED = "Reset-pass-7310!"
@@ -31,17 +31,6 @@ def reset_nurse2(nurse2, admin_user):
 @pytest.fixture
 def draft(patient, nurse):
     return refill_services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-
-
-def verify_post(username: str, password: str) -> dict:
-    return {
-        "username": username,
-        "password": password,
-        "drug_concentration_mg_ml": "50.000",
-        "rate_ml_h": "2.00",
-        "pump_volume_ml": "96.00",
-        "label_checked": "on",
-    }
 
 
 def test_sign_in_with_an_assigned_password_leads_only_to_the_password_page(reset_nurse2):
@@ -64,7 +53,7 @@ def test_a_clinician_with_an_assigned_password_cannot_verify(client, nurse, rese
     client.force_login(nurse)
 
     response = client.post(
-        reverse("refills:encounter_verify", args=[draft.pk]), verify_post("rn.chen", ASSIGNED)
+        reverse("refills:encounter_verify", args=[draft.pk]), verify_post(password=ASSIGNED)
     )
 
     assert response.status_code == 200
@@ -108,7 +97,7 @@ def test_choosing_ones_own_password_restores_everything_with_a_record(
     at_the_workstation = Client()
     at_the_workstation.force_login(nurse)
     verified = at_the_workstation.post(
-        reverse("refills:encounter_verify", args=[draft.pk]), verify_post("rn.chen", CHOSEN)
+        reverse("refills:encounter_verify", args=[draft.pk]), verify_post(password=CHOSEN)
     )
     assert verified.status_code == 302
     assert Encounter.objects.get(pk=draft.pk).verified_by == verifier

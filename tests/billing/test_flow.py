@@ -12,12 +12,13 @@ from billing.models import Claim, ClaimEvent, Payer
 from refills import services
 from refills.models import Encounter
 from tests.factories import (
-    BLIND_OK,
-    PASSWORD,
     billing_reference,
     cover,
     encounter_data,
     encounter_post,
+    provider_visit,
+    signed_refill,
+    verify_post,
 )
 
 
@@ -37,14 +38,7 @@ def _document_verify_sign(client, nurse, patient):
     encounter = Encounter.objects.get()
     client.post(
         reverse("refills:encounter_verify", args=[encounter.pk]),
-        {
-            "username": "rn.chen",
-            "password": PASSWORD,
-            "rate_ml_h": "2",
-            "pump_volume_ml": "96",
-            "drug_concentration_mg_ml": "50",
-            "label_checked": "on",
-        },
+        verify_post(),
     )
     client.post(reverse("refills:encounter_sign", args=[encounter.pk]), {"attest": "on"})
     return Encounter.objects.get(pk=encounter.pk)
@@ -151,24 +145,9 @@ def test_payer_policy_change_affects_the_next_decision_only(nurse, nurse2, patie
     payer = billing_reference(program="commercial", code="AETNA")
     cover(patient, payer)
     day = timezone.localdate()
-    services.provider_visit_record(
-        by=nurse2,  # billed in her profile's role, registered nurse; R22 decides by payer
-        patient=patient,
-        data={
-            "date_of_service": day,
-            "em_code": "99211",
-            "separately_identifiable": True,
-            "note": "n",
-        },
-        diagnoses=[],
-    )
-    encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    services.encounter_verify(
-        verifier=nurse2,
-        encounter=encounter,
-        entered=BLIND_OK,
-    )
-    services.encounter_sign(by=nurse, encounter=encounter)
+    # Billed in her profile's role, registered nurse; R22 decides by payer.
+    provider_visit(nurse2, patient, day, "99211", note="n", diagnoses=[])
+    encounter = signed_refill(patient, nurse, nurse2)
     first = Claim.objects.get(encounter=encounter)
     assert [line.code for line in first.lines.all()] == ["96521"]
 

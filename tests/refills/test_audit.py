@@ -12,7 +12,7 @@ from django.urls import reverse
 from refills import services
 from refills.models import Encounter, VerificationAttempt
 from refills.selectors import NOTHING, AuditChange
-from tests.factories import BLIND_OK, PASSWORD, encounter_data, encounter_post
+from tests.factories import BLIND_OK, encounter_data, encounter_post, verify_post
 
 
 @pytest.fixture
@@ -26,14 +26,7 @@ def test_verification_is_attributed_to_the_second_clinician_not_the_session(
     client.force_login(nurse)  # the first nurse's workstation
     client.post(
         reverse("refills:encounter_verify", args=[draft.pk]),
-        {
-            "username": "rn.chen",
-            "password": PASSWORD,
-            "rate_ml_h": "2",
-            "pump_volume_ml": "96",
-            "drug_concentration_mg_ml": "50",
-            "label_checked": "on",
-        },
+        verify_post(),
     )
 
     latest = Encounter.objects.get(pk=draft.pk).history.latest()

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from refills import services
 from refills.models import Encounter, VerificationAttempt
-from tests.factories import PASSWORD, UserFactory, encounter_data
+from tests.factories import UserFactory, encounter_data, verify_post
 
 # The first entry, each value distinct from the order's (2400 mg, 48 mL, 2 mL/h, 96 mL) so
 # that the order shown beside it cannot be mistaken for it. Within every tolerance.
@@ -144,14 +144,7 @@ def test_a_mismatch_names_no_field_and_no_value(client, draft, nurse2):
 
     response = client.post(
         url,
-        {
-            "username": "rn.chen",
-            "password": PASSWORD,
-            "drug_concentration_mg_ml": "50",
-            "rate_ml_h": "2.5",
-            "pump_volume_ml": "96.5",
-            "label_checked": "on",
-        },
+        verify_post(rate_ml_h="2.5", pump_volume_ml="96.5"),
     )
 
     html = response.content.decode()

@@ -13,7 +13,13 @@ from django.urls import reverse
 from config.middleware import ACTIVE_AT_KEY
 from refills import services
 from refills.models import Encounter, FormDraft
-from tests.factories import BLIND_OK, PatientFactory, encounter_data, encounter_post
+from tests.factories import (
+    PatientFactory,
+    encounter_data,
+    encounter_post,
+    provider_visit,
+    signed_refill,
+)
 
 DRAFTS = "/refills/drafts/"
 
@@ -197,14 +203,9 @@ def test_every_form_has_cancel_and_the_unsaved_changes_guard(
     client, request, nurse, nurse2, provider, patient, user, page
 ):
     draft = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    signed = services.encounter_create(by=nurse, patient=PatientFactory(), data=encounter_data())
-    services.encounter_verify(verifier=nurse2, encounter=signed, entered=BLIND_OK)
-    services.encounter_sign(by=nurse, encounter=signed)
-    visit = services.provider_visit_record(
-        by=provider,
-        patient=patient,
-        data={"date_of_service": signed.date_of_service, "em_code": "99213", "note": "Seen."},
-        diagnoses=["R11.0"],
+    signed = signed_refill(PatientFactory(), nurse, nurse2)
+    visit = provider_visit(
+        provider, patient, signed.date_of_service, note="Seen.", separately_identifiable=False
     )
     args = {
         "refills:patient_create": [],

@@ -10,7 +10,7 @@ from django.utils import timezone
 from refills import services
 from refills.models import Addendum, Encounter, SignedRecordError, VerificationAttempt
 from refills.services import HardStopError, RefillError
-from tests.factories import BLIND_OK, PatientFactory, encounter_data, make_encounter
+from tests.factories import BLIND_OK, PatientFactory, encounter_data, make_encounter, provider_visit
 
 
 @pytest.fixture
@@ -268,15 +268,5 @@ def test_patient_diagnoses_are_stored_dotted_and_must_be_billable(nurse):
 def test_provider_visit_diagnoses_are_validated(provider):
     patient = PatientFactory()
     with pytest.raises(RefillError):
-        services.provider_visit_record(
-            by=provider,
-            patient=patient,
-            data={
-                "date_of_service": timezone.localdate(),
-                "em_code": "99213",
-                "separately_identifiable": True,
-                "note": "n",
-            },
-            diagnoses=["R11"],
-        )
+        provider_visit(provider, patient, note="n", diagnoses=["R11"])
     assert patient.provider_visits.count() == 0

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from refills import services
 from refills.models import Encounter, Patient, ProviderVisit, VerificationAttempt
-from tests.factories import BLIND_OK, PASSWORD, encounter_data, encounter_post
+from tests.factories import BLIND_OK, encounter_data, encounter_post, verify_post
 
 
 @pytest.fixture
@@ -86,14 +86,7 @@ def test_second_nurse_verifies_with_own_password(client, nurse, nurse2, draft):
     client.force_login(nurse)  # at the first nurse's workstation
     response = client.post(
         reverse("refills:encounter_verify", args=[draft.pk]),
-        {
-            "username": "rn.chen",
-            "password": PASSWORD,
-            "rate_ml_h": "2.00",
-            "pump_volume_ml": "96",
-            "drug_concentration_mg_ml": "50",
-            "label_checked": "on",
-        },
+        verify_post(rate_ml_h="2.00"),
     )
 
     assert response.status_code == 302
@@ -116,14 +109,7 @@ def test_wrong_password_verifies_nothing(client, nurse2, draft):
     client.force_login(nurse2)
     response = client.post(
         reverse("refills:encounter_verify", args=[draft.pk]),
-        {
-            "username": "rn.chen",
-            "password": "wrong",
-            "rate_ml_h": "2",
-            "pump_volume_ml": "96",
-            "drug_concentration_mg_ml": "50",
-            "label_checked": "on",
-        },
+        verify_post(password="wrong"),
     )
     assert response.status_code == 200
     assert "password" in response.context["form"].errors
@@ -135,14 +121,7 @@ def test_mismatch_is_shown_and_blocks_signing(client, nurse, nurse2, draft):
     client.force_login(nurse2)
     response = client.post(
         reverse("refills:encounter_verify", args=[draft.pk]),
-        {
-            "username": "rn.chen",
-            "password": PASSWORD,
-            "rate_ml_h": "20",
-            "pump_volume_ml": "96",
-            "drug_concentration_mg_ml": "50",
-            "label_checked": "on",
-        },
+        verify_post(rate_ml_h="20"),
     )
     assert response.status_code == 200
     # The page says only that the entries differ: not which field, not the first entry.
@@ -158,14 +137,7 @@ def test_same_nurse_cannot_verify_through_the_page(client, nurse, draft):
     client.force_login(nurse)
     response = client.post(
         reverse("refills:encounter_verify", args=[draft.pk]),
-        {
-            "username": "rn.alvarez",
-            "password": PASSWORD,
-            "rate_ml_h": "2",
-            "pump_volume_ml": "96",
-            "drug_concentration_mg_ml": "50",
-            "label_checked": "on",
-        },
+        verify_post(username="rn.alvarez"),
     )
     assert response.status_code == 200
     assert "different clinician" in response.context["form"].errors["username"][0]
