@@ -112,6 +112,8 @@ def pytest_runtest_setup(item):
 
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (row locks, concurrent connections): set DATABASE_URL")
+    if item.get_closest_marker("migration_paths") and connection.vendor != "postgresql":
+        pytest.skip("runs once, on PostgreSQL (make test-postgres): the same on every database")
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ def leaves():
 # serialized_rollback: the flush that ends a transactional test would take the role groups
 # (made by data migrations) with it.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.migration_paths
 @pytest.mark.parametrize("auth_permissions_before_roles", [True, False])
 def test_every_migration_path_gives_the_same_account_rights(auth_permissions_before_roles):
     migrate([("refills", "0001_initial")])  # before the roles: no groups yet

