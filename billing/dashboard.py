@@ -10,8 +10,10 @@ definition of an age both use).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import (
     Aggregate,
@@ -128,7 +130,7 @@ class AgeCount:
 
 def claims_by_status(period: Period) -> list[StatusCount]:
     """Every status, in the order a claim moves through them, with its claims and charges."""
-    rows = {
+    rows: dict[str, Mapping[str, Any]] = {
         row["status"]: row
         for row in Claim.objects.filter(period.condition())
         .order_by()
@@ -148,7 +150,7 @@ def claims_by_status(period: Period) -> list[StatusCount]:
 
 def ar_aging(today: dt.date) -> list[AgeCount]:
     """Unpaid claims by days since export, with their charges, in one query."""
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for bucket in AGE_BUCKETS:
         condition = age_condition(bucket, today)
         aggregates[f"n{bucket.key}"] = Count("id", filter=condition)

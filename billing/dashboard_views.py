@@ -18,8 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import dashboard, selectors, services
 from billing.errors import BillingError
-from billing.forms import DashboardForm, DenialActionForm, DenialFilterForm
-from billing.models import AdjustmentReason, Claim
+from billing.forms import (
+    DENIAL_ACTION_CHOICES,
+    DashboardForm,
+    DenialActionForm,
+    DenialFilterForm,
+)
+from billing.models import AdjustmentReason, Claim, DenialAction
 from billing.selectors import code_words
 
 # The dashboard opens on the last 90 days of dates of service (a quarter).
@@ -306,7 +311,7 @@ def _denials_page(
             "query": urlencode({"payer": payer.pk}) if payer else "",
             "bound_claim": bound[0] if bound else None,
             "bound_form": bound[1] if bound else None,
-            "action_choices": DenialActionForm().fields["action"].choices,
+            "action_choices": DENIAL_ACTION_CHOICES,
         },
         status=400 if bound else 200,
     )
@@ -338,6 +343,6 @@ def denial_act(request: HttpRequest, pk: int) -> HttpResponse:
     except BillingError as exc:
         messages.error(request, f"Claim #{claim.pk}: {exc.message}")
     else:
-        label = dict(form.fields["action"].choices)[form.cleaned_data["action"]]
+        label = DenialAction.Action(form.cleaned_data["action"]).label
         messages.success(request, f"Claim #{claim.pk}: {label.lower()} recorded.")
     return redirect("billing:denials")

@@ -189,10 +189,14 @@ class X12UploadForm(forms.Form):
         return upload
 
 
+# The next actions a biller may take on a denial, after an empty choice.
+DENIAL_ACTION_CHOICES = [("", "Choose…"), *DenialAction.Action.choices]
+
+
 class DenialActionForm(forms.Form):
     action = forms.ChoiceField(
         label="Next action",
-        choices=[("", "Choose…"), *DenialAction.Action.choices],
+        choices=DENIAL_ACTION_CHOICES,
         error_messages={
             "required": "Choose the next action.",
             "invalid_choice": "Choose an action from the list.",

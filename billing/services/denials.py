@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from billing.errors import BillingError
 from billing.models import Claim, ClaimEvent, DenialAction
+from config.history import record_change
 
 # An appeal sends the claim back to the payer; the other actions leave its status alone
 # (a correction goes out as a replacement claim, from the claim's page).
-STATUS_AFTER = {DenialAction.Action.APPEAL: Claim.Status.APPEALED}
+STATUS_AFTER: dict[str, str] = {DenialAction.Action.APPEAL: Claim.Status.APPEALED}
 
 
 def denial_act(
@@ -43,8 +44,7 @@ def denial_act(
             if not claim.can_move_to(to):
                 raise BillingError(f"A {old} claim cannot move to {to}.", code="state")
             claim.status = to
-            claim._change_reason = f"{label}: {reason}"
-            claim._history_user = by
+            record_change(claim, by=by, reason=f"{label}: {reason}")
             claim.save(update_fields=["status"])
         ClaimEvent.objects.create(
             claim=claim, by=by, at=now, from_status=old, to_status=to, reason=f"{label}: {reason}"

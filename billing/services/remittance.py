@@ -114,6 +114,7 @@ def x12_import(*, data: bytes, filename: str, by, now: dt.datetime | None = None
     sha256 = hashlib.sha256(data).hexdigest()
     if X12Import.objects.filter(sha256=sha256).exists():
         raise _duplicate(sha256)
+    parsed: inbound.AcknowledgmentFile | inbound.ClaimAcknowledgmentFile | inbound.RemittanceFile
     try:
         kind = _KIND[inbound.sniff(data)]
         if kind == X12Import.Kind.ACK_999:
@@ -139,14 +140,14 @@ def x12_import(*, data: bytes, filename: str, by, now: dt.datetime | None = None
                 outcome="",
                 payment_total=(
                     sum((r.signed_amount for r in parsed.remittances), ZERO)
-                    if kind == X12Import.Kind.REMITTANCE_835
+                    if isinstance(parsed, inbound.RemittanceFile)
                     else None
                 ),
             )
             poster = _Poster(record, by=by, now=now)
-            if kind == X12Import.Kind.ACK_999:
+            if isinstance(parsed, inbound.AcknowledgmentFile):
                 poster.post_999(parsed)
-            elif kind == X12Import.Kind.ACK_277CA:
+            elif isinstance(parsed, inbound.ClaimAcknowledgmentFile):
                 poster.post_277ca(parsed)
             else:
                 poster.post_835(parsed)
@@ -290,7 +291,7 @@ class _Poster:
         ]
         by_claim: dict[str, list[str]] = {}
         for error in answer.segment_errors:
-            words = [
+            parts = [
                 f"segment {error.segment_id} (number {error.position} of the claim file)"
                 + (
                     f": {inbound.describe(error.code, _code_list('segment_error'))}"
@@ -298,12 +299,12 @@ class _Poster:
                     else ""
                 )
             ]
-            words += [
+            parts += [
                 f"element {element.element}: "
                 f"{inbound.describe(element.code, _code_list('element_error'))}"
                 for element in error.elements
             ]
-            by_claim.setdefault(error.claim_number or "", []).append("; ".join(words))
+            by_claim.setdefault(error.claim_number or "", []).append("; ".join(parts))
         for claim in claims:
             own = by_claim.get(claim.number, [])
             reasons = own or by_claim.get("", []) or file_reasons
@@ -593,7 +594,7 @@ def _match_line(lines: list[ClaimLine], paid: inbound.ServicePayment) -> ClaimLi
     code = paid.original_procedure or paid.procedure
     same_code = [line for line in lines if line.code == code]
     exact = [line for line in same_code if tuple(line.modifiers) == paid.modifiers]
-    match = (exact or same_code or [None])[0]
+    match = next(iter(exact or same_code), None)
     if match is not None:
         lines.remove(match)
     return match
