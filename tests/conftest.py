@@ -57,6 +57,14 @@ def admin_user(db):
 
 
 @pytest.fixture
+def superuser(db):
+    user = UserFactory(username="root")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
 def outsider(db):
     return UserFactory(username="outsider")
 

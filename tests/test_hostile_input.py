@@ -38,6 +38,7 @@ from tests.factories import (
     cover,
     encounter_data,
     encounter_post,
+    live_claim,
     verify_post,
 )
 
@@ -691,7 +692,7 @@ def test_two_providers_with_the_same_em_code_that_day_do_not_stop_signing(
 
     assert response.status_code == 302
     assert messages_of(response)[-1] == "Signed and locked."
-    claim = Claim.objects.exclude(status="void").get(encounter=encounter)
+    claim = live_claim(encounter)
     assert list(claim.lines.values_list("code", "modifiers")) == [
         ("96521", []),
         ("99213", ["25"]),

@@ -32,6 +32,8 @@ from tests.factories import (
     cover,
     encounter_data,
     encounter_post,
+    live_claim,
+    signed_refill,
 )
 from tests.x12fixtures import fill
 
@@ -241,11 +243,7 @@ def test_two_providers_recording_the_same_em_at_once_beside_a_signed_refill(
 ):
     cover(patient, billing_reference())
     second = UserFactory(username="dr.lee", role="Provider", credential="MD")
-    encounter = services.encounter_create(
-        by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
-    )
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    services.encounter_sign(by=nurse, encounter=encounter)
+    encounter = signed_refill(patient, nurse, nurse2, supervising_practitioner=provider)
     url = reverse("refills:provider_visit_create", args=[patient.pk])
     post = visit_post(encounter.date_of_service)
     clients = [logged_in(provider), logged_in(second)]
@@ -254,7 +252,7 @@ def test_two_providers_recording_the_same_em_at_once_beside_a_signed_refill(
 
     assert [r.status_code for r in results] == [302, 302]
     assert ProviderVisit.objects.filter(patient=patient, em_code="99213").count() == 2
-    claim = Claim.objects.exclude(status="void").get(encounter=encounter)
+    claim = live_claim(encounter)
     assert list(claim.lines.values_list("code", "modifiers")) == [
         ("96521", []),
         ("99213", ["25"]),

@@ -17,14 +17,6 @@ User = get_user_model()
 
 
 @pytest.fixture
-def superuser(db):
-    user = UserFactory(username="root")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
-
-
-@pytest.fixture
 def staff_biller(db):
     return UserFactory(username="biller.ng", first_name="Lin", last_name="Ng", role="Biller")
 

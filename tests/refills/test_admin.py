@@ -8,24 +8,13 @@ import pytest
 from django.urls import reverse
 
 from billing.models import Claim
-from refills import services
 from refills.models import Encounter, Patient
-from tests.factories import BLIND_OK, UserFactory, encounter_data
+from tests.factories import signed_refill
 
 
 @pytest.fixture
 def signed(patient, nurse, nurse2):
-    encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    return services.encounter_sign(by=nurse, encounter=encounter)
-
-
-@pytest.fixture
-def superuser(db):
-    user = UserFactory(username="root")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
+    return signed_refill(patient, nurse, nurse2)
 
 
 def _admin_form_data(response) -> dict:

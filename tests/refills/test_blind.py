@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from refills import services
 from refills.models import Encounter, VerificationAttempt
-from tests.factories import UserFactory, encounter_data, verify_post
+from tests.factories import encounter_data, verify_post
 
 # The first entry, each value distinct from the order's (2400 mg, 48 mL, 2 mL/h, 96 mL) so
 # that the order shown beside it cannot be mistaken for it. Within every tolerance.
@@ -31,14 +31,6 @@ def shows_entry(response) -> list[str]:
 @pytest.fixture
 def draft(patient, nurse):
     return services.encounter_create(by=nurse, patient=patient, data=encounter_data(**ENTRY))
-
-
-@pytest.fixture
-def superuser(db):
-    user = UserFactory(username="root")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
 
 
 def pages(draft) -> list[str]:

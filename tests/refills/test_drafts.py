@@ -258,13 +258,18 @@ def session_row(client) -> Session:
     return Session.objects.get(session_key=client.session.session_key)
 
 
-def test_the_countdown_asks_how_long_is_left_without_postponing_it(client, nurse, settings):
+def idle_five_minutes(client, nurse):
+    """The nurse signed in, last active five minutes ago: her session and when it expires."""
     client.force_login(nurse)
     client.get(reverse("refills:worklist"))
     session = client.session
     session[ACTIVE_AT_KEY] = int(time.time()) - 300
     session.save()
-    expires = session_row(client).expire_date
+    return session, session_row(client).expire_date
+
+
+def test_the_countdown_asks_how_long_is_left_without_postponing_it(client, nurse, settings):
+    session, expires = idle_five_minutes(client, nurse)
 
     answer = client.get(reverse("accounts:session_idle")).json()
 
@@ -275,12 +280,7 @@ def test_the_countdown_asks_how_long_is_left_without_postponing_it(client, nurse
 
 
 def test_a_draft_save_does_not_postpone_the_idle_logoff(client, nurse, new_form):
-    client.force_login(nurse)
-    client.get(reverse("refills:worklist"))
-    session = client.session
-    session[ACTIVE_AT_KEY] = int(time.time()) - 300
-    session.save()
-    expires = session_row(client).expire_date
+    session, expires = idle_five_minutes(client, nurse)
 
     assert client.post(DRAFTS, typed(new_form)).status_code == 200
 
@@ -289,12 +289,7 @@ def test_a_draft_save_does_not_postpone_the_idle_logoff(client, nurse, new_form)
 
 
 def test_stay_signed_in_starts_the_idle_time_again(client, nurse, settings):
-    client.force_login(nurse)
-    client.get(reverse("refills:worklist"))
-    session = client.session
-    session[ACTIVE_AT_KEY] = int(time.time()) - 300
-    session.save()
-    expires = session_row(client).expire_date
+    _, expires = idle_five_minutes(client, nurse)
 
     answer = client.post(reverse("accounts:session_idle")).json()
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from refills import services
 from refills.models import Encounter, SignedRecordError, VerificationAttempt
-from tests.factories import BLIND_OK, encounter_data
+from tests.factories import BLIND_OK, encounter_data, signed_refill
 
 
 @pytest.fixture
@@ -19,9 +19,7 @@ def draft(patient, nurse):
 
 @pytest.fixture
 def signed(patient, nurse, nurse2):
-    encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    return services.encounter_sign(by=nurse, encounter=encounter)
+    return signed_refill(patient, nurse, nurse2)
 
 
 def test_queryset_update_refuses_a_signed_row(signed):
