@@ -58,8 +58,9 @@ del _S
 
 
 @dataclass(frozen=True)
-class AgeBucket:
-    """Days since a claim was exported, both ends included (``last`` None: no end)."""
+class DayBucket:
+    """A range of days, both ends included (``last`` None: no end): days since a claim was
+    exported (A/R aging), or from its export to its payment."""
 
     key: str
     first: int
@@ -73,10 +74,10 @@ class AgeBucket:
 
 
 AGE_BUCKETS = (
-    AgeBucket("0-30", 0, 30),
-    AgeBucket("31-60", 31, 60),
-    AgeBucket("61-90", 61, 90),
-    AgeBucket("90+", 91, None),
+    DayBucket("0-30", 0, 30),
+    DayBucket("31-60", 31, 60),
+    DayBucket("61-90", 61, 90),
+    DayBucket("90+", 91, None),
 )
 AGE_KEYS = {bucket.key: bucket for bucket in AGE_BUCKETS}
 
@@ -86,7 +87,7 @@ def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def age_condition(bucket: AgeBucket, today: dt.date) -> Q:
+def age_condition(bucket: DayBucket, today: dt.date) -> Q:
     """Unpaid claims exported ``bucket`` days before ``today``, counted in the clinic's days
     (exported at 23:30 yesterday is one day old this morning)."""
     exported = Q()
@@ -123,7 +124,7 @@ class StatusCount:
 
 @dataclass(frozen=True)
 class AgeCount:
-    bucket: AgeBucket
+    bucket: DayBucket
     claims: int
     charges: Decimal
 
@@ -164,21 +165,6 @@ def ar_aging(today: dt.date) -> list[AgeCount]:
         )
         for bucket in AGE_BUCKETS
     ]
-
-
-@dataclass(frozen=True)
-class DayBucket:
-    """Days from export to the payer's payment, both ends included (``last`` None: no end)."""
-
-    key: str
-    first: int
-    last: int | None
-
-    @property
-    def label(self) -> str:
-        if self.last is None:
-            return f"over {self.first - 1} days"
-        return f"{self.first}-{self.last} days"
 
 
 PAYMENT_BUCKETS = (

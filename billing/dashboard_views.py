@@ -4,6 +4,7 @@ behind it in the biller's queue) and the denials queue, where a biller works eac
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -74,6 +75,28 @@ def _period_params(period: dashboard.Period) -> dict[str, str]:
     return {"date_from": period.first.isoformat(), "date_to": period.last.isoformat()}
 
 
+def _claims_and_amounts(
+    figure: Figure,
+    rows: Iterable[tuple[str, str, int, Decimal]],
+    *,
+    series: str,
+    chart_amounts: bool,
+) -> Figure:
+    """A row per ``(label, url, claims, amount)``, both numbers linking to the claims, and a
+    bar per row charting the claims (or the amounts)."""
+    values: list[int | str] = []
+    urls = []
+    for label, url, claims, amount in rows:
+        figure.labels.append(label)
+        values.append(str(amount) if chart_amounts else claims)
+        urls.append(url)
+        figure.rows.append(
+            [Cell(label, numeric=False), Cell(f"{claims:,}", url), Cell(money(amount), url)]
+        )
+    figure.series.append({"label": series, "values": values, "urls": urls})
+    return figure
+
+
 def status_figure(period: dashboard.Period) -> Figure:
     figure = Figure(
         key="status",
@@ -82,21 +105,11 @@ def status_figure(period: dashboard.Period) -> Figure:
         unit="claims",
         head=["Status", "Claims", "Charges"],
     )
-    values, urls = [], []
-    for row in dashboard.claims_by_status(period):
-        url = queue_url(status=row.status, **_period_params(period))
-        figure.labels.append(row.label)
-        values.append(row.claims)
-        urls.append(url)
-        figure.rows.append(
-            [
-                Cell(row.label, numeric=False),
-                Cell(f"{row.claims:,}", url),
-                Cell(money(row.charges), url),
-            ]
-        )
-    figure.series.append({"label": "Claims", "values": values, "urls": urls})
-    return figure
+    rows = (
+        (row.label, queue_url(status=row.status, **_period_params(period)), row.claims, row.charges)
+        for row in dashboard.claims_by_status(period)
+    )
+    return _claims_and_amounts(figure, rows, series="Claims", chart_amounts=False)
 
 
 def aging_figure(today: dt.date) -> Figure:
@@ -110,21 +123,11 @@ def aging_figure(today: dt.date) -> Figure:
         unit="$",
         head=["Days since export", "Claims", "Charges"],
     )
-    values, urls = [], []
-    for row in dashboard.ar_aging(today):
-        url = queue_url(age=row.bucket.key)
-        figure.labels.append(row.bucket.label)
-        values.append(str(row.charges))
-        urls.append(url)
-        figure.rows.append(
-            [
-                Cell(row.bucket.label, numeric=False),
-                Cell(f"{row.claims:,}", url),
-                Cell(money(row.charges), url),
-            ]
-        )
-    figure.series.append({"label": "Charges", "values": values, "urls": urls})
-    return figure
+    rows = (
+        (row.bucket.label, queue_url(age=row.bucket.key), row.claims, row.charges)
+        for row in dashboard.ar_aging(today)
+    )
+    return _claims_and_amounts(figure, rows, series="Charges", chart_amounts=True)
 
 
 def denial_rate_figure(period: dashboard.Period) -> Figure:
@@ -207,21 +210,16 @@ def payment_days_figure(period: dashboard.Period) -> Figure:
         unit="claims",
         head=["Paid after", "Claims", "Paid"],
     )
-    values, urls = [], []
-    for row in timing.buckets:
-        url = queue_url(paid_in=row.bucket.key, **_period_params(period))
-        figure.labels.append(row.bucket.label)
-        values.append(row.claims)
-        urls.append(url)
-        figure.rows.append(
-            [
-                Cell(row.bucket.label, numeric=False),
-                Cell(f"{row.claims:,}", url),
-                Cell(money(row.paid), url),
-            ]
+    rows = (
+        (
+            row.bucket.label,
+            queue_url(paid_in=row.bucket.key, **_period_params(period)),
+            row.claims,
+            row.paid,
         )
-    figure.series.append({"label": "Paid claims", "values": values, "urls": urls})
-    return figure
+        for row in timing.buckets
+    )
+    return _claims_and_amounts(figure, rows, series="Paid claims", chart_amounts=False)
 
 
 def yield_figure(period: dashboard.Period) -> Figure:

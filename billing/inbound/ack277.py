@@ -57,8 +57,18 @@ class Status:
         return self.action == ACCEPT
 
 
+class _Statuses:
+    """A level of the 277CA with its STC segments: accepted when every one accepts it."""
+
+    statuses: tuple[Status, ...]
+
+    @property
+    def accepted(self) -> bool:
+        return all(status.accepted for status in self.statuses)
+
+
 @dataclass(frozen=True)
-class ServiceLineStatus:
+class ServiceLineStatus(_Statuses):
     """Loop 2220D: the status of one service line, where the payer reports lines."""
 
     qualifier: str  # SVC01-1, "HC"
@@ -72,14 +82,11 @@ class ServiceLineStatus:
     service_to: date | None
     position: int
 
-    @property
-    def accepted(self) -> bool:
-        return all(status.accepted for status in self.statuses)
-
 
 @dataclass(frozen=True)
-class ClaimStatus:
-    """Loop 2200D: the acknowledgment of one claim."""
+class ClaimStatus(_Statuses):
+    """Loop 2200D: the acknowledgment of one claim; its own statuses accept it or not (see
+    `ClaimAcknowledgment.outcomes` for the levels above)."""
 
     claim_number: str  # TRN02: the patient control number, our CLM01
     payer_claim_control_number: str | None  # REF*1K
@@ -92,17 +99,12 @@ class ClaimStatus:
     position: int
 
     @property
-    def accepted(self) -> bool:
-        """Its own statuses accept it (see `ClaimAcknowledgment.outcomes` for the levels above)."""
-        return all(status.accepted for status in self.statuses)
-
-    @property
     def amount(self) -> Decimal | None:
         return self.statuses[0].amount
 
 
 @dataclass(frozen=True)
-class ProviderStatus:
+class ProviderStatus(_Statuses):
     """Loop 2000C: the billing provider, its status and its claims."""
 
     name: str
@@ -116,10 +118,6 @@ class ProviderStatus:
     rejected_amount: Decimal | None  # AMT*YY
     claims: tuple[ClaimStatus, ...]
     position: int
-
-    @property
-    def accepted(self) -> bool:
-        return all(status.accepted for status in self.statuses)
 
 
 @dataclass(frozen=True)

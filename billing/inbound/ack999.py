@@ -61,16 +61,10 @@ class SegmentError:
     elements: tuple[ElementError, ...]
 
 
-@dataclass(frozen=True)
-class TransactionSetResponse:
-    """AK2 to IK5: the answer for one transaction set of the acknowledged group."""
+class _Answer:
+    """An IK5 or AK9 answer: its code (list "acknowledgment_code") as an outcome."""
 
-    transaction_set: str  # AK201, "837"
-    control_number: str  # AK202: ST02 of the acknowledged transaction set
-    implementation: str | None  # AK203
-    code: str  # IK501 (list "acknowledgment_code")
-    errors: tuple[str, ...]  # IK502-IK506 (list "transaction_set_error")
-    segment_errors: tuple[SegmentError, ...]
+    code: str
 
     @property
     def outcome(self) -> Outcome:
@@ -82,7 +76,19 @@ class TransactionSetResponse:
 
 
 @dataclass(frozen=True)
-class FunctionalGroupResponse:
+class TransactionSetResponse(_Answer):
+    """AK2 to IK5: the answer for one transaction set of the acknowledged group."""
+
+    transaction_set: str  # AK201, "837"
+    control_number: str  # AK202: ST02 of the acknowledged transaction set
+    implementation: str | None  # AK203
+    code: str  # IK501 (list "acknowledgment_code")
+    errors: tuple[str, ...]  # IK502-IK506 (list "transaction_set_error")
+    segment_errors: tuple[SegmentError, ...]
+
+
+@dataclass(frozen=True)
+class FunctionalGroupResponse(_Answer):
     """One 999 transaction set: the answer for one functional group."""
 
     control_number: str  # ST02 of the 999
@@ -97,14 +103,6 @@ class FunctionalGroupResponse:
     accepted_count: int  # AK904
     errors: tuple[str, ...]  # AK905-AK909 (list "group_error")
     position: int  # the ST's number in the file
-
-    @property
-    def outcome(self) -> Outcome:
-        return _OUTCOMES[self.code]
-
-    @property
-    def accepted(self) -> bool:
-        return self.outcome in (Outcome.ACCEPTED, Outcome.ACCEPTED_WITH_ERRORS)
 
 
 @dataclass(frozen=True)

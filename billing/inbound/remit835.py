@@ -330,37 +330,48 @@ def _remittance(group: Segment, segments: Sequence[Segment]) -> Remittance:
     )
 
 
+# What a claim's (CLP) and a line's (SVC) balance reads: its charge and payment elements,
+# and where its adjustments stand.
+_BALANCED = {"CLP": ("CLP03", "CLP04", "CAS, claim and lines"), "SVC": ("SVC02", "SVC03", "CAS")}
+
+
+def _unbalanced(
+    name: str, segment_id: str, position: int, charge: Decimal, paid: Decimal, adjusted: Decimal
+) -> list[Problem]:
+    """The problem of a charge less its payment that its adjustments do not add up to."""
+    charge_element, paid_element, adjustments = _BALANCED[segment_id]
+    expected = charge - paid
+    if expected == adjusted:
+        return []
+    return [
+        Problem(
+            f"{name}: the charge {_money(charge)} ({charge_element}) less the payment "
+            f"{_money(paid)} ({paid_element}) is {_money(expected)}, but its adjustments "
+            f"({adjustments}) add up to {_money(adjusted)}",
+            segment_id=segment_id,
+            position=position,
+            element=paid_element,
+        )
+    ]
+
+
 def _balance_problems(remittance: Remittance) -> list[Problem]:
     """Every amount of ``remittance`` that does not add up: the BPR first, then in file order."""
     problems: list[Problem] = []
     for claim in remittance.claims:
-        expected = claim.charge - claim.paid
-        if expected != claim.adjusted:
-            problems.append(
-                Problem(
-                    f"claim {claim.claim_number}: the charge {_money(claim.charge)} (CLP03) "
-                    f"less the payment {_money(claim.paid)} (CLP04) is {_money(expected)}, "
-                    f"but its adjustments (CAS, claim and lines) add up to "
-                    f"{_money(claim.adjusted)}",
-                    segment_id="CLP",
-                    position=claim.position,
-                    element="CLP04",
-                )
-            )
+        name = f"claim {claim.claim_number}"
+        problems += _unbalanced(
+            name, "CLP", claim.position, claim.charge, claim.paid, claim.adjusted
+        )
         for line in claim.lines:
-            expected = line.charge - line.paid
-            if expected != line.adjusted:
-                problems.append(
-                    Problem(
-                        f"claim {claim.claim_number}, line {line.procedure}: the charge "
-                        f"{_money(line.charge)} (SVC02) less the payment {_money(line.paid)} "
-                        f"(SVC03) is {_money(expected)}, but its adjustments (CAS) add up to "
-                        f"{_money(line.adjusted)}",
-                        segment_id="SVC",
-                        position=line.position,
-                        element="SVC03",
-                    )
-                )
+            problems += _unbalanced(
+                f"{name}, line {line.procedure}",
+                "SVC",
+                line.position,
+                line.charge,
+                line.paid,
+                line.adjusted,
+            )
     paid = sum((claim.paid for claim in remittance.claims), ZERO)
     adjusted = sum((a.amount for a in remittance.provider_adjustments), ZERO)
     if remittance.signed_amount != paid - adjusted:
