@@ -372,6 +372,18 @@ def provider_visit(
     )
 
 
+def visit_post(day: dt.date | None = None, **overrides) -> dict:
+    """A provider's same-day E/M as the visit form POSTs it (today unless a day is given)."""
+    return {
+        "date_of_service": (day or timezone.localdate()).isoformat(),
+        "em_code": "99213",
+        "separately_identifiable": "on",
+        "note": "Nausea evaluated.",
+        "diagnosis_codes": "R11.0",
+        **overrides,
+    }
+
+
 def live_claim(encounter: Encounter) -> Claim:
     """The encounter's claim in force (not a voided one)."""
     return Claim.objects.exclude(status=Claim.Status.VOID).get(encounter=encounter)

@@ -40,6 +40,7 @@ from tests.factories import (
     encounter_post,
     live_claim,
     verify_post,
+    visit_post,
 )
 
 # As many examples as the database's profile says (tests/conftest.py): 500 on PostgreSQL.
@@ -505,21 +506,11 @@ def test_addendum(client, nurse, nurse2, patient, data):
     follow_if_markup(client, response, data)
 
 
-def visit_form() -> dict:
-    return {
-        "date_of_service": timezone.localdate().isoformat(),
-        "em_code": "99213",
-        "separately_identifiable": "on",
-        "note": "Nausea evaluated.",
-        "diagnosis_codes": "R11.0",
-    }
-
-
 @HOSTILE
 @given(mutate=st.data())
 @pytest.mark.usefixtures("as_provider")
 def test_provider_visit(client, provider, patient, mutate):
-    valid = visit_form()
+    valid = visit_post()
     data = mutate.draw(submissions(valid, list(valid)))
     before = counts()
 
@@ -683,7 +674,7 @@ def test_two_providers_with_the_same_em_code_that_day_do_not_stop_signing(
         client.force_login(who)
         response = client.post(
             reverse("refills:provider_visit_create", args=[patient.pk]),
-            {**visit_form(), "date_of_service": encounter.date_of_service.isoformat()},
+            visit_post(encounter.date_of_service),
         )
         assert response.status_code == 302
     client.force_login(nurse)

@@ -34,6 +34,7 @@ from tests.factories import (
     encounter_post,
     live_claim,
     signed_refill,
+    visit_post,
 )
 from tests.x12fixtures import fill
 
@@ -226,16 +227,6 @@ def test_different_835_files_racing_post_each_payment_once(nurse, nurse2, biller
     assert first.status == "paid"
     assert first.events.filter(x12_import__isnull=False).count() == 2
     assert Claim.objects.get(pk=claims[1].pk).status == "paid"
-
-
-def visit_post(day) -> dict:
-    return {
-        "date_of_service": day.isoformat(),
-        "em_code": "99213",
-        "separately_identifiable": "on",
-        "note": "Nausea evaluated.",
-        "diagnosis_codes": "R11.0",
-    }
 
 
 def test_two_providers_recording_the_same_em_at_once_beside_a_signed_refill(

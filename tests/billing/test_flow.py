@@ -19,6 +19,7 @@ from tests.factories import (
     provider_visit,
     signed_refill,
     verify_post,
+    visit_post,
 )
 
 
@@ -78,13 +79,7 @@ def test_provider_visit_after_signing_supersedes_the_claim_with_modifier_25(
     client.force_login(provider)
     client.post(
         reverse("refills:provider_visit_create", args=[patient.pk]),
-        {
-            "date_of_service": encounter.date_of_service.isoformat(),
-            "em_code": "99213",
-            "separately_identifiable": "on",
-            "note": "Nausea evaluated.",
-            "diagnosis_codes": "R11.0",
-        },
+        visit_post(encounter.date_of_service),
     )
 
     first.refresh_from_db()

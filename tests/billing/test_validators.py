@@ -254,37 +254,23 @@ def test_a_drug_and_its_jw_line_share_a_code_but_not_their_modifiers(db):
     from tests.factories import claim_row
 
     claim = claim_row()
-    ClaimLine.objects.create(
-        claim=claim,
-        position=1,
-        code="J9190",
-        modifiers=[],
-        units=5,
-        place_of_service="11",
-        diagnosis_pointers=[1],
-        drug=True,
-    )
-    ClaimLine.objects.create(
-        claim=claim,
-        position=2,
-        code="J9190",
-        modifiers=["JW"],
-        units=1,
-        place_of_service="11",
-        diagnosis_pointers=[1],
-        drug=True,
-    )
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ClaimLine.objects.create(
+
+    def j9190(position: int, modifiers: list[str], units: int) -> ClaimLine:
+        return ClaimLine.objects.create(
             claim=claim,
-            position=3,
+            position=position,
             code="J9190",
-            modifiers=["JW"],
-            units=1,
+            modifiers=modifiers,
+            units=units,
             place_of_service="11",
             diagnosis_pointers=[1],
             drug=True,
         )
+
+    j9190(1, [], 5)
+    j9190(2, ["JW"], 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        j9190(3, ["JW"], 1)
 
 
 @pytest.mark.parametrize(

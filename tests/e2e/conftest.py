@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import zoneinfo
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
 
 from tests.factories import PASSWORD
 
@@ -114,6 +115,22 @@ def _clinic_time_zone() -> Iterator[None]:
 @pytest.fixture
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def field(page: Page, label: str) -> Locator:
+    """The control labelled exactly ``label`` (crispy adds "*" to required fields)."""
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
+
+
+def blind_check(page: Page, rate: str) -> None:
+    """The second nurse (rn.chen) types the label's concentration, the pump's volume and the
+    given rate on the verify page, ticks the label check and verifies."""
+    field(page, "Your password").fill(PASSWORD)
+    field(page, "Concentration on the label (mg/mL)").fill("50")
+    field(page, "Rate programmed on the pump (mL/h)").fill(rate)
+    field(page, "Volume programmed on the pump (mL)").fill("96")
+    page.get_by_label(re.compile("I checked the patient, drug name")).check()
+    page.get_by_role("button", name="Verify").click()
 
 
 def sign_in(page: Page, user) -> None:

@@ -7,10 +7,11 @@ import re
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, expect
 
 from billing.models import Claim
 from refills.models import Encounter, FormDraft
+from tests.e2e.conftest import field
 from tests.factories import (
     PASSWORD,
     PatientFactory,
@@ -27,11 +28,6 @@ pytestmark = [
 ]
 
 WARNING = "Without activity you will be signed out in"
-
-
-def field(page: Page, label: str):
-    """The control labelled exactly ``label`` (crispy adds "*" to required fields)."""
-    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
 
 
 def test_the_idle_warning_then_the_logoff_keep_what_the_nurse_typed(

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from billing.models import Claim
 from refills import services
 from refills.models import Encounter, ProviderVisit, VerificationAttempt
+from tests.e2e.conftest import blind_check, field
 from tests.factories import (
-    PASSWORD,
     PatientFactory,
     billing_reference,
     cover,
@@ -29,11 +29,6 @@ pytestmark = [
     # (made by data migrations) that the flush after each test removes.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def field(page: Page, label: str):
-    """The control labelled exactly ``label`` (crispy adds "*" to required fields)."""
-    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
 
 
 def draft(nurse, patient, **overrides) -> Encounter:
@@ -140,15 +135,7 @@ def test_second_nurse_verifies_blind_after_a_mismatch_and_the_nurse_signs(
     expect(field(checker, "Your username")).to_have_value("rn.chen")
     expect(checker.get_by_text("50.000")).to_have_count(0)  # the first entry stays hidden
 
-    def blind_check(rate: str) -> None:
-        field(checker, "Your password").fill(PASSWORD)
-        field(checker, "Concentration on the label (mg/mL)").fill("50")
-        field(checker, "Rate programmed on the pump (mL/h)").fill(rate)
-        field(checker, "Volume programmed on the pump (mL)").fill("96")
-        checker.get_by_label(re.compile("I checked the patient, drug name")).check()
-        checker.get_by_role("button", name="Verify").click()
-
-    blind_check("2.5")
+    blind_check(checker, "2.5")
     # The page says that the entries differ, never which one or what the first entry was.
     expect(checker.locator("#mismatch")).to_contain_text("The entries do not match.")
     expect(checker.locator("#mismatch")).not_to_contain_text("Rate")
@@ -159,7 +146,7 @@ def test_second_nurse_verifies_blind_after_a_mismatch_and_the_nurse_signs(
     encounter.refresh_from_db()
     assert encounter.status == Encounter.Status.DRAFT
 
-    blind_check("2")
+    blind_check(checker, "2")
     expect(checker.get_by_role("status").filter(has_text="Verified")).to_be_visible()
     encounter.refresh_from_db()
     assert (encounter.status, encounter.verified_by) == (Encounter.Status.VERIFIED, nurse2)

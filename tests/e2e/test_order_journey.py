@@ -10,19 +10,16 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from refills.models import Encounter, Order, ProviderOverride, VerificationAttempt
+from tests.e2e.conftest import blind_check, field
 from tests.factories import PASSWORD, PatientFactory, billing_reference, cover
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def field(page: Page, label: str):
-    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
 
 
 def test_order_to_signature_with_a_mismatch_and_a_low_anc(
@@ -102,15 +99,7 @@ def test_order_to_signature_with_a_mismatch_and_a_low_anc(
     expect(checker.get_by_text("2.00 mL/h")).to_have_count(0)
     checker.get_by_role("link", name="Verify (second clinician)").click()
 
-    def blind_check(rate: str) -> None:
-        field(checker, "Your password").fill(PASSWORD)
-        field(checker, "Concentration on the label (mg/mL)").fill("50")
-        field(checker, "Rate programmed on the pump (mL/h)").fill(rate)
-        field(checker, "Volume programmed on the pump (mL)").fill("96")
-        checker.get_by_label(re.compile("I checked the patient, drug name")).check()
-        checker.get_by_role("button", name="Verify").click()
-
-    blind_check("2.5")
+    blind_check(checker, "2.5")
     mismatch = checker.locator("#mismatch")
     expect(mismatch).to_contain_text("The entries do not match")
     expect(mismatch).not_to_contain_text("rate")
@@ -121,7 +110,7 @@ def test_order_to_signature_with_a_mismatch_and_a_low_anc(
     waiting = nurse_view.get_by_role("region", name=re.compile("Needs verification"))
     expect(waiting).to_contain_text("Blind check did not match")
 
-    blind_check("2")
+    blind_check(checker, "2")
     expect(checker.get_by_role("status").filter(has_text="Verified")).to_be_visible()
     assert VerificationAttempt.objects.filter(encounter=encounter).count() == 2
 

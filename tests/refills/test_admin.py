@@ -8,13 +8,18 @@ import pytest
 from django.urls import reverse
 
 from billing.models import Claim
-from refills.models import Encounter, Patient
+from refills.models import Encounter
 from tests.factories import signed_refill
 
 
 @pytest.fixture
 def signed(patient, nurse, nurse2):
     return signed_refill(patient, nurse, nurse2)
+
+
+@pytest.fixture
+def claim(signed):
+    return Claim.objects.get(encounter=signed)
 
 
 def _admin_form_data(response) -> dict:
@@ -61,26 +66,26 @@ def test_reverting_an_encounter_from_its_history_is_refused(client, request, sig
     assert (stored.status, stored.weight_kg) == ("signed", Decimal("71.4"))
 
 
-def test_reverting_a_patient_from_its_history_is_refused(client, admin_user, patient):
+@pytest.mark.parametrize(
+    ("record", "history_page", "field", "value"),
+    [
+        ("patient", "admin:refills_patient_simple_history", "last_name", "Changed"),
+        ("claim", "admin:billing_claim_simple_history", "status", "exported"),
+    ],
+)
+def test_reverting_a_patient_or_a_claim_from_its_history_is_refused(
+    client, request, admin_user, record, history_page, field, value
+):
+    target = request.getfixturevalue(record)
+    before = getattr(target, field)
+    assert before != value
     client.force_login(admin_user)
-    version = patient.history.earliest()
-    url = reverse("admin:refills_patient_simple_history", args=[patient.pk, version.history_id])
+    version = target.history.earliest()
+    url = reverse(history_page, args=[target.pk, version.history_id])
     page = client.get(url)
 
-    response = client.post(url, {**_admin_form_data(page), "last_name": "Changed"})
+    response = client.post(url, {**_admin_form_data(page), field: value})
 
     assert response.status_code == 403
-    assert Patient.objects.get(pk=patient.pk).last_name == "Brooks"
-
-
-def test_reverting_a_claim_from_its_history_is_refused(client, admin_user, signed):
-    claim = Claim.objects.get(encounter=signed)
-    client.force_login(admin_user)
-    version = claim.history.earliest()
-    url = reverse("admin:billing_claim_simple_history", args=[claim.pk, version.history_id])
-    page = client.get(url)
-
-    response = client.post(url, {**_admin_form_data(page), "status": "exported"})
-
-    assert response.status_code == 403
-    assert Claim.objects.get(pk=claim.pk).status == claim.status
+    target.refresh_from_db()
+    assert getattr(target, field) == before

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from refills import services
 from refills.models import Encounter, Patient, ProviderVisit, VerificationAttempt
-from tests.factories import BLIND_OK, encounter_data, encounter_post, verify_post
+from tests.factories import BLIND_OK, encounter_data, encounter_post, verify_post, visit_post
 
 
 @pytest.fixture
@@ -181,11 +181,7 @@ def test_nurse_cannot_record_a_provider_visit(client, nurse, patient):
     client.force_login(nurse)
     response = client.post(
         reverse("refills:provider_visit_create", args=[patient.pk]),
-        {
-            "date_of_service": timezone.localdate().isoformat(),
-            "em_code": "99213",
-            "note": "x",
-        },
+        visit_post(note="x"),
     )
     assert response.status_code == 403
     assert ProviderVisit.objects.count() == 0
@@ -195,13 +191,7 @@ def test_provider_records_a_visit(client, provider, patient):
     client.force_login(provider)
     response = client.post(
         reverse("refills:provider_visit_create", args=[patient.pk]),
-        {
-            "date_of_service": timezone.localdate().isoformat(),
-            "em_code": "99213",
-            "separately_identifiable": "on",
-            "note": "New nausea, evaluated.",
-            "diagnosis_codes": "r110",
-        },
+        visit_post(note="New nausea, evaluated.", diagnosis_codes="r110"),
     )
     assert response.status_code == 302
     visit = ProviderVisit.objects.get()
