@@ -1,4 +1,5 @@
-"""The demo practice and its charges: one source for `seed_demo`, the tests and the bench.
+"""The demo practice, its charges and its refills: one source for `seed_demo`, the tests
+and the bench.
 
 Example figures only (the 96521 allowed amount is Medicare's 2024 national non-facility
 rate); a real practice enters its own in the admin.
@@ -36,6 +37,33 @@ CHARGES = {
     "99214": ("Office visit, established, moderate", Decimal("175.00")),
     "99215": ("Office visit, established, high", Decimal("240.00")),
     "99204": ("Office visit, new, moderate", Decimal("210.00")),
+}
+
+# What the pump and the bag of a demo refill are set to: what the second clinician reads off
+# them on the verify page.
+PUMP_READING = {
+    "rate_ml_h": Decimal("2.00"),
+    "pump_volume_ml": Decimal("96.00"),
+    "drug_concentration_mg_ml": Decimal("50.000"),
+}
+# A fluorouracil pump refill as the nurse documents it, where every example refill is the
+# same: the drug, the pump's settings and the teaching. Each adds the patient, the day and
+# what varies (labs, lot, NDC, pump).
+REFILL: dict[str, object] = {
+    **PUMP_READING,
+    "drug_name": "fluorouracil",
+    "drug_antineoplastic": True,
+    "drug_dose_mg": Decimal("2400.00"),
+    "drug_volume_ml": Decimal("48.00"),
+    "service": "refill",
+    "pump_programmed": True,
+    "pump_primed": True,
+    "pump_function_verified": True,
+    "teaching_alarms": True,
+    "teaching_site_care": True,
+    "taught_person": "patient",
+    "teach_back_done": True,
+    "adverse_reaction": "none",
 }
 
 REFILL_ALLOWED = Decimal("123.83")

@@ -187,6 +187,7 @@ def encounter_data(
     if day == timezone.localdate(now) and started > now:
         started = timezone.localtime(now).replace(second=0, microsecond=0)
     data = {
+        **demo.REFILL,
         "date_of_service": day,
         "place_of_service": "11",
         "supervising_practitioner": None,
@@ -198,11 +199,6 @@ def encounter_data(
         "platelets": Decimal("180"),
         "creatinine": Decimal("0.90"),
         "tolerance_notes": "",
-        "drug_name": "fluorouracil",
-        "drug_antineoplastic": True,
-        "drug_concentration_mg_ml": Decimal("50.000"),
-        "drug_dose_mg": Decimal("2400.00"),
-        "drug_volume_ml": Decimal("48.00"),
         "drug_ndc": "",
         "drug_discarded_mg": Decimal("0"),
         "drug_supplied_by_practice": False,
@@ -211,18 +207,7 @@ def encounter_data(
         "pump_type": "external",
         "pump_model": "CADD",
         "pump_serial": "SN1",
-        "service": "refill",
-        "rate_ml_h": Decimal("2.00"),
-        "pump_volume_ml": Decimal("96.00"),
-        "pump_programmed": True,
-        "pump_primed": True,
-        "pump_function_verified": True,
-        "teaching_alarms": True,
-        "teaching_site_care": True,
-        "taught_person": "patient",
-        "teach_back_done": True,
         "infusion_started_at": started,
-        "adverse_reaction": "none",
         "port_flush": False,
         "blood_draw": "",
         "other_chemo": "",
@@ -316,11 +301,7 @@ def practice_settings(**overrides) -> PracticeSettings:
 
 
 # What the second clinician types blind on the verify page; matches encounter_data().
-BLIND_OK = {
-    "rate_ml_h": Decimal("2.00"),
-    "pump_volume_ml": Decimal("96.00"),
-    "drug_concentration_mg_ml": Decimal("50.000"),
-}
+BLIND_OK = demo.PUMP_READING
 
 
 def verify_post(**overrides) -> dict:

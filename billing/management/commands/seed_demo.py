@@ -335,6 +335,7 @@ class Command(BaseCommand):
                 patient=patient,
                 now=now,
                 data={
+                    **demo.REFILL,
                     "date_of_service": day,
                     "place_of_service": "11",
                     "supervising_practitioner": doctor,
@@ -345,11 +346,6 @@ class Command(BaseCommand):
                     "anc": Decimal("1.10") if index == LOW_ANC else Decimal("2.10"),
                     "platelets": Decimal("180"),
                     "creatinine": Decimal("0.90"),
-                    "drug_name": "fluorouracil",
-                    "drug_antineoplastic": True,
-                    "drug_concentration_mg_ml": Decimal("50.000"),
-                    "drug_dose_mg": Decimal("2400.00"),
-                    "drug_volume_ml": Decimal("48.00"),
                     "drug_ndc": "63323011751",
                     "drug_discarded_mg": Decimal("100"),
                     "drug_supplied_by_practice": True,
@@ -358,18 +354,8 @@ class Command(BaseCommand):
                     "pump_type": "implanted" if index == 6 else "external",
                     "pump_model": "CADD-Solis VIP",
                     "pump_serial": f"SN-{40100 + index}",
-                    "service": "refill",
-                    "rate_ml_h": Decimal("2.00"),
-                    "pump_volume_ml": Decimal("96.00"),
-                    "pump_programmed": True,
-                    "pump_primed": True,
-                    "pump_function_verified": True,
-                    "teaching_alarms": True,
                     "teaching_site_care": index != 9,
-                    "taught_person": "patient",
-                    "teach_back_done": True,
                     "infusion_started_at": started,
-                    "adverse_reaction": "none",
                     "port_flush": index == 3,
                 },
             )
@@ -379,11 +365,7 @@ class Command(BaseCommand):
             services.encounter_verify(
                 verifier=nurse2,
                 encounter=encounter,
-                entered={
-                    "rate_ml_h": Decimal("2.00"),
-                    "pump_volume_ml": Decimal("96.00"),
-                    "drug_concentration_mg_ml": Decimal("50.000"),
-                },
+                entered=demo.PUMP_READING,
                 now=now,
             )
             if state == Encounter.Status.SIGNED:
@@ -464,6 +446,7 @@ class Command(BaseCommand):
                 patient=patient,
                 now=now,
                 data={
+                    **demo.REFILL,
                     "date_of_service": day,
                     "place_of_service": "11",
                     "supervising_practitioner": users["dr.okafor"],
@@ -474,9 +457,6 @@ class Command(BaseCommand):
                     "anc": Decimal("2.40"),
                     "platelets": Decimal("210"),
                     "creatinine": Decimal("0.80"),
-                    "drug_name": "fluorouracil",
-                    "drug_antineoplastic": True,
-                    "drug_concentration_mg_ml": Decimal("50.000"),
                     "drug_dose_mg": dose_mg,
                     "drug_volume_ml": dose_mg / 50,
                     "drug_ndc": ndc,
@@ -487,29 +467,14 @@ class Command(BaseCommand):
                     "pump_type": "external",
                     "pump_model": "CADD-Solis VIP",
                     "pump_serial": f"SN-{40200 + position}",
-                    "service": "refill",
-                    "rate_ml_h": Decimal("2.00"),
-                    "pump_volume_ml": Decimal("96.00"),
-                    "pump_programmed": True,
-                    "pump_primed": True,
-                    "pump_function_verified": True,
-                    "teaching_alarms": True,
-                    "teaching_site_care": True,
-                    "taught_person": "patient",
-                    "teach_back_done": True,
                     "infusion_started_at": started,
-                    "adverse_reaction": "none",
                 },
             )
             created += 1
             services.encounter_verify(
                 verifier=nurse2,
                 encounter=encounter,
-                entered={
-                    "rate_ml_h": Decimal("2.00"),
-                    "pump_volume_ml": Decimal("96.00"),
-                    "drug_concentration_mg_ml": Decimal("50.000"),
-                },
+                entered=demo.PUMP_READING,
                 now=now,
             )
             if seen_by:
