@@ -32,6 +32,7 @@ from billing.x12.values import (
     BillingProvider,
     Claim,
     Interchange,
+    Provider,
     Receiver,
     Separators,
     Submitter,
@@ -100,9 +101,10 @@ def _without_trailing_empties(items: list[str]) -> list[str]:
     return items
 
 
-def _name_segment(
-    w: _SegmentWriter, entity: str, *, last: str, first: str, npi: str, what: str
+def _person(
+    w: _SegmentWriter, entity: str, last: str, first: str, what: str, *identified_by: str
 ) -> str:
+    """NM1 for a person (NM102 1) by name, and by an ID qualifier and ID when given."""
     return w.segment(
         "NM1",
         entity,
@@ -112,9 +114,19 @@ def _name_segment(
         None,
         None,
         None,
-        "XX",
-        npi,
+        *identified_by,
     )
+
+
+def _provider_segments(w: _SegmentWriter, entity: str, provider: Provider, what: str) -> list[str]:
+    """A provider by name and NPI, and for a rendering provider (82: 2310B, 2420A) their
+    taxonomy (PRV) when known; the supervising provider's loop (DQ, 2310D) has no PRV."""
+    segments = [
+        _person(w, entity, provider.last_name, provider.first_name, what, "XX", provider.npi)
+    ]
+    if entity == "82" and provider.taxonomy is not None:
+        segments.append(w.segment("PRV", "PE", "PXC", provider.taxonomy))
+    return segments
 
 
 def _address_segments(w: _SegmentWriter, address: Address, what: str) -> list[str]:
@@ -187,13 +199,7 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
         segments += [
             w.segment("HL", str(hl + 1), str(hl), "23", "0"),
             w.segment("PAT", patient.relationship),
-            w.segment(
-                "NM1",
-                "QC",
-                "1",
-                w.text(patient.last_name, LAST_NAME_LENGTH, "patient last name"),
-                w.text(patient.first_name, FIRST_NAME_LENGTH, "patient first name"),
-            ),
+            _person(w, "QC", patient.last_name, patient.first_name, "patient"),
             *_address_segments(w, patient.address, "patient"),
             w.segment("DMG", "D8", patient.birth_date.strftime("%Y%m%d"), patient.sex),
         ]
@@ -229,29 +235,9 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
         ),
     ]
     if claim.rendering is not None:
-        segments.append(
-            _name_segment(
-                w,
-                "82",
-                last=claim.rendering.last_name,
-                first=claim.rendering.first_name,
-                npi=claim.rendering.npi,
-                what="rendering provider",
-            )
-        )
-        if claim.rendering.taxonomy is not None:
-            segments.append(w.segment("PRV", "PE", "PXC", claim.rendering.taxonomy))
+        segments += _provider_segments(w, "82", claim.rendering, "rendering provider")
     if claim.supervising is not None:
-        segments.append(
-            _name_segment(
-                w,
-                "DQ",
-                last=claim.supervising.last_name,
-                first=claim.supervising.first_name,
-                npi=claim.supervising.npi,
-                what="supervising provider",
-            )
-        )
+        segments += _provider_segments(w, "DQ", claim.supervising, "supervising provider")
     for number, line in enumerate(claim.lines, start=1):
         segments += [
             w.segment("LX", str(number)),
@@ -278,18 +264,7 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
             ]
         # 2420A: a line billed under someone other than the claim's rendering provider.
         if line.rendering is not None and line.rendering != claim.rendering:
-            segments.append(
-                _name_segment(
-                    w,
-                    "82",
-                    last=line.rendering.last_name,
-                    first=line.rendering.first_name,
-                    npi=line.rendering.npi,
-                    what="rendering provider",
-                )
-            )
-            if line.rendering.taxonomy is not None:
-                segments.append(w.segment("PRV", "PE", "PXC", line.rendering.taxonomy))
+            segments += _provider_segments(w, "82", line.rendering, "rendering provider")
     return segments
 
 
