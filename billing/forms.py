@@ -16,6 +16,25 @@ from billing.services.remittance import MAX_FILE_BYTES
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def reason_field() -> forms.CharField:
+    """Why the biller does something that needs a reason (a hold, a release, a correction,
+    the next action on a denial); as long as the reason columns hold."""
+    return forms.CharField(
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "Why"}),
+        error_messages={"required": "Give a reason."},
+    )
+
+
+def optional_reason_field(label: str | None = None) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=500,
+        required=False,
+        error_messages={"max_length": "Keep the reason under 500 characters."},
+    )
+
+
 class QueueFilterForm(forms.Form):
     """Filters carry no PHI, so they live in the query string and can be bookmarked."""
 
@@ -107,21 +126,13 @@ class ClaimSearchForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "Why"}),
-        error_messages={"required": "Give a reason."},
-    )
+    reason = reason_field()
 
 
 class RedecideForm(forms.Form):
     """Why a claim is decided again; optional (the queue's and the hold's buttons send none)."""
 
-    reason = forms.CharField(
-        max_length=500,
-        required=False,
-        error_messages={"max_length": "Keep the reason under 500 characters."},
-    )
+    reason = optional_reason_field()
 
 
 class DashboardForm(forms.Form):
@@ -202,11 +213,7 @@ class DenialActionForm(forms.Form):
             "invalid_choice": "Choose an action from the list.",
         },
     )
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "Why"}),
-        error_messages={"required": "Give a reason."},
-    )
+    reason = reason_field()
 
 
 class DenialFilterForm(forms.Form):
@@ -256,12 +263,7 @@ class BulkActionForm(forms.Form):
             "invalid_choice": "Choose approve or hold.",
         },
     )
-    reason = forms.CharField(
-        label="Hold reason",
-        max_length=500,
-        required=False,
-        error_messages={"max_length": "Keep the reason under 500 characters."},
-    )
+    reason = optional_reason_field("Hold reason")
 
     def clean(self):
         cleaned = super().clean()
@@ -292,8 +294,4 @@ class CorrectionForm(forms.Form):
             "invalid_choice": "Choose a replacement or a cancellation.",
         },
     )
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "Why"}),
-        error_messages={"required": "Give a reason."},
-    )
+    reason = reason_field()
