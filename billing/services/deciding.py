@@ -132,6 +132,18 @@ class _References:
         }
 
 
+def encounters_for_facts() -> QuerySet[Encounter]:
+    """Encounters with what ``facts_for_encounter`` reads of them loaded alongside: the
+    patient and their diagnoses, the nurses, the practitioner's profile and the addenda."""
+    return Encounter.objects.select_related(
+        "patient",
+        "performing_nurse",
+        "verified_by",
+        "signed_by",
+        "supervising_practitioner__clinician",
+    ).prefetch_related("addenda", "patient__diagnoses")
+
+
 def claim_decide_for_encounter(
     *, encounter: Encounter, by=None, reason: str, now: dt.datetime | None = None
 ) -> Claim:
@@ -159,18 +171,7 @@ def claims_decide_batch(
     if not ids:
         return []
     with transaction.atomic():
-        encounters = (
-            Encounter.objects.filter(pk__in=ids)
-            .select_related(
-                "patient",
-                "performing_nurse",
-                "verified_by",
-                "signed_by",
-                "supervising_practitioner__clinician",
-            )
-            .prefetch_related("addenda", "patient__diagnoses")
-            .in_bulk()
-        )
+        encounters = encounters_for_facts().filter(pk__in=ids).in_bulk()
         missing = [pk for pk in ids if pk not in encounters]
         if missing:
             raise Encounter.DoesNotExist(f"Encounter {missing[0]} does not exist.")

@@ -10,6 +10,7 @@ import pytest
 
 from billing.facts import established_since, facts_for_encounter, is_established
 from billing.models import ChargeMasterItem, Claim, Coverage, DrugCatalogueItem
+from billing.services.deciding import encounters_for_facts
 from refills import services
 from refills.models import Encounter, ProviderVisit
 from tests.factories import (
@@ -435,17 +436,7 @@ def test_facts_for_encounter_reads_nothing(
     cover(patient, billing_reference())
     drug_catalogue()
     encounter = sign(patient, nurse, nurse2, supervising_practitioner=okafor)
-    encounter = (
-        Encounter.objects.select_related(
-            "patient",
-            "performing_nurse",
-            "verified_by",
-            "signed_by",
-            "supervising_practitioner__clinician",
-        )
-        .prefetch_related("addenda", "patient__diagnoses")
-        .get(pk=encounter.pk)
-    )
+    encounter = encounters_for_facts().get(pk=encounter.pk)
     visits = list(ProviderVisit.objects.select_related("provider__clinician"))
     items = list(DrugCatalogueItem.objects.prefetch_related("ndcs"))
     coverage = Coverage.objects.select_related("payer").get()
