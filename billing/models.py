@@ -22,6 +22,7 @@ from billing.validators import (
     validate_mbi,
     validate_member_id,
 )
+from config.records import WrittenOnce
 from refills.models import Encounter, Patient
 from refills.ndc import validate_ndc11
 from refills.validators import validate_npi
@@ -531,7 +532,11 @@ class PracticeSettings(models.Model):
             raise ValidationError({"segment_terminator": str(exc)}) from exc
 
 
-class ClaimExport(models.Model):
+class ClaimExport(WrittenOnce):
+    # The file as it was sent: who, when and its hash are the audit record of the export.
+    rewrite_message = "Export {pk} was sent as written and cannot be changed."
+    delete_message = "Export {pk} was sent and is kept."
+
     class Format(models.TextChoices):
         X12 = "x12", "X12 837P"
         CSV = "csv", "CSV"
@@ -561,15 +566,6 @@ class ClaimExport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
-
-    def save(self, *args, **kwargs):
-        # The file as it was sent: who, when and its hash are the audit record of the export.
-        if self.pk is not None:
-            raise ValueError(f"Export {self.pk} was sent as written and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError(f"Export {self.pk} was sent and is kept.")
 
     @property
     def other_format(self) -> str:
@@ -1032,12 +1028,16 @@ class RemarkCode(CodeListEntry):
         ]
 
 
-class X12Import(models.Model):
+class X12Import(WrittenOnce):
     """One acknowledgment or remittance file as it was received, and what it posted.
 
     A file is kept only if it was read and posted whole; a refused file leaves nothing.
     Its hash is unique, so the same file imported twice posts nothing the second time.
     """
+
+    # The file as it was received: kept as the record of what was posted from it.
+    rewrite_message = "Import {pk} was posted as received and cannot be changed."
+    delete_message = "Import {pk} was posted and is kept."
 
     class Kind(models.TextChoices):
         ACK_999 = "999", "999 implementation acknowledgment"
@@ -1074,15 +1074,6 @@ class X12Import(models.Model):
 
     def __str__(self) -> str:
         return self.filename
-
-    def save(self, *args, **kwargs):
-        # The file as it was received: kept as the record of what was posted from it.
-        if self.pk is not None:
-            raise ValueError(f"Import {self.pk} was posted as received and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError(f"Import {self.pk} was posted and is kept.")
 
 
 class ClaimAcknowledgment(models.Model):

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 import icd10cm
+from config.records import WrittenOnce
 from config.search import fold
 from refills.ndc import formatted as ndc_formatted
 from refills.ndc import validate_ndc11
@@ -776,8 +777,14 @@ class Encounter(models.Model):
         return self.status != self.Status.DRAFT or user.pk == self.performing_nurse_id
 
 
-class VerificationAttempt(models.Model):
+class VerificationAttempt(WrittenOnce):
     """One blind double check: what the second clinician entered, and whether it matched."""
+
+    # An attempt is evidence of what the second clinician entered: written once, never
+    # rewritten (a new check is a new attempt).
+    kept_error = SignedRecordError
+    rewrite_message = "Verification attempt {pk} is a record; add a new one."
+    delete_message = "Verification attempt {pk} is a record and is kept."
 
     encounter = models.ForeignKey(
         Encounter, on_delete=models.PROTECT, related_name="verification_attempts"
@@ -799,16 +806,6 @@ class VerificationAttempt(models.Model):
     def __str__(self) -> str:
         return f"Verification #{self.pk} of encounter {self.encounter_id}"
 
-    def save(self, *args, **kwargs):
-        # An attempt is evidence of what the second clinician entered: written once, never
-        # rewritten (a new check is a new attempt).
-        if self.pk is not None:
-            raise SignedRecordError(f"Verification attempt {self.pk} is a record; add a new one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise SignedRecordError(f"Verification attempt {self.pk} is a record and is kept.")
-
     @property
     def matched(self) -> bool:
         return not self.mismatched_fields
@@ -818,10 +815,14 @@ class VerificationAttempt(models.Model):
         return [field_label(Encounter, name) for name in self.mismatched_fields]
 
 
-class ProviderOverride(models.Model):
+class ProviderOverride(WrittenOnce):
     """A provider's decision that a refill may go ahead although it is outside the order's
     weight or lab limits. ``concerns`` are the keys of the findings it answers (with the
     values then documented), so a later change of those values needs a new override."""
+
+    kept_error = SignedRecordError
+    rewrite_message = "Provider override {pk} is a record; add a new one."
+    delete_message = "Provider override {pk} is a record and is kept."
 
     encounter = models.ForeignKey(
         Encounter, on_delete=models.PROTECT, related_name="provider_overrides"
@@ -844,14 +845,6 @@ class ProviderOverride(models.Model):
 
     def __str__(self) -> str:
         return f"Provider override #{self.pk} of encounter {self.encounter_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise SignedRecordError(f"Provider override {self.pk} is a record; add a new one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise SignedRecordError(f"Provider override {self.pk} is a record and is kept.")
 
 
 class Addendum(models.Model):
