@@ -149,6 +149,24 @@ WEIGHT_CHANGE, WEIGHT_CHANGED_FROM = 4, Decimal("82.0")
 LOW_ANC = 5
 
 
+def _same_day_visit(
+    by, patient: Patient, day: dt.date, code: str, note: str, diagnosis: str, *, now
+) -> None:
+    """A separately identifiable E/M visit by ``by`` on the day of the patient's refill."""
+    services.provider_visit_record(
+        by=by,
+        patient=patient,
+        data={
+            "date_of_service": day,
+            "em_code": code,
+            "separately_identifiable": True,
+            "note": note,
+        },
+        diagnoses=[diagnosis],
+        now=now,
+    )
+
+
 class Command(BaseCommand):
     help = "Create demo users, payers, patients and encounters (safe to run twice)."
 
@@ -370,16 +388,13 @@ class Command(BaseCommand):
             )
             if state == Encounter.Status.SIGNED:
                 if index == 0:
-                    services.provider_visit_record(
-                        by=doctor,
-                        patient=patient,
-                        data={
-                            "date_of_service": day,
-                            "em_code": "99213",
-                            "separately_identifiable": True,
-                            "note": "New nausea since last cycle; evaluated and treated.",
-                        },
-                        diagnoses=["R11.0"],
+                    _same_day_visit(
+                        doctor,
+                        patient,
+                        day,
+                        "99213",
+                        "New nausea since last cycle; evaluated and treated.",
+                        "R11.0",
                         now=now,
                     )
                 services.encounter_sign(
@@ -479,16 +494,13 @@ class Command(BaseCommand):
             )
             if seen_by:
                 username, code = seen_by
-                services.provider_visit_record(
-                    by=users[username],
-                    patient=patient,
-                    data={
-                        "date_of_service": day,
-                        "em_code": code,
-                        "separately_identifiable": True,
-                        "note": "Mouth sores since the last cycle; examined, rinse prescribed.",
-                    },
-                    diagnoses=["K12.30"],
+                _same_day_visit(
+                    users[username],
+                    patient,
+                    day,
+                    code,
+                    "Mouth sores since the last cycle; examined, rinse prescribed.",
+                    "K12.30",
                     now=now,
                 )
             services.encounter_sign(
