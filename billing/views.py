@@ -184,29 +184,29 @@ def _refused(request: HttpRequest, exc: BillingError) -> None:
 @require_POST
 @permission_required("billing.approve_claim", raise_exception=True)
 def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_or_404(request, pk)
-    try:
-        services.claim_approve(claim=claim, by=request.user)
-    except BillingError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, "Claim approved.")
-    return redirect("billing:claim_detail", pk=claim.pk)
+    return _act(request, pk, services.claim_approve, "Claim approved.")
 
 
-def _with_reason(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+def _act(request: HttpRequest, pk: int, service, done: str, **reason: str) -> HttpResponse:
+    """Run a claim service on the claim as the signed-in biller, say what came of it and go
+    back to the claim."""
     claim = _claim_or_404(request, pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, str(form.errors["reason"][0]))
-        return redirect("billing:claim_detail", pk=claim.pk)
     try:
-        service(claim=claim, by=request.user, reason=form.cleaned_data["reason"])
+        service(claim=claim, by=request.user, **reason)
     except BillingError as exc:
         _refused(request, exc)
     else:
         messages.success(request, done)
     return redirect("billing:claim_detail", pk=claim.pk)
+
+
+def _with_reason(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        claim = _claim_or_404(request, pk)
+        messages.error(request, str(form.errors["reason"][0]))
+        return redirect("billing:claim_detail", pk=claim.pk)
+    return _act(request, pk, service, done, reason=form.cleaned_data["reason"])
 
 
 @require_POST
@@ -497,11 +497,4 @@ def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("billing.approve_claim", raise_exception=True)
 def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_or_404(request, pk)
-    try:
-        services.claim_review_redecision(claim=claim, by=request.user)
-    except BillingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Marked as looked at.")
-    return redirect("billing:claim_detail", pk=claim.pk)
+    return _act(request, pk, services.claim_review_redecision, "Marked as looked at.")
