@@ -7,6 +7,7 @@ transaction and leaves a ``ClaimEvent`` saying who, when and why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,18 +36,27 @@ def claims_update(claims: list[Claim], *, by, reason: str, **values) -> None:
     )
 
 
+def locked_in(claim: Claim, allowed: Collection[str], refusal: str) -> Claim:
+    """The claim read again with its row locked (inside the caller's transaction), when its
+    status is one of ``allowed``; else BillingError "This claim is <status>; <refusal>"."""
+    locked = Claim.objects.select_for_update().get(pk=claim.pk)
+    if locked.status not in allowed:
+        raise BillingError(
+            f"This claim is {locked.get_status_display().lower()}; {refusal}", code="state"
+        )
+    return locked
+
+
 def _transition(
     claim: Claim, *, by, allowed_from: set[str], to: str, reason: str, now: dt.datetime | None
 ) -> Claim:
     now = now or timezone.now()
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().get(pk=claim.pk)
-        if claim.status not in allowed_from:
-            raise BillingError(
-                f"This claim is {claim.get_status_display().lower()}; it cannot be "
-                f"{'released' if to == Claim.Status.READY else to} from that state.",
-                code="state",
-            )
+        claim = locked_in(
+            claim,
+            allowed_from,
+            f"it cannot be {'released' if to == Claim.Status.READY else to} from that state.",
+        )
         old = claim.status
         claim.status = to
         claim.hold_reason = reason if to == Claim.Status.HOLD else ""

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from billing.errors import BillingError
 from billing.models import SENT_STATUSES, Claim, ClaimEvent, ClaimLine
-from billing.services.claims import claims_update
+from billing.services.claims import claims_update, locked_in
 from billing.services.deciding import changes, decide_all, insert_decided
 from config.history import record_change
 from refills.models import Encounter
@@ -42,14 +42,12 @@ def claim_correct(
         )
     now = now or timezone.now()
     with transaction.atomic():
-        old = Claim.objects.select_for_update().get(pk=claim.pk)
-        if old.status not in CORRECTABLE:
-            raise BillingError(
-                f"This claim is {old.get_status_display().lower()}; only a claim the payer "
-                "has (exported, accepted, paid, partially paid, denied or appealed) is "
-                "corrected this way.",
-                code="state",
-            )
+        old = locked_in(
+            claim,
+            CORRECTABLE,
+            "only a claim the payer has (exported, accepted, paid, partially paid, denied or "
+            "appealed) is corrected this way.",
+        )
         if not old.payer_claim_control_number:
             raise BillingError(
                 "The payer's number for this claim is not known yet: import its 277CA or 835 "
