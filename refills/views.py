@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -33,7 +35,7 @@ from refills.forms import (
     SignForm,
     VerificationForm,
 )
-from refills.models import Encounter, Order, Patient, ProviderVisit, Role
+from refills.models import Encounter, FormDraft, Order, Patient, ProviderVisit, Role
 from refills.permissions import has_role
 from refills.services import DuplicateSubmissionError, RefillError
 
@@ -42,6 +44,17 @@ def _apply_error(form, exc: RefillError) -> None:
     errors = getattr(exc, "errors", None) or {exc.field: exc.message}
     for field, message in errors.items():
         form.add_error(field if field in form.fields else None, message)
+
+
+@contextmanager
+def _refusal_shown_on(form) -> Iterator[None]:
+    """Run the block; a service's refusal (RefillError) ends it there and is shown on the
+    form, at its field or above the form. What follows the service call in the block runs
+    only when the service accepted."""
+    try:
+        yield
+    except RefillError as exc:
+        _apply_error(form, exc)
 
 
 def _get_or_404(queryset, **lookup):
@@ -53,6 +66,39 @@ def _get_or_404(queryset, **lookup):
 
 def _banner(patient: Patient) -> selectors.PatientBanner:
     return selectors.patient_banner(patient, timezone.localdate())
+
+
+def _form_page(
+    request: HttpRequest,
+    template: str,
+    form,
+    *,
+    back: str,
+    banner: selectors.PatientBanner,
+    draft_key: str | None = None,
+    draft: FormDraft | None = None,
+    **context: Any,
+) -> HttpResponse:
+    """A page with a form about one patient: the form guarded (Cancel goes to ``back``, and
+    with ``draft_key`` it keeps a draft), the patient banner above it, and ``context``."""
+    drafts.guard(form, back=back, draft_key=draft_key, draft=draft)
+    return render(request, template, {"form": form, "banner": banner, **context})
+
+
+def _refill_form_page(
+    request: HttpRequest, template: str, form, encounter: Encounter, **context: Any
+) -> HttpResponse:
+    """A form page about one refill: Cancel goes back to the refill, under its patient's
+    banner."""
+    return _form_page(
+        request,
+        template,
+        form,
+        back=reverse("refills:encounter_detail", args=[encounter.pk]),
+        banner=_banner(encounter.patient),
+        encounter=encounter,
+        **context,
+    )
 
 
 def _encounter_form(request: HttpRequest, patient: Patient, **kwargs) -> EncounterForm:
@@ -109,13 +155,10 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
-        try:
+        with _refusal_shown_on(form):
             patient = services.patient_create(
                 by=acting_user(request), data=data, diagnoses=form.cleaned_data["diagnosis_codes"]
             )
-        except RefillError as exc:
-            _apply_error(form, exc)
-        else:
             messages.success(request, "Patient registered.")
             return redirect("refills:patient_detail", pk=patient.pk)
     drafts.guard(form, back=reverse("refills:patient_list"))
@@ -129,16 +172,13 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
-        try:
+        with _refusal_shown_on(form):
             services.patient_update(
                 by=acting_user(request),
                 patient=patient,
                 data=data,
                 diagnoses=form.cleaned_data["diagnosis_codes"],
             )
-        except RefillError as exc:
-            _apply_error(form, exc)
-        else:
             messages.success(request, "Patient updated.")
             return redirect("refills:patient_detail", pk=patient.pk)
     drafts.guard(form, back=reverse("refills:patient_detail", args=[patient.pk]))
@@ -200,18 +240,18 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
             drafts.discard(request)
             messages.success(request, "Draft saved. A second clinician must now verify it.")
             return redirect("refills:encounter_detail", pk=encounter.pk)
-    drafts.guard(form, back=back, draft_key=request.path, draft=draft)
-    return render(
+    return _form_page(
         request,
         "refills/encounter_form.html",
-        {
-            "form": form,
-            "patient": patient,
-            "order": form.order or order,
-            "banner": _banner(patient),
-            "title": "Document a pump refill",
-            "same_day": selectors.same_day_encounters(request.user, patient, timezone.localdate()),
-        },
+        form,
+        back=back,
+        banner=_banner(patient),
+        draft_key=request.path,
+        draft=draft,
+        patient=patient,
+        order=form.order or order,
+        title="Document a pump refill",
+        same_day=selectors.same_day_encounters(request.user, patient, timezone.localdate()),
     )
 
 
@@ -265,27 +305,24 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     restored, draft = drafts.restored_initial(request, EncounterForm)
     form = _encounter_form(request, encounter.patient, instance=encounter, initial=restored)
     if request.method == "POST" and form.is_valid():
-        try:
+        with _refusal_shown_on(form):
             services.encounter_update(
                 by=acting_user(request), encounter=encounter, data=form.cleaned_data
             )
-        except RefillError as exc:
-            _apply_error(form, exc)
-        else:
             drafts.discard(request)
             messages.success(request, "Changes saved.")
             return redirect("refills:encounter_detail", pk=encounter.pk)
-    drafts.guard(form, back=back, draft_key=request.path, draft=draft)
-    return render(
+    return _form_page(
         request,
         "refills/encounter_form.html",
-        {
-            "form": form,
-            "patient": encounter.patient,
-            "order": form.order or encounter.order,
-            "banner": _banner(encounter.patient),
-            "title": "Edit refill draft",
-        },
+        form,
+        back=back,
+        banner=_banner(encounter.patient),
+        draft_key=request.path,
+        draft=draft,
+        patient=encounter.patient,
+        order=form.order or encounter.order,
+        title="Edit refill draft",
     )
 
 
@@ -340,15 +377,12 @@ def encounter_verify(request: HttpRequest, pk: int) -> HttpResponse:
         if verifier is None:
             form.add_error("password", problem)
         else:
-            try:
+            with _refusal_shown_on(form):
                 result = services.encounter_verify(
                     verifier=verifier,
                     encounter=encounter,
                     entered={f: form.cleaned_data[f] for f in BLIND_CHECK_FIELDS},
                 )
-            except RefillError as exc:
-                _apply_error(form, exc)
-            else:
                 if result.matched:
                     messages.success(request, "Verified. The nurse can now sign.")
                     return redirect("refills:encounter_detail", pk=encounter.pk)
@@ -356,16 +390,8 @@ def encounter_verify(request: HttpRequest, pk: int) -> HttpResponse:
                 # must not be able to change one number at a time until it matches.
                 mismatch = True
                 form = VerificationForm(initial={"username": verifier.get_username()})
-    drafts.guard(form, back=reverse("refills:encounter_detail", args=[encounter.pk]))
-    return render(
-        request,
-        "refills/encounter_verify.html",
-        {
-            "form": form,
-            "encounter": encounter,
-            "mismatch": mismatch,
-            "banner": _banner(encounter.patient),
-        },
+    return _refill_form_page(
+        request, "refills/encounter_verify.html", form, encounter, mismatch=mismatch
     )
 
 
@@ -395,7 +421,7 @@ def addendum_create(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("refills:encounter_detail", pk=encounter.pk)
     form = AddendumForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with _refusal_shown_on(form):
             services.addendum_create(
                 by=acting_user(request),
                 encounter=encounter,
@@ -403,17 +429,9 @@ def addendum_create(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 corrections=form.corrections(),
             )
-        except RefillError as exc:
-            _apply_error(form, exc)
-        else:
             messages.success(request, "Addendum added.")
             return redirect("refills:encounter_detail", pk=encounter.pk)
-    drafts.guard(form, back=reverse("refills:encounter_detail", args=[encounter.pk]))
-    return render(
-        request,
-        "refills/addendum_form.html",
-        {"form": form, "encounter": encounter, "banner": _banner(encounter.patient)},
-    )
+    return _refill_form_page(request, "refills/addendum_form.html", form, encounter)
 
 
 @require_http_methods(["GET", "POST"])
@@ -425,24 +443,23 @@ def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse
     )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
-        try:
+        with _refusal_shown_on(form):
             services.provider_visit_record(
                 by=acting_user(request),
                 patient=patient,
                 data=data,
                 diagnoses=form.cleaned_data["diagnosis_codes"],
             )
-        except RefillError as exc:
-            _apply_error(form, exc)
-        else:
             messages.success(request, "Visit recorded.")
             return redirect("refills:patient_detail", pk=patient.pk)
-    drafts.guard(form, back=reverse("refills:patient_detail", args=[patient.pk]))
-    profile = getattr(request.user, "clinician", None)
-    return render(
+    return _form_page(
         request,
         "refills/provider_visit_form.html",
-        {"form": form, "patient": patient, "profile": profile, "banner": _banner(patient)},
+        form,
+        back=reverse("refills:patient_detail", args=[patient.pk]),
+        banner=_banner(patient),
+        patient=patient,
+        profile=getattr(request.user, "clinician", None),
     )
 
 
@@ -498,15 +515,17 @@ def order_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "attest"}
-        try:
+        with _refusal_shown_on(form):
             order = services.order_create(by=acting_user(request), patient=patient, data=data)
-        except RefillError as exc:
-            _apply_error(form, exc)
-        else:
             messages.success(request, "Order signed. Refills are now documented against it.")
             return redirect("refills:order_detail", pk=order.pk)
-    drafts.guard(form, back=reverse("refills:patient_detail", args=[patient.pk]))
-    return render(request, "refills/order_form.html", {"form": form, "banner": banner})
+    return _form_page(
+        request,
+        "refills/order_form.html",
+        form,
+        back=reverse("refills:patient_detail", args=[patient.pk]),
+        banner=banner,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -523,15 +542,12 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form is None:
             raise Http404
         if form.is_valid():
-            try:
+            with _refusal_shown_on(form):
                 services.order_discontinue(
                     by=acting_user(request),
                     order=order,
                     reason=form.cleaned_data["discontinue_reason"],
                 )
-            except RefillError as exc:
-                _apply_error(form, exc)
-            else:
                 messages.success(request, "Order discontinued.")
                 return redirect("refills:order_detail", pk=order.pk)
     return render(
@@ -565,25 +581,14 @@ def encounter_override(request: HttpRequest, pk: int) -> HttpResponse:
         if provider is None:
             form.add_error("password", problem)
         else:
-            try:
+            with _refusal_shown_on(form):
                 services.encounter_override(
                     provider=provider, encounter=encounter, reason=form.cleaned_data["reason"]
                 )
-            except RefillError as exc:
-                _apply_error(form, exc)
-            else:
                 messages.success(request, "Override recorded. The nurse can sign once verified.")
                 return redirect("refills:encounter_detail", pk=encounter.pk)
-    drafts.guard(form, back=reverse("refills:encounter_detail", args=[encounter.pk]))
-    return render(
-        request,
-        "refills/override_form.html",
-        {
-            "form": form,
-            "encounter": encounter,
-            "concerns": concerns,
-            "banner": _banner(encounter.patient),
-        },
+    return _refill_form_page(
+        request, "refills/override_form.html", form, encounter, concerns=concerns
     )
 
 
@@ -613,6 +618,21 @@ def _own_changeable_visit(request: HttpRequest, pk: int) -> ProviderVisit:
     if visit.provider_id != request.user.pk:
         raise Http404
     return visit
+
+
+def _visit_change_page(
+    request: HttpRequest, form, visit: ProviderVisit, title: str
+) -> HttpResponse:
+    """The page that corrects or withdraws a visit: Cancel goes back to the visit."""
+    return _form_page(
+        request,
+        "refills/visit_change.html",
+        form,
+        back=reverse("refills:visit_detail", args=[visit.pk]),
+        banner=_banner(visit.patient),
+        visit=visit,
+        title=title,
+    )
 
 
 def _changed(request: HttpRequest, change: services.VisitChange, done: str) -> HttpResponse:
@@ -654,7 +674,7 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProviderVisitCorrectionForm(request.POST or None, instance=visit)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in services.CORRECTABLE_VISIT_FIELDS}
-        try:
+        with _refusal_shown_on(form):
             change = services.provider_visit_correct(
                 by=acting_user(request),
                 visit=visit,
@@ -662,21 +682,8 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 diagnoses=form.cleaned_data["diagnosis_codes"],
                 reason=form.cleaned_data["reason"],
             )
-        except RefillError as exc:
-            _apply_error(form, exc)
-        else:
             return _changed(request, change, "Visit corrected.")
-    drafts.guard(form, back=reverse("refills:visit_detail", args=[visit.pk]))
-    return render(
-        request,
-        "refills/visit_change.html",
-        {
-            "form": form,
-            "visit": visit,
-            "banner": _banner(visit.patient),
-            "title": "Correct the visit",
-        },
-    )
+    return _visit_change_page(request, form, visit, "Correct the visit")
 
 
 @require_http_methods(["GET", "POST"])
@@ -685,22 +692,9 @@ def visit_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _own_changeable_visit(request, pk)
     form = ProviderVisitWithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with _refusal_shown_on(form):
             change = services.provider_visit_withdraw(
                 by=acting_user(request), visit=visit, reason=form.cleaned_data["reason"]
             )
-        except RefillError as exc:
-            _apply_error(form, exc)
-        else:
             return _changed(request, change, "Visit withdrawn.")
-    drafts.guard(form, back=reverse("refills:visit_detail", args=[visit.pk]))
-    return render(
-        request,
-        "refills/visit_change.html",
-        {
-            "form": form,
-            "visit": visit,
-            "banner": _banner(visit.patient),
-            "title": "Withdraw the visit",
-        },
-    )
+    return _visit_change_page(request, form, visit, "Withdraw the visit")
