@@ -38,6 +38,11 @@ def _help(text: str) -> HTML:
     return HTML(f'<p class="form-text mt-0 mb-2">{text}</p>')
 
 
+def _row(*fields: str) -> Row:
+    """The fields side by side, one column each."""
+    return Row(*(Column(field) for field in fields))
+
+
 def _form_helper() -> FormHelper:
     """A helper for a form the server validates. The browser's own checks stop at the first
     missing field with a generic bubble; the server reports every problem at once, in the
@@ -195,15 +200,15 @@ class PatientForm(forms.ModelForm):
             Fieldset(
                 "Identity",
                 _help("As on the insurance card: the claim carries these exactly."),
-                Row(Column("mrn"), Column("last_name"), Column("first_name")),
-                Row(Column("date_of_birth"), Column("sex")),
+                _row("mrn", "last_name", "first_name"),
+                _row("date_of_birth", "sex"),
             ),
             Fieldset(
                 "Address",
                 _help("The patient's home address, as the payer has it."),
                 "address_line1",
                 "address_line2",
-                Row(Column("city"), Column("state"), Column("postal_code")),
+                _row("city", "state", "postal_code"),
             ),
             Fieldset("Diagnoses", "diagnosis_codes"),
             Fieldset(
@@ -321,15 +326,15 @@ class EncounterForm(ServiceSavedModelForm):
             Fieldset(
                 "1. Visit",
                 _help("Date and place of the refill, and who supervised it."),
-                Row(Column("date_of_service"), Column("place_of_service")),
+                _row("date_of_service", "place_of_service"),
                 "supervising_practitioner",
             ),
             Fieldset(
                 "2. Assessment and labs",
                 _help("Today's weight; CBC and CMP drawn within the lab window."),
-                Row(Column("weight_kg"), Column("weight_measured_on")),
-                Row(Column("cbc_collected_on"), Column("cmp_collected_on")),
-                Row(Column("anc"), Column("platelets"), Column("creatinine")),
+                _row("weight_kg", "weight_measured_on"),
+                _row("cbc_collected_on", "cmp_collected_on"),
+                _row("anc", "platelets", "creatinine"),
                 "tolerance_notes",
             ),
             Fieldset(
@@ -338,32 +343,24 @@ class EncounterForm(ServiceSavedModelForm):
                     "Filled in from the order: check each value against the label. A second "
                     "clinician checks the pump blind."
                 ),
-                Row(Column("drug_name"), Column("drug_antineoplastic")),
-                Row(
-                    Column("drug_concentration_mg_ml"),
-                    Column("drug_dose_mg"),
-                    Column("drug_volume_ml"),
-                ),
-                Row(Column("drug_lot"), Column("drug_expires_on"), Column("drug_ndc")),
-                Row(Column("drug_discarded_mg"), Column("drug_supplied_by_practice")),
+                _row("drug_name", "drug_antineoplastic"),
+                _row("drug_concentration_mg_ml", "drug_dose_mg", "drug_volume_ml"),
+                _row("drug_lot", "drug_expires_on", "drug_ndc"),
+                _row("drug_discarded_mg", "drug_supplied_by_practice"),
             ),
             Fieldset(
                 "4. Pump",
                 _help("Program, prime and watch it run before the patient leaves."),
-                Row(Column("pump_type"), Column("service")),
-                Row(Column("pump_model"), Column("pump_serial")),
-                Row(Column("rate_ml_h"), Column("pump_volume_ml")),
-                Row(
-                    Column("pump_programmed"),
-                    Column("pump_primed"),
-                    Column("pump_function_verified"),
-                ),
+                _row("pump_type", "service"),
+                _row("pump_model", "pump_serial"),
+                _row("rate_ml_h", "pump_volume_ml"),
+                _row("pump_programmed", "pump_primed", "pump_function_verified"),
             ),
             Fieldset(
                 "5. Teaching",
                 _help("Alarms and site care, with teach-back."),
-                Row(Column("teaching_alarms"), Column("teaching_site_care")),
-                Row(Column("taught_person"), Column("teach_back_done")),
+                _row("teaching_alarms", "teaching_site_care"),
+                _row("taught_person", "teach_back_done"),
             ),
             Fieldset(
                 "6. Infusion start and departure",
@@ -374,7 +371,7 @@ class EncounterForm(ServiceSavedModelForm):
             Fieldset(
                 "7. Other procedures today",
                 _help("Only what you saw done; billing decides what may be reported."),
-                Row(Column("port_flush"), Column("blood_draw"), Column("other_chemo")),
+                _row("port_flush", "blood_draw", "other_chemo"),
             ),
             Submit("save", "Save draft"),
         )
@@ -441,16 +438,12 @@ class VerificationForm(forms.Form):
             Fieldset(
                 "Second clinician",
                 _help("Sign in as yourself. The first nurse's entry is hidden until you submit."),
-                Row(Column("username"), Column("password")),
+                _row("username", "password"),
             ),
             Fieldset(
                 "Independent check",
                 _help("Read the concentration on the label, the rate and volume on the pump."),
-                Row(
-                    Column("drug_concentration_mg_ml"),
-                    Column("rate_ml_h"),
-                    Column("pump_volume_ml"),
-                ),
+                _row("drug_concentration_mg_ml", "rate_ml_h", "pump_volume_ml"),
                 "label_checked",
             ),
             Submit("verify", "Verify"),
@@ -556,28 +549,23 @@ class OrderForm(ServiceSavedModelForm):
                     "weight kg / 3600). The calculated dose is shown as you type and kept "
                     "with the order."
                 ),
-                Row(Column("drug_name"), Column("dose_basis"), Column("dose_per_basis")),
-                Row(Column("dosing_height_cm"), Column("dosing_weight_kg")),
+                _row("drug_name", "dose_basis", "dose_per_basis"),
+                _row("dosing_height_cm", "dosing_weight_kg"),
                 HTML('<p class="form-text" id="order-calculation" aria-live="polite"></p>'),
                 "dose_mg",
             ),
             Fieldset(
                 "Pump",
-                Row(
-                    Column("concentration_mg_ml"),
-                    Column("final_volume_ml"),
-                    Column("infusion_hours"),
-                    Column("rate_ml_h"),
-                ),
+                _row("concentration_mg_ml", "final_volume_ml", "infusion_hours", "rate_ml_h"),
             ),
             Fieldset(
                 "Treatment parameters",
                 _help("The nurse cannot sign a refill outside these until you override it."),
-                Row(Column("anc_min"), Column("platelets_min"), Column("creatinine_max")),
+                _row("anc_min", "platelets_min", "creatinine_max"),
             ),
             Fieldset(
                 "Validity",
-                Row(Column("cycles"), Column("valid_from"), Column("valid_to")),
+                _row("cycles", "valid_from", "valid_to"),
                 "notes",
             ),
             "attest",
@@ -646,7 +634,7 @@ class ProviderVisitForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = _form_helper()
         self.helper.layout = Layout(
-            Row(Column("date_of_service"), Column("em_code")),
+            _row("date_of_service", "em_code"),
             "separately_identifiable",
             "note",
             "diagnosis_codes",
