@@ -51,16 +51,16 @@ ENCOUNTER_FIELDS = (
 # The values the second clinician enters blind, compared with the first entry.
 BLIND_CHECK_FIELDS = blind.BLIND_CHECK_FIELDS
 
-# What an addendum may correct or complete after signing. Everything else is fixed by the
-# signature; a correction of those is a new encounter.
-CORRECTABLE_FIELDS = (
-    "cbc_collected_on",
-    "cmp_collected_on",
+# The pump and teaching checklist: what the nurse ticks as done.
+CHECKLIST_FIELDS = (
     "pump_programmed",
     "pump_primed",
     "pump_function_verified",
     "teaching_alarms",
     "teaching_site_care",
     "teach_back_done",
-    "adverse_reaction",
 )
+
+# What an addendum may correct or complete after signing. Everything else is fixed by the
+# signature; a correction of those is a new encounter.
+CORRECTABLE_FIELDS = ("cbc_collected_on", "cmp_collected_on", *CHECKLIST_FIELDS, "adverse_reaction")

@@ -14,6 +14,7 @@ from billing import services as billing_services
 from billing.models import Claim
 from refills import services
 from refills.models import Encounter
+from refills.services.fields import CHECKLIST_FIELDS
 from tests.factories import (
     PatientFactory,
     billing_reference,
@@ -88,17 +89,7 @@ def test_nurse_fills_the_encounter_form_with_the_keyboard_only(open_as, nurse, p
     )
     assert (encounter.rate_ml_h, encounter.pump_volume_ml) == (Decimal("2"), Decimal("96"))
     assert encounter.taught_person == Encounter.Taught.CAREGIVER
-    assert all(
-        getattr(encounter, name)
-        for name in (
-            "pump_programmed",
-            "pump_primed",
-            "pump_function_verified",
-            "teaching_alarms",
-            "teaching_site_care",
-            "teach_back_done",
-        )
-    )
+    assert all(getattr(encounter, name) for name in CHECKLIST_FIELDS)
     assert encounter.adverse_reaction == "none"
 
 
