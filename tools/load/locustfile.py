@@ -48,6 +48,13 @@ class SignedIn(HttpUser):
         match = _CSRF.search(response.text)
         return match.group(1) if match else ""
 
+    def pick(self, url: str, name: str, link: str) -> str | None:
+        """The id of one of the records the page at ``url`` links to (``link``: the pattern
+        of those links, the id its group), or None when it links to none."""
+        page = self.client.get(url, name=name)
+        ids = _ids(page.text, link)
+        return secrets.choice(ids) if ids else None
+
     def post(self, url: str, form_url: str, data: dict[str, str], name: str) -> None:
         form = self.client.get(form_url, name=f"{name} (form)")
         data = {**data, "csrfmiddlewaretoken": self.csrf(form)}
@@ -68,18 +75,14 @@ class Nurse(SignedIn):
 
     @task(3)
     def patients(self) -> None:
-        page = self.client.get("/refills/patients/", name="patient list")
-        patients = _ids(page.text, r'href="/refills/patients/(\d+)/"')
-        if patients:
-            pk = secrets.choice(patients)
+        pk = self.pick("/refills/patients/", "patient list", r'href="/refills/patients/(\d+)/"')
+        if pk:
             self.client.get(f"/refills/patients/{pk}/", name="patient")
 
     @task(4)
     def encounter(self) -> None:
-        page = self.client.get("/refills/", name="worklist")
-        encounters = _ids(page.text, r'href="/refills/encounters/(\d+)/"')
-        if encounters:
-            pk = secrets.choice(encounters)
+        pk = self.pick("/refills/", "worklist", r'href="/refills/encounters/(\d+)/"')
+        if pk:
             self.client.get(f"/refills/encounters/{pk}/", name="encounter")
 
     @task(1)
@@ -140,9 +143,7 @@ class Biller(SignedIn):
 
     def some_claim(self, status: str = "") -> str | None:
         url = f"/billing/claims/?status={status}" if status else "/billing/claims/"
-        page = self.client.get(url, name="queue")
-        claims = _ids(page.text, r'href="/billing/claims/(\d+)/"')
-        return secrets.choice(claims) if claims else None
+        return self.pick(url, "queue", r'href="/billing/claims/(\d+)/"')
 
 
 class Monitor(HttpUser):
