@@ -22,6 +22,7 @@ from billing.validators import (
     validate_mbi,
     validate_member_id,
 )
+from config.constraints import check, unique
 from config.records import WrittenOnce
 from refills.models import Encounter, Patient
 from refills.ndc import validate_ndc11
@@ -34,11 +35,7 @@ def dates_ordered(name: str, message: str, *, open_start: bool = False) -> model
     condition = Q(effective_to__isnull=True)
     if open_start:
         condition |= Q(effective_from__isnull=True)
-    return models.CheckConstraint(
-        condition=condition | Q(effective_to__gte=F("effective_from")),
-        name=name,
-        violation_error_message=message,
-    )
+    return check(name, condition | Q(effective_to__gte=F("effective_from")), message)
 
 
 class ClaimFilingIndicator(models.TextChoices):
@@ -102,25 +99,23 @@ class Payer(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(program__in=["medicare", "commercial"]),
-                name="payer_program_valid",
-                violation_error_message="The program must be Medicare or commercial.",
+            check(
+                "payer_program_valid",
+                Q(program__in=["medicare", "commercial"]),
+                "The program must be Medicare or commercial.",
             ),
             # A professional claim to Medicare is Part B; a Part A or B indicator for any
             # other program would send the claim to the wrong adjudication.
-            models.CheckConstraint(
-                condition=Q(program="medicare", claim_filing_indicator="MB")
+            check(
+                "payer_claim_filing_indicator_valid",
+                Q(program="medicare", claim_filing_indicator="MB")
                 | (
                     ~Q(program="medicare")
                     & Q(claim_filing_indicator__in=ClaimFilingIndicator.values)
                     & ~Q(claim_filing_indicator__in=["MA", "MB"])
                 ),
-                name="payer_claim_filing_indicator_valid",
-                violation_error_message=(
-                    "Medicare claims are filed as Part B (MB); other payers take another claim "
-                    "filing indicator."
-                ),
+                "Medicare claims are filed as Part B (MB); other payers take another claim "
+                "filing indicator.",
             ),
         ]
 
@@ -197,12 +192,10 @@ class Coverage(models.Model):
         verbose_name_plural = "coverage"
         constraints = [
             dates_ordered("coverage_dates_ordered", "The coverage cannot end before it starts."),
-            models.CheckConstraint(
-                condition=Q(priority__in=[1, 2, 3]),
-                name="coverage_priority_valid",
-                violation_error_message=(
-                    "The coverage priority must be primary, secondary or tertiary."
-                ),
+            check(
+                "coverage_priority_valid",
+                Q(priority__in=[1, 2, 3]),
+                "The coverage priority must be primary, secondary or tertiary.",
             ),
         ]
 
@@ -249,18 +242,14 @@ class ChargeMasterItem(models.Model):
         verbose_name = "charge master item"
         indexes = [models.Index(fields=["code", "effective_from"], name="chargemaster_code_idx")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(charge__gte=0),
-                name="chargemaster_charge_gte_0",
-                violation_error_message="A charge cannot be negative.",
-            ),
+            check("chargemaster_charge_gte_0", Q(charge__gte=0), "A charge cannot be negative."),
             dates_ordered(
                 "chargemaster_dates_ordered", "The charge cannot end before it takes effect."
             ),
-            models.UniqueConstraint(
-                fields=["code", "effective_from"],
-                name="chargemaster_unique_code_start",
-                violation_error_message="This code already has a charge starting on that date.",
+            unique(
+                "chargemaster_unique_code_start",
+                ["code", "effective_from"],
+                "This code already has a charge starting on that date.",
             ),
         ]
 
@@ -295,30 +284,26 @@ class DrugCatalogueItem(models.Model):
         ordering = ["name", "-effective_from"]
         verbose_name = "drug catalogue item"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(hcpcs__regex=r"^[A-V][0-9]{4}$"),
-                name="drugitem_hcpcs_format",
-                violation_error_message=(
-                    "A HCPCS code is a letter A to V followed by four digits, for example J9190."
-                ),
+            check(
+                "drugitem_hcpcs_format",
+                Q(hcpcs__regex=r"^[A-V][0-9]{4}$"),
+                "A HCPCS code is a letter A to V followed by four digits, for example J9190.",
             ),
-            models.CheckConstraint(
-                condition=Q(billing_unit_mg__gt=0),
-                name="drugitem_billing_unit_gt_0",
-                violation_error_message="The billing unit must be above zero mg.",
+            check(
+                "drugitem_billing_unit_gt_0",
+                Q(billing_unit_mg__gt=0),
+                "The billing unit must be above zero mg.",
             ),
-            models.CheckConstraint(
-                condition=Q(charge_per_unit__gte=0),
-                name="drugitem_charge_gte_0",
-                violation_error_message="The charge per unit cannot be negative.",
+            check(
+                "drugitem_charge_gte_0",
+                Q(charge_per_unit__gte=0),
+                "The charge per unit cannot be negative.",
             ),
             dates_ordered("drugitem_dates_ordered", "The drug cannot end before it takes effect."),
-            models.UniqueConstraint(
-                fields=["hcpcs", "effective_from"],
-                name="drugitem_unique_code_start",
-                violation_error_message=(
-                    "This HCPCS code already has an entry starting on that date."
-                ),
+            unique(
+                "drugitem_unique_code_start",
+                ["hcpcs", "effective_from"],
+                "This HCPCS code already has an entry starting on that date.",
             ),
         ]
 
@@ -362,30 +347,28 @@ class StockedNDC(models.Model):
         ordering = ["item", "ndc"]
         verbose_name = "stocked NDC"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(ndc__regex=r"^[0-9]{11}$"),
-                name="stockedndc_11",
-                violation_error_message="An NDC is stored as eleven digits.",
+            check(
+                "stockedndc_11", Q(ndc__regex=r"^[0-9]{11}$"), "An NDC is stored as eleven digits."
             ),
-            models.CheckConstraint(
-                condition=Q(package_unit__in=["UN", "ML", "GR", "F2", "ME"]),
-                name="stockedndc_unit_valid",
-                violation_error_message="The package unit must be UN, ML, GR, F2 or ME.",
+            check(
+                "stockedndc_unit_valid",
+                Q(package_unit__in=["UN", "ML", "GR", "F2", "ME"]),
+                "The package unit must be UN, ML, GR, F2 or ME.",
             ),
-            models.CheckConstraint(
-                condition=Q(container__in=["single_dose", "multi_dose"]),
-                name="stockedndc_container_valid",
-                violation_error_message="The container must be single-dose or multi-dose.",
+            check(
+                "stockedndc_container_valid",
+                Q(container__in=["single_dose", "multi_dose"]),
+                "The container must be single-dose or multi-dose.",
             ),
-            models.CheckConstraint(
-                condition=Q(mg_per_package_unit__gt=0),
-                name="stockedndc_mg_per_unit_gt_0",
-                violation_error_message="The mg per package unit must be above zero.",
+            check(
+                "stockedndc_mg_per_unit_gt_0",
+                Q(mg_per_package_unit__gt=0),
+                "The mg per package unit must be above zero.",
             ),
-            models.UniqueConstraint(
-                fields=["item", "ndc"],
-                name="stockedndc_unique_per_item",
-                violation_error_message="This NDC is already stocked for this drug.",
+            unique(
+                "stockedndc_unique_per_item",
+                ["item", "ndc"],
+                "This NDC is already stocked for this drug.",
             ),
         ]
 
@@ -407,20 +390,18 @@ class FeeScheduleEntry(models.Model):
         ordering = ["payer", "code", "-effective_from"]
         verbose_name_plural = "fee schedule entries"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(allowed_amount__gte=0),
-                name="feeschedule_amount_gte_0",
-                violation_error_message="An allowed amount cannot be negative.",
+            check(
+                "feeschedule_amount_gte_0",
+                Q(allowed_amount__gte=0),
+                "An allowed amount cannot be negative.",
             ),
             dates_ordered(
                 "feeschedule_dates_ordered", "The fee cannot end before it takes effect."
             ),
-            models.UniqueConstraint(
-                fields=["payer", "code", "effective_from"],
-                name="feeschedule_unique_start",
-                violation_error_message=(
-                    "This payer already has a fee for this code starting on that date."
-                ),
+            unique(
+                "feeschedule_unique_start",
+                ["payer", "code", "effective_from"],
+                "This payer already has a fee for this code starting on that date.",
             ),
         ]
 
@@ -476,12 +457,10 @@ class PracticeSettings(models.Model):
         verbose_name = "practice settings"
         verbose_name_plural = "practice settings"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(singleton=True),
-                name="practicesettings_singleton",
-                violation_error_message=(
-                    "There is only one set of practice settings: change the existing one."
-                ),
+            check(
+                "practicesettings_singleton",
+                Q(singleton=True),
+                "There is only one set of practice settings: change the existing one.",
             ),
         ]
 
@@ -722,21 +701,20 @@ class Claim(models.Model):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["encounter"],
+            unique(
+                "claim_one_live_per_encounter",
+                ["encounter"],
+                "This refill already has a live claim: void it before deciding another.",
                 condition=~Q(status__in=[ClaimState.VOID, ClaimState.CORRECTED]),
-                name="claim_one_live_per_encounter",
-                violation_error_message=(
-                    "This refill already has a live claim: void it before deciding another."
-                ),
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ClaimState.values),
-                name="claim_status_valid",
-                violation_error_message="This is not a claim status the app knows.",
+            check(
+                "claim_status_valid",
+                Q(status__in=ClaimState.values),
+                "This is not a claim status the app knows.",
             ),
-            models.CheckConstraint(
-                condition=~Q(
+            check(
+                "claim_sent_has_export",
+                ~Q(
                     status__in=[
                         ClaimState.EXPORTED,
                         ClaimState.ACCEPTED,
@@ -748,20 +726,17 @@ class Claim(models.Model):
                     ]
                 )
                 | Q(export__isnull=False),
-                name="claim_sent_has_export",
-                violation_error_message="A claim that was sent must belong to an export file.",
+                "A claim that was sent must belong to an export file.",
             ),
-            models.CheckConstraint(
-                condition=Q(frequency="1") | ~Q(payer_claim_control_number=""),
-                name="claim_correction_names_payer_claim",
-                violation_error_message=(
-                    "A corrected or voided claim must name the payer's claim number."
-                ),
+            check(
+                "claim_correction_names_payer_claim",
+                Q(frequency="1") | ~Q(payer_claim_control_number=""),
+                "A corrected or voided claim must name the payer's claim number.",
             ),
-            models.CheckConstraint(
-                condition=Q(total_charge__gte=0),
-                name="claim_total_charge_gte_0",
-                violation_error_message="A claim total cannot be negative.",
+            check(
+                "claim_total_charge_gte_0",
+                Q(total_charge__gte=0),
+                "A claim total cannot be negative.",
             ),
         ]
 
@@ -879,34 +854,31 @@ class ClaimLine(models.Model):
         ]
         constraints = [
             # A drug and its JW line share the code: the modifiers tell them apart.
-            models.UniqueConstraint(
-                fields=["claim", "code", "modifiers"],
-                name="claimline_one_per_code_modifiers",
-                violation_error_message="A claim has one line per procedure code and modifiers.",
+            unique(
+                "claimline_one_per_code_modifiers",
+                ["claim", "code", "modifiers"],
+                "A claim has one line per procedure code and modifiers.",
             ),
-            models.UniqueConstraint(
-                fields=["claim", "position"],
-                name="claimline_unique_position",
-                violation_error_message="Two lines of a claim cannot share a position.",
+            unique(
+                "claimline_unique_position",
+                ["claim", "position"],
+                "Two lines of a claim cannot share a position.",
             ),
-            models.CheckConstraint(
-                condition=Q(units__gte=1),
-                name="claimline_units_gte_1",
-                violation_error_message="A line bills at least one unit.",
+            check("claimline_units_gte_1", Q(units__gte=1), "A line bills at least one unit."),
+            check(
+                "claimline_charge_gte_0",
+                Q(charge__isnull=True) | Q(charge__gte=0),
+                "A line charge cannot be negative.",
             ),
-            models.CheckConstraint(
-                condition=Q(charge__isnull=True) | Q(charge__gte=0),
-                name="claimline_charge_gte_0",
-                violation_error_message="A line charge cannot be negative.",
-            ),
-            models.CheckConstraint(
-                condition=Q(rendering_npi="") | Q(rendering_npi__regex=r"^[0-9]{10}$"),
-                name="claimline_rendering_npi_ten_digits",
-                violation_error_message="A rendering NPI is exactly ten digits, or left empty.",
+            check(
+                "claimline_rendering_npi_ten_digits",
+                Q(rendering_npi="") | Q(rendering_npi__regex=r"^[0-9]{10}$"),
+                "A rendering NPI is exactly ten digits, or left empty.",
             ),
             # Only drug lines carry an NDC, and a drug line's NDC fields go together.
-            models.CheckConstraint(
-                condition=Q(drug=False, ndc="", ndc_quantity__isnull=True, ndc_unit="")
+            check(
+                "claimline_ndc_fields_together",
+                Q(drug=False, ndc="", ndc_quantity__isnull=True, ndc_unit="")
                 | Q(drug=True, ndc="", ndc_quantity__isnull=True, ndc_unit="")
                 | Q(
                     drug=True,
@@ -915,11 +887,8 @@ class ClaimLine(models.Model):
                     ndc_quantity__gt=0,
                     ndc_unit__in=["UN", "ML", "GR", "F2", "ME"],
                 ),
-                name="claimline_ndc_fields_together",
-                violation_error_message=(
-                    "A drug line gives its NDC (eleven digits), a quantity above zero and a unit "
-                    "together, or none of them."
-                ),
+                "A drug line gives its NDC (eleven digits), a quantity above zero and a unit "
+                "together, or none of them.",
             ),
         ]
 
@@ -1065,10 +1034,10 @@ class X12Import(WrittenOnce):
         ordering = ["-imported_at", "-id"]
         verbose_name = "X12 import"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["999", "277ca", "835"]),
-                name="x12import_kind_valid",
-                violation_error_message="This is not a kind of X12 file the app reads.",
+            check(
+                "x12import_kind_valid",
+                Q(kind__in=["999", "277ca", "835"]),
+                "This is not a kind of X12 file the app reads.",
             ),
         ]
 
@@ -1146,10 +1115,10 @@ class ClaimPayment(models.Model):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["x12_import", "position"],
-                name="claimpayment_unique_position",
-                violation_error_message="Two payments on a claim cannot share a position.",
+            unique(
+                "claimpayment_unique_position",
+                ["x12_import", "position"],
+                "Two payments on a claim cannot share a position.",
             ),
         ]
 
@@ -1247,10 +1216,10 @@ class PaymentAdjustment(models.Model):
             models.Index(fields=["claim", "reason"], name="adjustment_claim_carc_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(group__in=["CO", "PR", "OA", "PI"]),
-                name="adjustment_group_valid",
-                violation_error_message="The adjustment group must be CO, PR, OA or PI.",
+            check(
+                "adjustment_group_valid",
+                Q(group__in=["CO", "PR", "OA", "PI"]),
+                "The adjustment group must be CO, PR, OA or PI.",
             ),
         ]
 
@@ -1325,18 +1294,14 @@ class DenialAction(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["claim", "action"], name="denialaction_claim_idx")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(action__in=["resubmit", "appeal", "write_off", "bill_patient"]),
-                name="denialaction_action_valid",
-                violation_error_message=(
-                    "Choose a next action: correct and resubmit, appeal, write off or bill the "
-                    "patient."
-                ),
+            check(
+                "denialaction_action_valid",
+                Q(action__in=["resubmit", "appeal", "write_off", "bill_patient"]),
+                "Choose a next action: correct and resubmit, appeal, write off or bill the "
+                "patient.",
             ),
-            models.CheckConstraint(
-                condition=~Q(reason=""),
-                name="denialaction_has_reason",
-                violation_error_message="Say why: a next action needs a reason.",
+            check(
+                "denialaction_has_reason", ~Q(reason=""), "Say why: a next action needs a reason."
             ),
         ]
 
