@@ -8,14 +8,13 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from billing import links as billing_links
-        from billing.selectors import primary_payer_name, stocked_ndcs
         from refills import links, ndc
         from refills.signals import documentation_changed, visit_change_requested
 
-        ndc.register_stock(stocked_ndcs)
+        ndc.register_stock(billing_links.stocked_ndcs)
         links.register_encounter_links("billing", billing_links.encounter_links)
         links.register_home_page("billing", billing_links.home_page)
-        links.register_payer("billing", primary_payer_name)
+        links.register_payer("billing", billing_links.primary_payer_name)
         links.register_holds("billing", billing_links.held_refills)
 
         documentation_changed.connect(

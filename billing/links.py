@@ -1,12 +1,15 @@
-"""What billing adds to refill pages, registered in ``refills.links`` when the app starts."""
+"""What billing adds to refill pages and checks, registered in ``refills.links`` and
+``refills.ndc`` when the app starts (kept light: the app loads this module at start-up)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
 
-from billing.models import Claim
+from billing.models import Claim, Coverage, DrugCatalogueItem, StockedNDC
 from refills.links import Hold, Link
-from refills.models import Encounter, Role
+from refills.models import Encounter, Patient, Role
 from refills.permissions import has_role
 
 
@@ -40,3 +43,24 @@ def held_refills(user) -> list[Hold]:
         .order_by("-date_of_service", "-pk")[:HELD_ON_WORKLIST]
     )
     return [Hold(claim.encounter, claim.hold_reason) for claim in claims]
+
+
+def stocked_ndcs(day: dt.date | None = None) -> frozenset[str]:
+    """The 11-digit NDCs of the drug catalogue, of items in force on ``day`` (any day: None)."""
+    items = DrugCatalogueItem.objects.all()
+    if day is not None:
+        items = items.effective_on(day)
+    return frozenset(StockedNDC.objects.filter(item__in=items).values_list("ndc", flat=True))
+
+
+def primary_payer_name(patient: Patient, day: dt.date) -> str:
+    """The payer of the patient's primary coverage in force on ``day`` (the patient banner
+    shows it), or "" when none is."""
+    coverage = (
+        Coverage.objects.filter(patient=patient, priority=Coverage.Priority.PRIMARY)
+        .effective_on(day)
+        .select_related("payer")
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+    return coverage.payer.name if coverage else ""

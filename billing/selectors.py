@@ -22,10 +22,8 @@ from billing.models import (
     ClaimPayment,
     Coverage,
     DenialAction,
-    DrugCatalogueItem,
     Payer,
     RemarkCode,
-    StockedNDC,
     X12Import,
 )
 from billing.money import ZERO, money
@@ -211,14 +209,6 @@ def code_words(
     return {code: describe(code, meanings) for code in wanted}
 
 
-def stocked_ndcs(day: dt.date | None = None) -> frozenset[str]:
-    """The 11-digit NDCs of the drug catalogue, of items in force on ``day`` (any day: None)."""
-    items = DrugCatalogueItem.objects.all()
-    if day is not None:
-        items = items.effective_on(day)
-    return frozenset(StockedNDC.objects.filter(item__in=items).values_list("ndc", flat=True))
-
-
 def _payments_with_words(payments: QuerySet[ClaimPayment]) -> list[ClaimPayment]:
     """``payments`` with their lines, adjustments and remarks, each code given its words
     (``.words``) from the code lists an administrator keeps; a fixed number of queries."""
@@ -263,19 +253,6 @@ def unmatched_acknowledgments() -> QuerySet[ClaimAcknowledgment]:
         .defer("x12_import__content")
         .order_by("-x12_import__imported_at", "-id")[:200]
     )
-
-
-def primary_payer_name(patient: Patient, day: dt.date) -> str:
-    """The payer of the patient's primary coverage in force on ``day`` (the patient banner
-    shows it), or "" when none is."""
-    coverage = (
-        Coverage.objects.filter(patient=patient, priority=Coverage.Priority.PRIMARY)
-        .effective_on(day)
-        .select_related("payer")
-        .order_by("-effective_from", "-id")
-        .first()
-    )
-    return coverage.payer.name if coverage else ""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from billing.links import stocked_ndcs
 from billing.models import DrugCatalogueItem, StockedNDC
-from billing.selectors import stocked_ndcs
 from refills import ndc
 
 pytestmark = pytest.mark.django_db
