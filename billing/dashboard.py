@@ -17,18 +17,12 @@ from typing import Any
 
 from django.db.models import (
     Aggregate,
-    Avg,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     Sum,
 )
-from django.db.models.functions import TruncDate
-from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
 from billing.models import Claim, PaymentAdjustment
@@ -177,19 +171,12 @@ PAYMENT_BUCKETS = (
 PAYMENT_KEYS = {bucket.key: bucket for bucket in PAYMENT_BUCKETS}
 
 
-# Days from a claim's export to the payment that stands (`Claim.paid_on`, BPR16), the
-# export's date taken in the clinic's zone.
-_DAYS = ExpressionWrapper(
-    F("paid_on") - TruncDate("export__created_at"), output_field=DurationField()
-)
-
-
 def paid_in_condition(bucket: DayBucket) -> Q:
-    """Claims whose standing payment came ``bucket`` days after their export (the figure
-    and the queue behind it)."""
-    condition = Q(GreaterThanOrEqual(_DAYS, dt.timedelta(days=bucket.first)))
+    """Claims whose standing payment came ``bucket`` days after their export
+    (`Claim.payment_days`), for the figure and the queue behind it."""
+    condition = Q(payment_days__gte=bucket.first)
     if bucket.last is not None:
-        condition &= Q(LessThanOrEqual(_DAYS, dt.timedelta(days=bucket.last)))
+        condition &= Q(payment_days__lte=bucket.last)
     return condition
 
 
@@ -215,21 +202,21 @@ def days_to_payment(period: Period) -> PaymentTiming:
         condition = paid_in_condition(bucket)
         aggregates[f"n{bucket.key}"] = Count("id", filter=condition)
         aggregates[f"s{bucket.key}"] = Sum("paid_amount", filter=condition)
-    aggregates["average"] = Avg(_DAYS)
-    totals = Claim.objects.filter(period.condition(), paid_on__isnull=False).aggregate(**aggregates)
-    average = totals["average"]
+    aggregates["claims"] = Count("id")
+    aggregates["days"] = Sum("payment_days")
+    totals = Claim.objects.filter(period.condition(), payment_days__isnull=False).aggregate(
+        **aggregates
+    )
     return PaymentTiming(
         buckets=[
             PaymentDays(bucket, totals[f"n{bucket.key}"], cents(totals[f"s{bucket.key}"]))
             for bucket in PAYMENT_BUCKETS
         ],
-        # SQLite averages a duration in microseconds, PostgreSQL as an interval.
-        average_days=None
-        if average is None
-        else Decimal(
-            (average if isinstance(average, dt.timedelta) else dt.timedelta(microseconds=average))
-            / dt.timedelta(days=1)
-        ).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+        average_days=(Decimal(totals["days"]) / totals["claims"]).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+        if totals["claims"]
+        else None,
     )
 
 

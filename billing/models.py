@@ -634,8 +634,9 @@ class Claim(models.Model):
     # sum: the fee schedule's expected allowed amount of the lines (when the claim and its
     # lines are created), and, by each 835 posting in its transaction, the allowed and paid
     # amounts of the line payments (a reversal's negative amounts cancel the payment it
-    # takes back) and the payment date (BPR16) of the payment that stands: the claim's last
-    # payment, when it paid something and is not a reversal.
+    # takes back) and the days from the export (its date in the clinic's zone) to the payment
+    # date (BPR16) of the payment that stands: the claim's last payment, when it paid
+    # something and is not a reversal.
     expected_allowed = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, editable=False
     )
@@ -645,7 +646,7 @@ class Claim(models.Model):
     paid_amount = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, editable=False
     )
-    paid_on = models.DateField(null=True, blank=True, editable=False)
+    payment_days = models.IntegerField(null=True, blank=True, editable=False)
     # A claim's facts and decision are written once, when it is decided (a new decision is a
     # new claim), so its history need not copy those kilobytes into every row.
     # The sums above are kept from rows that have their own history.
@@ -656,7 +657,7 @@ class Claim(models.Model):
             "expected_allowed",
             "allowed_amount",
             "paid_amount",
-            "paid_on",
+            "payment_days",
         ]
     )
 
@@ -687,7 +688,7 @@ class Claim(models.Model):
                     "expected_allowed",
                     "allowed_amount",
                     "paid_amount",
-                    "paid_on",
+                    "payment_days",
                 ],
                 name="claim_dos_figures_idx",
             ),

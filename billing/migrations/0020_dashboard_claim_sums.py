@@ -6,9 +6,34 @@ value a correlated sum over the child table's index (no row passes through Pytho
 
 import django.db.models.deletion
 from django.db import migrations, models, transaction
-from django.db.models import Exists, OuterRef, Subquery, Sum
+from django.db.models import Exists, Func, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import TruncDate
 
 BATCH = 50_000
+
+
+class DaysBetween(Func):
+    """As billing.services.remittance.DaysBetween when this migration was written."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def __init__(self, first, last):
+        super().__init__(last, first)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND(julianday(%(expressions)s)) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
 
 
 def _batches(model):
@@ -21,6 +46,7 @@ def _batches(model):
 
 def fill(apps, schema_editor):
     Claim = apps.get_model("billing", "Claim")
+    ClaimExport = apps.get_model("billing", "ClaimExport")
     ClaimLine = apps.get_model("billing", "ClaimLine")
     ClaimPayment = apps.get_model("billing", "ClaimPayment")
     LinePayment = apps.get_model("billing", "LinePayment")
@@ -44,6 +70,9 @@ def fill(apps, schema_editor):
         .exclude(Exists(later))
         .values("payment_date")[:1]
     )
+    exported = ClaimExport.objects.filter(pk=OuterRef("export_id")).values(
+        day=TruncDate("created_at")
+    )
     payment = ClaimPayment.objects.filter(pk=OuterRef("payment_id"))
     for claims in _batches(Claim):
         with transaction.atomic(using=schema_editor.connection.alias):
@@ -51,7 +80,7 @@ def fill(apps, schema_editor):
                 expected_allowed=Subquery(expected),
                 allowed_amount=Subquery(paid.annotate(sum=Sum("allowed")).values("sum")),
                 paid_amount=Subquery(paid.annotate(sum=Sum("paid")).values("sum")),
-                paid_on=Subquery(standing),
+                payment_days=DaysBetween(Subquery(exported), Subquery(standing)),
             )
     for adjustments in _batches(PaymentAdjustment):
         with transaction.atomic(using=schema_editor.connection.alias):
@@ -96,8 +125,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='claim',
-            name='paid_on',
-            field=models.DateField(blank=True, editable=False, null=True),
+            name='payment_days',
+            field=models.IntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
             model_name='paymentadjustment',
@@ -112,7 +141,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name='claim',
-            index=models.Index(fields=['date_of_service'], include=('id', 'status', 'payer', 'total_charge', 'export', 'expected_allowed', 'allowed_amount', 'paid_amount', 'paid_on'), name='claim_dos_figures_idx'),
+            index=models.Index(fields=['date_of_service'], include=('id', 'status', 'payer', 'total_charge', 'export', 'expected_allowed', 'allowed_amount', 'paid_amount', 'payment_days'), name='claim_dos_figures_idx'),
         ),
         migrations.AddIndex(
             model_name='paymentadjustment',

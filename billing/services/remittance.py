@@ -22,7 +22,16 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery, Sum
+from django.db.models import (
+    Exists,
+    Func,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+)
+from django.db.models.expressions import BaseExpression
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from billing import inbound
@@ -559,14 +568,14 @@ def adjustment_row(
 
 def keep_claim_totals(claim_pks: Iterable[int]) -> None:
     """Write on each claim what its 835 postings come to (`Claim.allowed_amount`,
-    `paid_amount` and `paid_on`), from its line payments and payments, in one UPDATE
+    `paid_amount` and `payment_days`), from its line payments and payments, in one UPDATE
     inside the caller's transaction."""
     pks = list(claim_pks)
     if pks:
         Claim.objects.filter(pk__in=pks).update(**claim_totals())
 
 
-def claim_totals() -> dict[str, Subquery]:
+def claim_totals() -> dict[str, BaseExpression]:
     """The expressions of the claim's payment sums, for an UPDATE of claims."""
     lines = (
         LinePayment.objects.filter(claim_line__claim=OuterRef("pk"))
@@ -580,11 +589,39 @@ def claim_totals() -> dict[str, Subquery]:
         .exclude(Exists(later))
         .values("payment_date")[:1]
     )
+    exported = ClaimExport.objects.filter(pk=OuterRef("export_id")).values(
+        day=TruncDate("created_at")
+    )
     return {
         "allowed_amount": Subquery(lines.annotate(sum=Sum("allowed")).values("sum")),
         "paid_amount": Subquery(lines.annotate(sum=Sum("paid")).values("sum")),
-        "paid_on": Subquery(standing),
+        "payment_days": DaysBetween(Subquery(exported), Subquery(standing)),
     }
+
+
+class DaysBetween(Func):
+    """The whole days from one date to another (``last`` less ``first``), NULL if either is."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def __init__(self, first: BaseExpression, last: BaseExpression) -> None:
+        super().__init__(last, first)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # PostgreSQL: a date less a date is an integer.
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND(julianday(%(expressions)s)) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
 
 
 def _match_line(lines: list[ClaimLine], paid: inbound.ServicePayment) -> ClaimLine | None:

@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.models import (
     Claim,
@@ -242,24 +243,26 @@ def test_835_provider_adjustments(sent, biller):
 def _sums_from_child_rows(claim: Claim) -> tuple:
     """What the dashboard read from the child tables before the claims kept their sums:
     the lines' expected allowed amount, the line payments' allowed and paid amounts, and
-    the payment date of the claim's last payment when it paid and is not a reversal."""
+    the days from the export (in the clinic's zone) to the claim's last payment when it
+    paid and is not a reversal."""
     lines = ClaimLine.objects.filter(claim=claim).aggregate(expected=Sum("expected_allowed"))
     paid = LinePayment.objects.filter(claim_line__claim=claim).aggregate(
         allowed=Sum("allowed"), paid=Sum("paid")
     )
     last = ClaimPayment.objects.filter(claim=claim).order_by("id").last()
     stands = last is not None and last.paid > 0 and last.status_code != "22"
+    exported_on = timezone.localdate(Claim.objects.get(pk=claim.pk).export.created_at)
     return (
         lines["expected"],
         paid["allowed"],
         paid["paid"],
-        last.payment_date if stands else None,
+        (last.payment_date - exported_on).days if stands else None,
     )
 
 
 def _kept_sums(claim: Claim) -> tuple:
     claim = Claim.objects.get(pk=claim.pk)
-    return (claim.expected_allowed, claim.allowed_amount, claim.paid_amount, claim.paid_on)
+    return (claim.expected_allowed, claim.allowed_amount, claim.paid_amount, claim.payment_days)
 
 
 @pytest.mark.parametrize(
@@ -286,13 +289,22 @@ def test_each_claim_keeps_the_sums_of_its_postings(sent, biller, files):
 
 def test_a_reversal_then_its_correction_leaves_the_payment_that_stands(sent, biller):
     claims, values = sent
+    exported_on = timezone.localdate(Claim.objects.get(pk=claims[0].pk).export.created_at)
     _import("835_full_payment", values, biller)
-    assert _kept_sums(claims[0])[2:] == (Decimal("215.83"), first_payment_date(claims[0]))
+    first = ClaimPayment.objects.get(claim=claims[0])
+    assert _kept_sums(claims[0])[2:] == (
+        Decimal("215.83"),
+        (first.payment_date - exported_on).days,
+    )
     _import("835_reversal_correction", values, biller)
     corrected = ClaimPayment.objects.filter(claim=claims[0]).order_by("id").last()
     assert corrected.status_code == "1"
+    assert corrected.payment_date != first.payment_date
     # 215.83 paid, 215.83 taken back, 240.83 paid: the claim keeps the correction.
-    assert _kept_sums(claims[0])[2:] == (Decimal("240.83"), corrected.payment_date)
+    assert _kept_sums(claims[0])[2:] == (
+        Decimal("240.83"),
+        (corrected.payment_date - exported_on).days,
+    )
     # A claim nobody paid keeps nothing but its expected amount.
     assert _kept_sums(claims[2])[1:] == (None, None, None)
 
@@ -303,7 +315,9 @@ def test_the_migration_fills_the_sums_of_rows_posted_before_it(sent, biller):
         _import(name, values, biller)
     kept = [_kept_sums(claim) for claim in claims]
     adjustments = list(PaymentAdjustment.objects.values_list("id", "claim", "date_of_service"))
-    Claim.objects.update(expected_allowed=None, allowed_amount=None, paid_amount=None, paid_on=None)
+    Claim.objects.update(
+        expected_allowed=None, allowed_amount=None, paid_amount=None, payment_days=None
+    )
     PaymentAdjustment.objects.update(claim=None, date_of_service=None)
 
     migration = importlib.import_module("billing.migrations.0020_dashboard_claim_sums")
@@ -314,10 +328,6 @@ def test_the_migration_fills_the_sums_of_rows_posted_before_it(sent, biller):
     assert list(PaymentAdjustment.objects.values_list("id", "claim", "date_of_service")) == (
         adjustments
     )
-
-
-def first_payment_date(claim: Claim):
-    return ClaimPayment.objects.filter(claim=claim).earliest("id").payment_date
 
 
 def test_a_decided_claim_keeps_the_expected_amount_of_its_lines(sent):
