@@ -149,6 +149,48 @@ WEIGHT_CHANGE, WEIGHT_CHANGED_FROM = 4, Decimal("82.0")
 LOW_ANC = 5
 
 
+def _patient(by, who: tuple, street: str, **more) -> Patient:
+    """The demo patient with this MRN, registered (in Springfield, IL) when not there yet;
+    ``who`` is (MRN, last name, first name, born, sex, diagnosis codes)."""
+    mrn, last, first, born, sex, codes = who
+    patient = Patient.objects.filter(mrn=mrn).first()
+    if patient is not None:
+        return patient
+    return services.patient_create(
+        by=by,
+        data={
+            "mrn": mrn,
+            "last_name": last,
+            "first_name": first,
+            "date_of_birth": dt.date.fromisoformat(born),
+            "sex": sex,
+            "address_line1": street,
+            "city": "Springfield",
+            "state": "IL",
+            "postal_code": "62704",
+            **more,
+        },
+        diagnoses=codes,
+    )
+
+
+def _cover(patient: Patient, payer_code: str, number: int, *, priority: int = 1) -> None:
+    """The patient's coverage by the payer (demo member number ``number``), unless there."""
+    payer = Payer.objects.get(code=payer_code)
+    Coverage.objects.get_or_create(
+        patient=patient,
+        payer=payer,
+        defaults={
+            # Medicare's are MBIs (as on the card), the others the plans' own IDs.
+            "member_id": f"1EG4TE5MK{number:02d}"
+            if payer.program == Payer.Program.MEDICARE
+            else f"{payer.code[:3]}{90000 + number}",
+            "priority": priority,
+            "effective_from": dt.date(2024, 1, 1),
+        },
+    )
+
+
 def _same_day_visit(
     by, patient: Patient, day: dt.date, code: str, note: str, diagnosis: str, *, now
 ) -> None:
@@ -240,38 +282,15 @@ class Command(BaseCommand):
     def _patients(self, users) -> list[Patient]:
         patients = []
         payer_codes = [p[0] for p in PAYERS]
-        for index, (mrn, last, first, born, sex, codes) in enumerate(PATIENTS):
-            patient = Patient.objects.filter(mrn=mrn).first()
-            if patient is None:
-                patient = services.patient_create(
-                    by=users["rn.alvarez"],
-                    data={
-                        "mrn": mrn,
-                        "last_name": last,
-                        "first_name": first,
-                        "date_of_birth": dt.date.fromisoformat(born),
-                        "sex": sex,
-                        "address_line1": f"{100 + index} Elm Street",
-                        "city": "Springfield",
-                        "state": "IL",
-                        "postal_code": "62704",
-                        "allergies": ALLERGIES.get(index, "none known"),
-                        "height_cm": Decimal("170.0"),
-                    },
-                    diagnoses=codes,
-                )
-            payer = Payer.objects.get(code=payer_codes[index % len(payer_codes)])
-            Coverage.objects.get_or_create(
-                patient=patient,
-                payer=payer,
-                defaults={
-                    # Medicare's are MBIs (as on the card), the others the plans' own IDs.
-                    "member_id": f"1EG4TE5MK{index:02d}"
-                    if payer.program == Payer.Program.MEDICARE
-                    else f"{payer.code[:3]}{90000 + index}",
-                    "effective_from": dt.date(2024, 1, 1),
-                },
+        for index, who in enumerate(PATIENTS):
+            patient = _patient(
+                users["rn.alvarez"],
+                who,
+                f"{100 + index} Elm Street",
+                allergies=ALLERGIES.get(index, "none known"),
+                height_cm=Decimal("170.0"),
             )
+            _cover(patient, payer_codes[index % len(payer_codes)], index)
             patients.append(patient)
         return patients
 
@@ -407,49 +426,9 @@ class Command(BaseCommand):
         today = timezone.localdate(now)
         created = 0
         for position, example in enumerate(BILLING_EXAMPLES):
-            (
-                mrn,
-                last,
-                first,
-                born,
-                sex,
-                codes,
-                payer_code,
-                priority,
-                seen_by,
-                ndc,
-                dose,
-                discarded,
-            ) = example
-            patient = Patient.objects.filter(mrn=mrn).first()
-            if patient is None:
-                patient = services.patient_create(
-                    by=nurse,
-                    data={
-                        "mrn": mrn,
-                        "last_name": last,
-                        "first_name": first,
-                        "date_of_birth": dt.date.fromisoformat(born),
-                        "sex": sex,
-                        "address_line1": f"{20 + position} Oak Avenue",
-                        "city": "Springfield",
-                        "state": "IL",
-                        "postal_code": "62704",
-                    },
-                    diagnoses=codes,
-                )
-            payer = Payer.objects.get(code=payer_code)
-            Coverage.objects.get_or_create(
-                patient=patient,
-                payer=payer,
-                defaults={
-                    "member_id": f"1EG4TE5MK{13 + position:02d}"
-                    if payer.program == Payer.Program.MEDICARE
-                    else f"{payer.code[:3]}{90013 + position}",
-                    "priority": priority,
-                    "effective_from": dt.date(2024, 1, 1),
-                },
-            )
+            who, (payer_code, priority, seen_by, ndc, dose, discarded) = example[:6], example[6:]
+            patient = _patient(nurse, who, f"{20 + position} Oak Avenue")
+            _cover(patient, payer_code, 13 + position, priority=priority)
             dose_mg = Decimal(dose)
             self._order(users, patient, now, weight=Decimal("72.0"), dose_mg=dose_mg)
             if patient.encounters.exists():
