@@ -318,13 +318,20 @@ def verify_post(**overrides) -> dict:
     }
 
 
-def signed_refill(patient: Patient, nurse, verifier, **overrides) -> Encounter:
-    """The nurse's refill (encounter_data(**overrides)), checked blind by the verifier and
-    signed by the nurse."""
+def verified_refill(patient: Patient, nurse, verifier, **overrides) -> Encounter:
+    """The nurse's refill (encounter_data(**overrides)), checked blind by the verifier; read
+    back from the database."""
     encounter = refill_services.encounter_create(
         by=nurse, patient=patient, data=encounter_data(**overrides)
     )
     refill_services.encounter_verify(verifier=verifier, encounter=encounter, entered=BLIND_OK)
+    return Encounter.objects.get(pk=encounter.pk)
+
+
+def signed_refill(patient: Patient, nurse, verifier, **overrides) -> Encounter:
+    """The nurse's refill (encounter_data(**overrides)), checked blind by the verifier and
+    signed by the nurse."""
+    encounter = verified_refill(patient, nurse, verifier, **overrides)
     return refill_services.encounter_sign(by=nurse, encounter=encounter)
 
 

@@ -10,7 +10,12 @@ from billing import services as billing_services
 from billing.models import Claim, ClaimEvent, ClaimExport, ClaimLine
 from refills import services
 from refills.models import Addendum, Encounter
-from tests.factories import BLIND_OK, approved_claim, billing_reference, cover, encounter_data
+from tests.factories import (
+    approved_claim,
+    billing_reference,
+    cover,
+    verified_refill,
+)
 
 
 class Outage(Exception):
@@ -34,9 +39,7 @@ def breaks_after(real):
 @pytest.fixture
 def verified(patient, nurse, nurse2):
     cover(patient, billing_reference(program="commercial", code="AETNA"))
-    encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    return Encounter.objects.get(pk=encounter.pk)
+    return verified_refill(patient, nurse, nurse2)
 
 
 def assert_still_verified(encounter: Encounter) -> None:

@@ -31,7 +31,6 @@ from billing.models import Claim, ClaimEvent
 from refills import services
 from refills.models import Addendum, Encounter, Patient, ProviderVisit, VerificationAttempt
 from tests.factories import (
-    BLIND_OK,
     PASSWORD,
     UserFactory,
     billing_reference,
@@ -39,6 +38,8 @@ from tests.factories import (
     encounter_data,
     encounter_post,
     live_claim,
+    signed_refill,
+    verified_refill,
     verify_post,
     visit_post,
 )
@@ -258,19 +259,6 @@ def as_biller(client, biller):
     client.force_login(biller)
 
 
-def verified_encounter(patient, nurse, nurse2, **overrides) -> Encounter:
-    encounter = services.encounter_create(
-        by=nurse, patient=patient, data=encounter_data(**overrides)
-    )
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    return Encounter.objects.get(pk=encounter.pk)
-
-
-def signed_encounter(patient, nurse, nurse2) -> Encounter:
-    encounter = verified_encounter(patient, nurse, nurse2)
-    return services.encounter_sign(by=nurse, encounter=encounter)
-
-
 # Login
 
 
@@ -452,7 +440,7 @@ def test_verification(client, nurse, nurse2, patient, data):
 @pytest.mark.usefixtures("as_nurse")
 def test_sign(client, nurse, nurse2, patient, data):
     # One encounter: the first accepted attestation signs it, later ones find it signed.
-    encounter = Encounter.objects.first() or verified_encounter(patient, nurse, nurse2)
+    encounter = Encounter.objects.first() or verified_refill(patient, nurse, nurse2)
     before = counts()
 
     response = client.post(reverse("refills:encounter_sign", args=[encounter.pk]), data)
@@ -491,7 +479,7 @@ ADDENDUM = {
 @given(data=submissions(ADDENDUM, list(ADDENDUM)))
 @pytest.mark.usefixtures("as_nurse")
 def test_addendum(client, nurse, nurse2, patient, data):
-    signed = Encounter.objects.filter(status="signed").first() or signed_encounter(
+    signed = Encounter.objects.filter(status="signed").first() or signed_refill(
         patient, nurse, nurse2
     )
     before = counts()
@@ -530,7 +518,7 @@ def test_provider_visit(client, provider, patient, mutate):
 @pytest.fixture
 def ready_claim(nurse, nurse2, patient):
     cover(patient, billing_reference(program="commercial", code="AETNA"))
-    signed = signed_encounter(patient, nurse, nurse2)
+    signed = signed_refill(patient, nurse, nurse2)
     claim = Claim.objects.get(encounter=signed)
     assert claim.status == "ready"
     return claim
@@ -669,7 +657,7 @@ def test_two_providers_with_the_same_em_code_that_day_do_not_stop_signing(
         ),
     )
     second = UserFactory(username="dr.lee", role="Provider", credential="MD")
-    encounter = verified_encounter(patient, nurse, nurse2, supervising_practitioner=provider)
+    encounter = verified_refill(patient, nurse, nurse2, supervising_practitioner=provider)
     for who in (provider, second):
         client.force_login(who)
         response = client.post(

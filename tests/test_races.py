@@ -78,9 +78,7 @@ def signed_claims(nurse, nurse2, count: int) -> list[Claim]:
     for _ in range(count):
         patient = PatientFactory()
         cover(patient, payer)
-        encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-        services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-        services.encounter_sign(by=nurse, encounter=encounter)
+        encounter = signed_refill(patient, nurse, nurse2)
         claims.append(Claim.objects.get(encounter=encounter))
     assert {c.status for c in claims} == {"ready"}
     return claims

@@ -255,6 +255,28 @@ class Links(HTMLParser):
         self.urls += [v or "" for k, v in attrs if k in {"href", "action", "src", "formaction"}]
 
 
+def phi_pages(nurse, biller, admin_user, patient, draft, claim) -> dict:
+    """The pages that show the patient's name, each under a user who may open it."""
+    return {
+        nurse: [
+            reverse("refills:worklist"),
+            reverse("refills:patient_list"),
+            reverse("refills:patient_detail", args=[patient.pk]),
+            reverse("refills:encounter_detail", args=[draft.pk]),
+            reverse("refills:encounter_edit", args=[draft.pk]),
+        ],
+        biller: [
+            reverse("billing:queue"),
+            reverse("billing:claim_detail", args=[claim.pk]),
+            reverse("billing:claim_1500", args=[claim.pk]),
+        ],
+        admin_user: [
+            reverse("refills:patient_audit", args=[patient.pk]),
+            reverse("billing:claim_audit", args=[claim.pk]),
+        ],
+    }
+
+
 @pytest.mark.usefixtures("practice")
 def test_links_on_pages_never_carry_phi(
     client, phi_patient, nurse, nurse2, biller, provider, admin_user
@@ -264,26 +286,9 @@ def test_links_on_pages_never_carry_phi(
     patient.first_name, patient.mrn, patient.date_of_birth = FIRST, "MRNQ77124", BORN
     patient.save()
     draft = services.encounter_create(by=nurse, patient=phi_patient, data=encounter_data())
-    pages = {
-        nurse: [
-            reverse("refills:worklist"),
-            reverse("refills:patient_list"),
-            reverse("refills:patient_detail", args=[phi_patient.pk]),
-            reverse("refills:encounter_detail", args=[draft.pk]),
-            reverse("refills:encounter_edit", args=[draft.pk]),
-            reverse("refills:encounter_create", args=[phi_patient.pk]),
-        ],
-        biller: [
-            reverse("billing:queue"),
-            reverse("billing:claim_detail", args=[claim.pk]),
-            reverse("billing:claim_1500", args=[claim.pk]),
-        ],
-        admin_user: [
-            reverse("refills:patient_audit", args=[phi_patient.pk]),
-            reverse("refills:encounter_audit", args=[draft.pk]),
-            reverse("billing:claim_audit", args=[claim.pk]),
-        ],
-    }
+    pages = phi_pages(nurse, biller, admin_user, phi_patient, draft, claim)
+    pages[nurse].append(reverse("refills:encounter_create", args=[phi_patient.pk]))
+    pages[admin_user].append(reverse("refills:encounter_audit", args=[draft.pk]))
     for user, urls in pages.items():
         client.force_login(user)
         for search in (reverse("refills:patient_list"), reverse("billing:queue")):
@@ -440,29 +445,13 @@ def test_every_page_and_file_with_patient_data_is_not_stored(
 ):
     claim = approved_claim(nurse, nurse2, biller, provider, last_name=NAME)
     draft = services.encounter_create(by=nurse, patient=phi_patient, data=encounter_data())
-    pages = {
-        nurse: [
-            reverse("refills:worklist"),
-            reverse("refills:patient_list"),
-            reverse("refills:patient_detail", args=[phi_patient.pk]),
-            reverse("refills:encounter_detail", args=[draft.pk]),
-            reverse("refills:encounter_edit", args=[draft.pk]),
-            reverse("refills:encounter_verify", args=[draft.pk]),
-            reverse("accounts:password_change"),
-        ],
-        biller: [
-            reverse("billing:queue"),
-            reverse("billing:claim_detail", args=[claim.pk]),
-            reverse("billing:claim_1500", args=[claim.pk]),
-            reverse("billing:export_list"),
-        ],
-        admin_user: [
-            reverse("refills:patient_audit", args=[phi_patient.pk]),
-            reverse("billing:claim_audit", args=[claim.pk]),
-            reverse("admin:index"),
-            reverse("admin:billing_coverage_changelist"),
-        ],
-    }
+    pages = phi_pages(nurse, biller, admin_user, phi_patient, draft, claim)
+    pages[nurse] += [
+        reverse("refills:encounter_verify", args=[draft.pk]),
+        reverse("accounts:password_change"),
+    ]
+    pages[biller].append(reverse("billing:export_list"))
+    pages[admin_user] += [reverse("admin:index"), reverse("admin:billing_coverage_changelist")]
     seen = []
     for user, urls in pages.items():
         client.force_login(user)

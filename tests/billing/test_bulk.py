@@ -14,13 +14,12 @@ from django.urls import reverse
 
 from billing import services
 from billing.models import Claim, ClaimEvent, ClaimExport, ClaimLine
-from refills import services as refill_services
 from tests.factories import (
-    BLIND_OK,
     PatientFactory,
     billing_reference,
     cover,
-    encounter_data,
+    live_claim,
+    signed_refill,
 )
 from tests.x12check import pyx12_problems
 
@@ -30,12 +29,7 @@ def decided_claim(nurse, nurse2, provider, last_name: str, *, covered: bool = Tr
     patient = PatientFactory(last_name=last_name, codes=["C18.9"])
     if covered:
         cover(patient, billing_reference(program="commercial", code="AETNA"))
-    encounter = refill_services.encounter_create(
-        by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
-    )
-    refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    refill_services.encounter_sign(by=nurse, encounter=encounter)
-    return Claim.objects.exclude(status="void").get(encounter=encounter)
+    return live_claim(signed_refill(patient, nurse, nurse2, supervising_practitioner=provider))
 
 
 @pytest.fixture

@@ -16,16 +16,15 @@ from django.urls import reverse
 from billing import claim_lines, exporting, services
 from billing.engine import decide, parse_facts
 from billing.models import Claim, ClaimExport, ClaimLine, Coverage, Payer
-from refills import services as refill_services
 from tests.billing.test_engine_v2 import build, em
 from tests.factories import (
-    BLIND_OK,
     PatientFactory,
     UserFactory,
     billing_reference,
     claim_row,
     cover,
-    encounter_data,
+    live_claim,
+    signed_refill,
 )
 from tests.x12check import pyx12_problems
 
@@ -472,12 +471,7 @@ def signed_claim(nurse, nurse2, patient, provider) -> Claim:
     provider.clinician.npi = OKAFOR
     provider.clinician.taxonomy = "207RX0202X"
     provider.clinician.save()
-    encounter = refill_services.encounter_create(
-        by=nurse, patient=patient, data=encounter_data(supervising_practitioner=provider)
-    )
-    refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    refill_services.encounter_sign(by=nurse, encounter=encounter)
-    return Claim.objects.exclude(status="void").get(encounter=encounter)
+    return live_claim(signed_refill(patient, nurse, nurse2, supervising_practitioner=provider))
 
 
 def test_a_claim_the_writer_refuses_is_held_when_decided(practice, nurse, nurse2, provider):

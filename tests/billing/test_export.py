@@ -13,14 +13,12 @@ from django.urls import reverse
 
 from billing import services
 from billing.models import Claim, ClaimExport
-from refills import services as refill_services
 from tests.factories import (
-    BLIND_OK,
     PatientFactory,
     approved_claim,
     billing_reference,
     cover,
-    encounter_data,
+    signed_refill,
 )
 from tests.x12check import pyx12_problems
 
@@ -141,9 +139,7 @@ def test_claim_without_charge_cannot_be_approved(nurse, nurse2, biller, provider
     ChargeMasterItem.objects.filter(code="96521").delete()
     patient = PatientFactory()
     cover(patient, payer)
-    encounter = refill_services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    refill_services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    refill_services.encounter_sign(by=nurse, encounter=encounter)
+    encounter = signed_refill(patient, nurse, nurse2)
     claim = Claim.objects.get(encounter=encounter)
 
     # Held when decided, by the 837P writer's own check, and so never approved.

@@ -12,7 +12,7 @@ from django.urls import reverse
 from refills import services
 from refills.models import Encounter, VerificationAttempt
 from refills.selectors import NOTHING, AuditChange
-from tests.factories import BLIND_OK, encounter_data, encounter_post, verify_post
+from tests.factories import encounter_data, encounter_post, signed_refill, verify_post
 
 
 @pytest.fixture
@@ -39,9 +39,7 @@ def test_verification_is_attributed_to_the_second_clinician_not_the_session(
 
 
 def test_every_service_names_its_actor_without_a_request(patient, nurse, nurse2, provider):
-    encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    services.encounter_sign(by=nurse, encounter=encounter)
+    encounter = signed_refill(patient, nurse, nurse2)
     services.addendum_create(by=nurse, encounter=encounter, text="Late entry.")
     services.patient_update(by=nurse2, patient=patient, data={"city": "Peoria"}, diagnoses=[])
 

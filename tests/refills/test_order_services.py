@@ -12,18 +12,16 @@ from django.utils import timezone
 from refills import services
 from refills.models import ClinicSettings, Encounter, Order, ProviderOverride
 from refills.services import HardStopError, RefillError
-from tests.factories import BLIND_OK, PatientFactory, encounter_data, make_order, order_data
+from tests.factories import (
+    BLIND_OK,
+    PatientFactory,
+    encounter_data,
+    make_order,
+    order_data,
+    verified_refill,
+)
 
 MISMATCH = {**BLIND_OK, "rate_ml_h": Decimal("2.50")}
-
-
-def verified(nurse, nurse2, patient, **overrides) -> Encounter:
-    encounter = services.encounter_create(
-        by=nurse, patient=patient, data=encounter_data(**overrides)
-    )
-    return services.encounter_verify(
-        verifier=nurse2, encounter=encounter, entered=BLIND_OK
-    ).encounter
 
 
 # The order a refill needs
@@ -62,7 +60,7 @@ def test_without_an_order_in_force_nothing_is_saved(nurse, provider, setup, mess
 def test_an_order_whose_refills_are_all_signed_is_used_up(nurse, nurse2, provider):
     patient = PatientFactory(order=False)
     make_order(patient, by=provider, cycles=1)
-    services.encounter_sign(by=nurse, encounter=verified(nurse, nurse2, patient))
+    services.encounter_sign(by=nurse, encounter=verified_refill(patient, nurse, nurse2))
 
     with pytest.raises(HardStopError) as caught:
         services.encounter_create(by=nurse, patient=patient, data=encounter_data())
@@ -151,7 +149,7 @@ def test_signing_waits_for_the_provider_at_the_boundary(nurse, nurse2, provider,
     # Dosed at 70.0 kg: 10% is exactly 7.0 kg.
     patient = PatientFactory(order=False)
     make_order(patient, by=provider, dosing_weight_kg=Decimal("70.0"))
-    encounter = verified(nurse, nurse2, patient, **overrides)
+    encounter = verified_refill(patient, nurse, nurse2, **overrides)
 
     if held:
         with pytest.raises(RefillError) as caught:
@@ -165,7 +163,9 @@ def test_signing_waits_for_the_provider_at_the_boundary(nurse, nurse2, provider,
 
 
 def test_the_provider_overrides_and_the_nurse_signs(patient, nurse, nurse2, provider):
-    encounter = verified(nurse, nurse2, patient, anc=Decimal("1.20"), weight_kg=Decimal("80.0"))
+    encounter = verified_refill(
+        patient, nurse, nurse2, anc=Decimal("1.20"), weight_kg=Decimal("80.0")
+    )
 
     override = services.encounter_override(
         provider=provider, encounter=encounter, reason="  Confirmed: give the full dose. "
@@ -225,7 +225,7 @@ def test_nothing_to_override(patient, nurse, provider):
 
 
 def test_a_correction_by_another_nurse_needs_a_reason(patient, nurse, nurse2):
-    signed = services.encounter_sign(by=nurse, encounter=verified(nurse, nurse2, patient))
+    signed = services.encounter_sign(by=nurse, encounter=verified_refill(patient, nurse, nurse2))
 
     with pytest.raises(RefillError) as caught:
         services.addendum_create(by=nurse2, encounter=signed, text="Teach-back was done.")

@@ -21,6 +21,7 @@ from tests.factories import (
     encounter_data,
     encounter_post,
     order_data,
+    signed_refill,
 )
 
 
@@ -205,9 +206,7 @@ def test_the_teaching_sheet_gives_the_disconnect_time(client, patient, nurse):
 
 
 def test_the_signer_sees_corrections_by_others(client, patient, nurse, nurse2):
-    encounter = services.encounter_create(by=nurse, patient=patient, data=encounter_data())
-    services.encounter_verify(verifier=nurse2, encounter=encounter, entered=BLIND_OK)
-    services.encounter_sign(by=nurse, encounter=encounter)
+    encounter = signed_refill(patient, nurse, nurse2)
     services.addendum_create(
         by=nurse2, encounter=encounter, text="Teach-back done.", reason="I taught the patient."
     )
