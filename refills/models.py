@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 import icd10cm
+from config.constraints import check, unique
 from config.records import WrittenOnce
 from config.search import fold
 from refills.ndc import formatted as ndc_formatted
@@ -77,17 +78,15 @@ class ClinicianProfile(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(npi="") | Q(npi__regex=r"^[0-9]{10}$"),
-                name="clinicianprofile_npi_ten_digits",
-                violation_error_message="An NPI is exactly ten digits, or left empty.",
+            check(
+                "clinicianprofile_npi_ten_digits",
+                Q(npi="") | Q(npi__regex=r"^[0-9]{10}$"),
+                "An NPI is exactly ten digits, or left empty.",
             ),
-            models.CheckConstraint(
-                condition=Q(taxonomy="") | Q(taxonomy__regex=r"^[0-9]{3}[0-9A-Z]{6}X$"),
-                name="clinicianprofile_taxonomy_format",
-                violation_error_message=(
-                    "A taxonomy code is ten characters: nine digits or capital letters, then X."
-                ),
+            check(
+                "clinicianprofile_taxonomy_format",
+                Q(taxonomy="") | Q(taxonomy__regex=r"^[0-9]{3}[0-9A-Z]{6}X$"),
+                "A taxonomy code is ten characters: nine digits or capital letters, then X.",
             ),
         ]
 
@@ -181,11 +180,11 @@ class Patient(models.Model):
         ordering = ["last_name", "first_name", "id"]
         indexes = [models.Index(fields=["last_name", "first_name"], name="patient_name_idx")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(height_cm__isnull=True)
+            check(
+                "patient_height_30_250_cm",
+                Q(height_cm__isnull=True)
                 | (Q(height_cm__gte=Decimal("30")) & Q(height_cm__lte=Decimal("250"))),
-                name="patient_height_30_250_cm",
-                violation_error_message="Height must be between 30 and 250 cm.",
+                "Height must be between 30 and 250 cm.",
             ),
         ]
 
@@ -218,10 +217,10 @@ class PatientDiagnosis(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "code"],
-                name="patientdiagnosis_unique_code",
-                violation_error_message="This diagnosis is already recorded for the patient.",
+            unique(
+                "patientdiagnosis_unique_code",
+                ["patient", "code"],
+                "This diagnosis is already recorded for the patient.",
             ),
         ]
 
@@ -264,11 +263,10 @@ class ClinicSettings(models.Model):
         verbose_name = "clinic settings"
         verbose_name_plural = "clinic settings"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(dose_tolerance_percent__gt=0)
-                & Q(dose_tolerance_percent__lte=Decimal("20")),
-                name="clinicsettings_tolerance_0_20",
-                violation_error_message="The dose tolerance must be above 0 and at most 20%.",
+            check(
+                "clinicsettings_tolerance_0_20",
+                Q(dose_tolerance_percent__gt=0) & Q(dose_tolerance_percent__lte=Decimal("20")),
+                "The dose tolerance must be above 0 and at most 20%.",
             ),
         ]
 
@@ -364,18 +362,15 @@ class Order(models.Model):
         ordering = ["-signed_at", "-id"]
         indexes = [models.Index(fields=["patient", "status"], name="order_patient_status_idx")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=OrderStatus.values),
-                name="order_status_valid",
-                violation_error_message="Unknown order status.",
+            check("order_status_valid", Q(status__in=OrderStatus.values), "Unknown order status."),
+            check(
+                "order_dose_basis_valid",
+                Q(dose_basis__in=["mg_m2", "mg_kg", "flat"]),
+                "The dose basis is mg/m², mg/kg or flat.",
             ),
-            models.CheckConstraint(
-                condition=Q(dose_basis__in=["mg_m2", "mg_kg", "flat"]),
-                name="order_dose_basis_valid",
-                violation_error_message="The dose basis is mg/m², mg/kg or flat.",
-            ),
-            models.CheckConstraint(
-                condition=Q(dose_per_basis__gt=0)
+            check(
+                "order_amounts_positive",
+                Q(dose_per_basis__gt=0)
                 & Q(bsa_m2__gt=0)
                 & Q(calculated_dose_mg__gt=0)
                 & Q(dose_mg__gt=0)
@@ -383,50 +378,46 @@ class Order(models.Model):
                 & Q(final_volume_ml__gt=0)
                 & Q(infusion_hours__gt=0)
                 & Q(rate_ml_h__gt=0),
-                name="order_amounts_positive",
-                violation_error_message="Doses, concentration, volume, duration and rate must "
-                "be above zero.",
+                "Doses, concentration, volume, duration and rate must be above zero.",
             ),
-            models.CheckConstraint(
-                condition=Q(dosing_height_cm__gte=Decimal("30"))
-                & Q(dosing_height_cm__lte=Decimal("250")),
-                name="order_height_30_250_cm",
-                violation_error_message="The dosing height must be between 30 and 250 cm.",
+            check(
+                "order_height_30_250_cm",
+                Q(dosing_height_cm__gte=Decimal("30")) & Q(dosing_height_cm__lte=Decimal("250")),
+                "The dosing height must be between 30 and 250 cm.",
             ),
-            models.CheckConstraint(
-                condition=Q(dosing_weight_kg__gte=Decimal("1"))
-                & Q(dosing_weight_kg__lte=Decimal("400")),
-                name="order_weight_1_400_kg",
-                violation_error_message="The dosing weight must be between 1 and 400 kg.",
+            check(
+                "order_weight_1_400_kg",
+                Q(dosing_weight_kg__gte=Decimal("1")) & Q(dosing_weight_kg__lte=Decimal("400")),
+                "The dosing weight must be between 1 and 400 kg.",
             ),
-            models.CheckConstraint(
-                condition=Q(cycles__gte=1),
-                name="order_cycles_at_least_one",
-                violation_error_message="An order is for at least one refill or cycle.",
+            check(
+                "order_cycles_at_least_one",
+                Q(cycles__gte=1),
+                "An order is for at least one refill or cycle.",
             ),
-            models.CheckConstraint(
-                condition=Q(valid_to__gte=F("valid_from")),
-                name="order_valid_dates_ordered",
-                violation_error_message="The order cannot end before it starts.",
+            check(
+                "order_valid_dates_ordered",
+                Q(valid_to__gte=F("valid_from")),
+                "The order cannot end before it starts.",
             ),
-            models.CheckConstraint(
-                condition=Q(anc_min__gte=0)
+            check(
+                "order_lab_limits_not_negative",
+                Q(anc_min__gte=0)
                 & Q(platelets_min__gte=0)
                 & (Q(creatinine_max__isnull=True) | Q(creatinine_max__gt=0)),
-                name="order_lab_limits_not_negative",
-                violation_error_message="Lab limits cannot be negative.",
+                "Lab limits cannot be negative.",
             ),
-            models.CheckConstraint(
-                condition=~Q(status=OrderStatus.DISCONTINUED)
+            check(
+                "order_discontinued_has_who",
+                ~Q(status=OrderStatus.DISCONTINUED)
                 | (Q(discontinued_by__isnull=False) & Q(discontinued_at__isnull=False)),
-                name="order_discontinued_has_who",
-                violation_error_message="A discontinued order names who discontinued it.",
+                "A discontinued order names who discontinued it.",
             ),
-            models.UniqueConstraint(
-                fields=["patient"],
+            unique(
+                "order_one_active_per_patient",
+                ["patient"],
+                "This patient already has an active order.",
                 condition=Q(status=OrderStatus.ACTIVE),
-                name="order_one_active_per_patient",
-                violation_error_message="This patient already has an active order.",
             ),
         ]
 
@@ -652,89 +643,79 @@ class Encounter(models.Model):
             models.Index(fields=["patient", "date_of_service"], name="encounter_patient_dos_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=EncounterStatus.values),
-                name="encounter_status_valid",
-                violation_error_message="The status must be draft, verified or signed.",
+            check(
+                "encounter_status_valid",
+                Q(status__in=EncounterStatus.values),
+                "The status must be draft, verified or signed.",
             ),
-            models.CheckConstraint(
-                condition=Q(weight_kg__gte=Decimal("1")) & Q(weight_kg__lte=Decimal("400")),
-                name="encounter_weight_1_400_kg",
-                violation_error_message="Weight must be between 1 and 400 kg.",
+            check(
+                "encounter_weight_1_400_kg",
+                Q(weight_kg__gte=Decimal("1")) & Q(weight_kg__lte=Decimal("400")),
+                "Weight must be between 1 and 400 kg.",
             ),
-            models.CheckConstraint(
-                condition=Q(drug_discarded_mg__gte=0),
-                name="encounter_discarded_gte_0",
-                violation_error_message="The discarded amount cannot be negative.",
+            check(
+                "encounter_discarded_gte_0",
+                Q(drug_discarded_mg__gte=0),
+                "The discarded amount cannot be negative.",
             ),
-            models.CheckConstraint(
-                condition=Q(drug_expires_on__gte=F("date_of_service")),
-                name="encounter_lot_not_expired",
-                violation_error_message=(
-                    "The lot expires before the date of service: use a lot that is in date."
-                ),
+            check(
+                "encounter_lot_not_expired",
+                Q(drug_expires_on__gte=F("date_of_service")),
+                "The lot expires before the date of service: use a lot that is in date.",
             ),
-            models.CheckConstraint(
-                condition=Q(cbc_collected_on__isnull=True)
-                | Q(cbc_collected_on__lte=F("date_of_service")),
-                name="encounter_cbc_not_after_service",
-                violation_error_message="The CBC cannot be collected after the date of service.",
+            check(
+                "encounter_cbc_not_after_service",
+                Q(cbc_collected_on__isnull=True) | Q(cbc_collected_on__lte=F("date_of_service")),
+                "The CBC cannot be collected after the date of service.",
             ),
-            models.CheckConstraint(
-                condition=Q(cmp_collected_on__isnull=True)
-                | Q(cmp_collected_on__lte=F("date_of_service")),
-                name="encounter_cmp_not_after_service",
-                violation_error_message="The CMP cannot be collected after the date of service.",
+            check(
+                "encounter_cmp_not_after_service",
+                Q(cmp_collected_on__isnull=True) | Q(cmp_collected_on__lte=F("date_of_service")),
+                "The CMP cannot be collected after the date of service.",
             ),
-            models.CheckConstraint(
-                condition=Q(verified_by__isnull=True) | ~Q(verified_by=F("performing_nurse")),
-                name="encounter_two_distinct_verifiers",
-                violation_error_message=(
-                    "The second check must be done by a different clinician than the nurse who "
-                    "documented the refill."
-                ),
+            check(
+                "encounter_two_distinct_verifiers",
+                Q(verified_by__isnull=True) | ~Q(verified_by=F("performing_nurse")),
+                "The second check must be done by a different clinician than the nurse who "
+                "documented the refill.",
             ),
-            models.CheckConstraint(
-                condition=Q(status=EncounterStatus.DRAFT)
+            check(
+                "encounter_verified_has_verifier",
+                Q(status=EncounterStatus.DRAFT)
                 | (Q(verified_by__isnull=False) & Q(verified_at__isnull=False)),
-                name="encounter_verified_has_verifier",
-                violation_error_message=(
-                    "A verified or signed refill must name who verified it and when."
-                ),
+                "A verified or signed refill must name who verified it and when.",
             ),
-            models.CheckConstraint(
-                condition=~Q(status=EncounterStatus.SIGNED)
+            check(
+                "encounter_signed_has_signer",
+                ~Q(status=EncounterStatus.SIGNED)
                 | (Q(signed_by__isnull=False) & Q(signed_at__isnull=False)),
-                name="encounter_signed_has_signer",
-                violation_error_message="A signed refill must name who signed it and when.",
+                "A signed refill must name who signed it and when.",
             ),
-            models.CheckConstraint(
-                condition=~Q(adverse_reaction=""),
-                name="encounter_adverse_reaction_answered",
-                violation_error_message=(
-                    'Answer the reaction question: write "none" or describe the reaction.'
-                ),
+            check(
+                "encounter_adverse_reaction_answered",
+                ~Q(adverse_reaction=""),
+                'Answer the reaction question: write "none" or describe the reaction.',
             ),
-            models.UniqueConstraint(
-                fields=["submission_id"],
-                name="encounter_unique_submission",
-                violation_error_message="This refill form was already saved.",
+            unique(
+                "encounter_unique_submission",
+                ["submission_id"],
+                "This refill form was already saved.",
             ),
-            models.CheckConstraint(
-                condition=Q(drug_concentration_mg_ml__gt=0)
+            check(
+                "encounter_pump_values_positive",
+                Q(drug_concentration_mg_ml__gt=0)
                 & Q(drug_dose_mg__gt=0)
                 & Q(drug_volume_ml__gt=0)
                 & Q(rate_ml_h__gt=0)
                 & Q(pump_volume_ml__gt=0),
-                name="encounter_pump_values_positive",
-                violation_error_message="Concentration, dose, volumes and rate must be above zero.",
+                "Concentration, dose, volumes and rate must be above zero.",
             ),
-            models.CheckConstraint(
-                condition=(Q(anc__isnull=True) | Q(anc__gt=0))
+            check(
+                "encounter_labs_positive",
+                (Q(anc__isnull=True) | Q(anc__gt=0))
                 & (Q(platelets__isnull=True) | Q(platelets__gt=0))
                 & (Q(creatinine__isnull=True) | Q(creatinine__gt=0)),
-                name="encounter_labs_positive",
-                violation_error_message="Lab values must be above zero.",
+                "Lab values must be above zero.",
             ),
         ]
 
@@ -836,10 +817,8 @@ class ProviderOverride(WrittenOnce):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(reason=""),
-                name="provideroverride_has_reason",
-                violation_error_message="Give the reason for the override.",
+            check(
+                "provideroverride_has_reason", ~Q(reason=""), "Give the reason for the override."
             ),
         ]
 
@@ -911,12 +890,10 @@ class ProviderVisit(models.Model):
             models.Index(fields=["patient", "date_of_service"], name="visit_patient_dos_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "date_of_service", "em_code", "provider"],
-                name="providervisit_unique_per_day",
-                violation_error_message=(
-                    "This provider already recorded this E/M code for this patient on that day."
-                ),
+            unique(
+                "providervisit_unique_per_day",
+                ["patient", "date_of_service", "em_code", "provider"],
+                "This provider already recorded this E/M code for this patient on that day.",
             ),
         ]
 
@@ -943,10 +920,10 @@ class FormDraft(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "key"],
-                name="formdraft_one_per_user_and_form",
-                violation_error_message="There is already a draft of this form for this user.",
+            unique(
+                "formdraft_one_per_user_and_form",
+                ["user", "key"],
+                "There is already a draft of this form for this user.",
             ),
         ]
 
