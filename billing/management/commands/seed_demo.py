@@ -191,6 +191,25 @@ def _cover(patient: Patient, payer_code: str, number: int, *, priority: int = 1)
     )
 
 
+def _refill(nurse, patient: Patient, day: dt.date, *, now, data: dict) -> Encounter:
+    """The nurse documents the demo refill (drug, pump, teaching) at the office (POS 11) on
+    ``day``, the patient weighed that day and the CBC drawn the day before; ``data`` adds
+    what differs."""
+    return services.encounter_create(
+        by=nurse,
+        patient=patient,
+        now=now,
+        data={
+            **demo.REFILL,
+            "date_of_service": day,
+            "place_of_service": "11",
+            "weight_measured_on": day,
+            "cbc_collected_on": day - dt.timedelta(days=1),
+            **data,
+        },
+    )
+
+
 def _same_day_visit(
     by, patient: Patient, day: dt.date, code: str, note: str, diagnosis: str, *, now
 ) -> None:
@@ -367,18 +386,14 @@ class Command(BaseCommand):
             )
             if started > now:
                 started = now - dt.timedelta(minutes=5)
-            encounter = services.encounter_create(
-                by=nurse,
-                patient=patient,
+            encounter = _refill(
+                nurse,
+                patient,
+                day,
                 now=now,
                 data={
-                    **demo.REFILL,
-                    "date_of_service": day,
-                    "place_of_service": "11",
                     "supervising_practitioner": doctor,
                     "weight_kg": Decimal("68.5") + index,
-                    "weight_measured_on": day,
-                    "cbc_collected_on": day - dt.timedelta(days=1),
                     "cmp_collected_on": day - dt.timedelta(days=1 if index % 4 else 9),
                     "anc": Decimal("1.10") if index == LOW_ANC else Decimal("2.10"),
                     "platelets": Decimal("180"),
@@ -435,18 +450,14 @@ class Command(BaseCommand):
                 continue
             day = today - dt.timedelta(days=1 + position)
             started = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
-            encounter = services.encounter_create(
-                by=nurse,
-                patient=patient,
+            encounter = _refill(
+                nurse,
+                patient,
+                day,
                 now=now,
                 data={
-                    **demo.REFILL,
-                    "date_of_service": day,
-                    "place_of_service": "11",
                     "supervising_practitioner": users["dr.okafor"],
                     "weight_kg": Decimal("72.0"),
-                    "weight_measured_on": day,
-                    "cbc_collected_on": day - dt.timedelta(days=1),
                     "cmp_collected_on": day - dt.timedelta(days=1),
                     "anc": Decimal("2.40"),
                     "platelets": Decimal("210"),
