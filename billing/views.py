@@ -30,6 +30,7 @@ from billing.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
 from billing.services import BillingError
 from billing.services.corrections import CORRECTABLE
 from config import search
+from config.audit import audit_page
 from config.paging import page_of
 
 # The claims a biller may decide again from their page: not yet sent, or rejected.
@@ -404,15 +405,12 @@ def export_list(request: HttpRequest) -> HttpResponse:
 @permission_required("refills.view_audit", raise_exception=True)
 def claim_audit(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim_or_404(request, pk)
-    return render(
+    return audit_page(
         request,
-        "audit.html",
-        {
-            "title": f"Audit trail of claim #{claim.pk}",
-            "subject": claim.patient,
-            "back": reverse("billing:claim_detail", args=[claim.pk]),
-            "entries": selectors.claim_audit(claim),
-        },
+        title=f"Audit trail of claim #{claim.pk}",
+        patient=claim.patient,
+        back=reverse("billing:claim_detail", args=[claim.pk]),
+        entries=selectors.claim_audit(claim),
     )
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.lockout import verifier_authenticate
 from config import search
+from config.audit import audit_page
 from config.paging import page_of
 from config.users import acting_user
 from refills import drafts, links, selectors, services
@@ -467,15 +468,12 @@ def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse
 @permission_required("refills.view_audit", raise_exception=True)
 def patient_audit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_or_404(selectors.patients_visible_to(request.user), pk=pk)
-    return render(
+    return audit_page(
         request,
-        "audit.html",
-        {
-            "title": "Audit trail of the patient",
-            "subject": patient,
-            "back": reverse("refills:patient_detail", args=[patient.pk]),
-            "entries": selectors.patient_audit(patient, request.user),
-        },
+        title="Audit trail of the patient",
+        patient=patient,
+        back=reverse("refills:patient_detail", args=[patient.pk]),
+        entries=selectors.patient_audit(patient, request.user),
     )
 
 
@@ -483,15 +481,12 @@ def patient_audit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("refills.view_audit", raise_exception=True)
 def encounter_audit(request: HttpRequest, pk: int) -> HttpResponse:
     encounter = _get_or_404(selectors.encounters_visible_to(request.user), pk=pk)
-    return render(
+    return audit_page(
         request,
-        "audit.html",
-        {
-            "title": f"Audit trail of refill #{encounter.pk}",
-            "subject": encounter.patient,
-            "back": reverse("refills:encounter_detail", args=[encounter.pk]),
-            "entries": selectors.encounter_audit([encounter.pk], request.user),
-        },
+        title=f"Audit trail of refill #{encounter.pk}",
+        patient=encounter.patient,
+        back=reverse("refills:encounter_detail", args=[encounter.pk]),
+        entries=selectors.encounter_audit([encounter.pk], request.user),
     )
 
 
