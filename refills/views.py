@@ -58,6 +58,13 @@ def _refusal_shown_on(form) -> Iterator[None]:
         _apply_error(form, exc)
 
 
+def _data_and_diagnoses(form) -> dict[str, Any]:
+    """A patient's or a visit's form as its service takes it: the diagnosis codes apart
+    (``diagnoses``) from the other fields (``data``)."""
+    data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
+    return {"data": data, "diagnoses": form.cleaned_data["diagnosis_codes"]}
+
+
 def _get_or_404(queryset, **lookup):
     try:
         return queryset.get(**lookup)
@@ -155,11 +162,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
         with _refusal_shown_on(form):
-            patient = services.patient_create(
-                by=acting_user(request), data=data, diagnoses=form.cleaned_data["diagnosis_codes"]
-            )
+            patient = services.patient_create(by=acting_user(request), **_data_and_diagnoses(form))
             messages.success(request, "Patient registered.")
             return redirect("refills:patient_detail", pk=patient.pk)
     drafts.guard(form, back=reverse("refills:patient_list"))
@@ -172,13 +176,9 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_or_404(selectors.patients_visible_to(request.user), pk=pk)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
         with _refusal_shown_on(form):
             services.patient_update(
-                by=acting_user(request),
-                patient=patient,
-                data=data,
-                diagnoses=form.cleaned_data["diagnosis_codes"],
+                by=acting_user(request), patient=patient, **_data_and_diagnoses(form)
             )
             messages.success(request, "Patient updated.")
             return redirect("refills:patient_detail", pk=patient.pk)
@@ -443,13 +443,9 @@ def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse
         request.POST or None, initial={"date_of_service": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "diagnosis_codes"}
         with _refusal_shown_on(form):
             services.provider_visit_record(
-                by=acting_user(request),
-                patient=patient,
-                data=data,
-                diagnoses=form.cleaned_data["diagnosis_codes"],
+                by=acting_user(request), patient=patient, **_data_and_diagnoses(form)
             )
             messages.success(request, "Visit recorded.")
             return redirect("refills:patient_detail", pk=patient.pk)
