@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 import icd10cm
@@ -15,6 +16,16 @@ from refills.errors import HardStopError, RefillError
 
 MIN_WEIGHT_KG = Decimal("1")
 MAX_WEIGHT_KG = Decimal("400")
+
+
+def save_or_refuse(instance: models.Model, error: RefillError) -> None:
+    """Save ``instance`` in a savepoint; a constraint the database refuses there (another
+    transaction won a race after the checks looked) is answered with ``error``."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise error from exc
 
 
 def hard_stops(data: Mapping[str, Any], *, now: dt.datetime) -> dict[str, str]:

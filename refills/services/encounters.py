@@ -24,7 +24,7 @@ from refills.models import (
     ProviderOverride,
     VerificationAttempt,
 )
-from refills.services.checks import check_hard_stops, full_clean
+from refills.services.checks import check_hard_stops, full_clean, save_or_refuse
 from refills.services.fields import BLIND_CHECK_FIELDS, ENCOUNTER_FIELDS
 from refills.signals import documentation_changed
 
@@ -206,13 +206,10 @@ def encounter_verify(
             encounter.verified_by = verifier
             encounter.verified_at = now
             record_change(encounter, by=verifier, reason="verified by blind double check")
-            try:
-                with transaction.atomic():
-                    encounter.save()
-            except IntegrityError as exc:
-                raise RefillError(
-                    "The same clinician cannot document and verify.", code="same_verifier"
-                ) from exc
+            save_or_refuse(
+                encounter,
+                RefillError("The same clinician cannot document and verify.", code="same_verifier"),
+            )
     return VerificationResult(attempt, encounter)
 
 

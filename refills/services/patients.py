@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from config.history import record_change
 from refills.errors import RefillError
 from refills.models import Patient, PatientDiagnosis
-from refills.services.checks import diagnosis_codes_clean, full_clean
+from refills.services.checks import diagnosis_codes_clean, full_clean, save_or_refuse
 
 
 @transaction.atomic
@@ -20,14 +20,10 @@ def patient_create(*, by: User, data: Mapping[str, Any], diagnoses: list[str]) -
     patient = Patient(**data)
     full_clean(patient)
     record_change(patient, by=by, reason="registered")
-    try:
-        with transaction.atomic():
-            patient.save()
-    except IntegrityError as exc:
-        # Another registration with the same MRN committed after full_clean looked.
-        raise RefillError(
-            "A patient with this MRN already exists.", field="mrn", code="unique"
-        ) from exc
+    # Another registration with the same MRN may commit after full_clean looked.
+    save_or_refuse(
+        patient, RefillError("A patient with this MRN already exists.", field="mrn", code="unique")
+    )
     _diagnoses_replace(patient, codes, by=by)
     return patient
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from config.history import record_change
 from refills.errors import RefillError
 from refills.models import ClinicianProfile, Encounter, Patient, ProviderVisit
-from refills.services.checks import diagnosis_codes_clean, full_clean
+from refills.services.checks import diagnosis_codes_clean, full_clean, save_or_refuse
 from refills.signals import documentation_changed, visit_change_requested
 
 # What the provider enters; who performed it and in which role come from who is signed in.
@@ -60,12 +60,8 @@ def provider_visit_record(
     full_clean(visit)
     with transaction.atomic():
         record_change(visit, by=by, reason="provider visit recorded")
-        try:
-            with transaction.atomic():
-                visit.save()
-        except IntegrityError as exc:
-            # The same visit, submitted twice at once, committed after the check above.
-            raise _duplicate() from exc
+        # The same visit, submitted twice at once, may commit after the check above.
+        save_or_refuse(visit, _duplicate())
         for encounter in Encounter.objects.filter(
             patient=patient,
             date_of_service=visit.date_of_service,
