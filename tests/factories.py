@@ -360,6 +360,23 @@ def provider_visit(
     )
 
 
+def patient_post(**overrides) -> dict:
+    """A new patient as the patient form POSTs it: an Illinois address and one cancer code."""
+    return {
+        "mrn": "MRN5",
+        "last_name": "Doe",
+        "first_name": "Jo",
+        "date_of_birth": "1970-01-01",
+        "sex": "F",
+        "address_line1": "1 Main Street",
+        "city": "Springfield",
+        "state": "IL",
+        "postal_code": "62704",
+        "diagnosis_codes": "C18.9",
+        **overrides,
+    }
+
+
 def visit_post(day: dt.date | None = None, **overrides) -> dict:
     """A provider's same-day E/M as the visit form POSTs it (today unless a day is given)."""
     return {

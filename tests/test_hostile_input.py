@@ -38,6 +38,7 @@ from tests.factories import (
     encounter_data,
     encounter_post,
     live_claim,
+    patient_post,
     signed_refill,
     verified_refill,
     verify_post,
@@ -279,19 +280,7 @@ def test_login(client, nurse, data):
 
 # Patients
 
-PATIENT = {
-    "mrn": "MRN-H1",
-    "last_name": "Doe",
-    "first_name": "Jo",
-    "date_of_birth": "1970-01-01",
-    "sex": "F",
-    "address_line1": "1 Main Street",
-    "address_line2": "",
-    "city": "Springfield",
-    "state": "IL",
-    "postal_code": "62704",
-    "diagnosis_codes": "C18.9",
-}
+PATIENT = patient_post(mrn="MRN-H1", address_line2="")
 
 
 @HOSTILE

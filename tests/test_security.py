@@ -35,6 +35,7 @@ from tests.factories import (
     approved_claim,
     encounter_data,
     make_order,
+    patient_post,
     verify_post,
 )
 
@@ -331,18 +332,7 @@ def log_lines():
 def test_logs_of_errors_carry_no_phi(nurse, biller, phi_patient, log_lines, monkeypatch):
     client = Client(raise_request_exception=False)
     client.force_login(nurse)
-    form = {
-        "mrn": MRN + "9",
-        "last_name": NAME,
-        "first_name": FIRST,
-        "date_of_birth": "1951-02-03",
-        "sex": "F",
-        "address_line1": "1 Main Street",
-        "city": "Springfield",
-        "state": "IL",
-        "postal_code": "62704",
-        "diagnosis_codes": "C18.9",
-    }
+    form = patient_post(mrn=MRN + "9", last_name=NAME, first_name=FIRST, date_of_birth="1951-02-03")
     monkeypatch.setattr("refills.services.patient_create", _raise_runtime_error)
 
     assert client.post(reverse("refills:patient_create"), form).status_code == 500
@@ -508,18 +498,7 @@ def test_a_message_naming_a_patient_stays_on_the_server(client, nurse):
 
 @pytest.mark.usefixtures("practice")
 def test_no_response_sets_a_messages_cookie(client, nurse, nurse2, biller, provider):
-    form = {
-        "mrn": "MRNM001",
-        "last_name": NAME,
-        "first_name": FIRST,
-        "date_of_birth": "1951-02-03",
-        "sex": "F",
-        "address_line1": "1 Main Street",
-        "city": "Springfield",
-        "state": "IL",
-        "postal_code": "62704",
-        "diagnosis_codes": "C18.9",
-    }
+    form = patient_post(mrn="MRNM001", last_name=NAME, first_name=FIRST, date_of_birth="1951-02-03")
     client.force_login(nurse)
     responses = [client.post(reverse("refills:patient_create"), form, follow=True)]
     patient = Patient.objects.get(mrn="MRNM001")

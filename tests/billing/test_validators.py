@@ -10,7 +10,7 @@ from django.urls import reverse
 from billing.models import ClaimLine, Coverage, Payer, PracticeSettings
 from billing.validators import is_po_box, mbi_is_valid
 from refills.models import Patient
-from tests.factories import PRACTICE, PatientFactory, billing_reference
+from tests.factories import PRACTICE, PatientFactory, billing_reference, patient_post
 
 
 @pytest.mark.parametrize(
@@ -225,18 +225,14 @@ def test_the_patient_form_takes_real_states_and_zip_codes(
     client, nurse, state, postal_code, errors
 ):
     client.force_login(nurse)
-    data = {
-        "mrn": "MRN777",
-        "last_name": "Østergaard",
-        "first_name": "Łucja",
-        "date_of_birth": "1950-02-03",
-        "sex": "F",
-        "address_line1": "1 Main Street",
-        "city": "Springfield",
-        "state": state,
-        "postal_code": postal_code,
-        "diagnosis_codes": "C18.9",
-    }
+    data = patient_post(
+        mrn="MRN777",
+        last_name="Østergaard",
+        first_name="Łucja",
+        date_of_birth="1950-02-03",
+        state=state,
+        postal_code=postal_code,
+    )
 
     response = client.post(reverse("refills:patient_create"), data)
 

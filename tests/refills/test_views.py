@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from refills import services
 from refills.models import Encounter, Patient, ProviderVisit, VerificationAttempt
-from tests.factories import BLIND_OK, encounter_data, encounter_post, verify_post, visit_post
+from tests.factories import (
+    BLIND_OK,
+    encounter_data,
+    encounter_post,
+    patient_post,
+    verify_post,
+    visit_post,
+)
 
 
 @pytest.fixture
@@ -204,18 +211,7 @@ def test_patient_form_rejects_a_non_billable_code_next_to_the_field(client, nurs
     client.force_login(nurse)
     response = client.post(
         reverse("refills:patient_create"),
-        {
-            "mrn": "MRN5",
-            "last_name": "Doe",
-            "first_name": "Jo",
-            "date_of_birth": "1970-01-01",
-            "sex": "F",
-            "address_line1": "1 A",
-            "city": "X",
-            "state": "il",
-            "postal_code": "62704",
-            "diagnosis_codes": "C18",
-        },
+        patient_post(state="il", diagnosis_codes="C18"),
     )
     assert response.status_code == 200
     assert "not a billable ICD-10-CM code" in response.context["form"].errors["diagnosis_codes"][0]
