@@ -241,6 +241,31 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
             drafts.discard(request)
             messages.success(request, "Draft saved. A second clinician must now verify it.")
             return redirect("refills:encounter_detail", pk=encounter.pk)
+    return _encounter_form_page(
+        request,
+        form,
+        patient,
+        order,
+        back=back,
+        draft=draft,
+        title="Document a pump refill",
+        same_day=selectors.same_day_encounters(request.user, patient, timezone.localdate()),
+    )
+
+
+def _encounter_form_page(
+    request: HttpRequest,
+    form: EncounterForm,
+    patient: Patient,
+    order: Order | None,
+    *,
+    back: str,
+    draft: FormDraft | None,
+    **context: Any,
+) -> HttpResponse:
+    """The refill form, new or a draft, with the order it is checked against (the one in
+    force on the date entered, once the form has looked it up) and a draft kept at the
+    page's own path."""
     return _form_page(
         request,
         "refills/encounter_form.html",
@@ -251,8 +276,7 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
         draft=draft,
         patient=patient,
         order=form.order or order,
-        title="Document a pump refill",
-        same_day=selectors.same_day_encounters(request.user, patient, timezone.localdate()),
+        **context,
     )
 
 
@@ -313,16 +337,13 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
             drafts.discard(request)
             messages.success(request, "Changes saved.")
             return redirect("refills:encounter_detail", pk=encounter.pk)
-    return _form_page(
+    return _encounter_form_page(
         request,
-        "refills/encounter_form.html",
         form,
+        encounter.patient,
+        encounter.order,
         back=back,
-        banner=_banner(encounter.patient),
-        draft_key=request.path,
         draft=draft,
-        patient=encounter.patient,
-        order=form.order or encounter.order,
         title="Edit refill draft",
     )
 
