@@ -1,9 +1,14 @@
 """Complete, clean facts that engine tests vary: `refill-facts/1` (scenario 01) and
-`refill-facts/2` (scenario 11)."""
+`refill-facts/2` (scenario 11), and how the tests change them and read the decision."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+import pytest
+
+from billing.engine import Decision, Finding, SchemaError, parse_facts
 
 BASE: dict[str, Any] = {
     "schema": "refill-facts/1",
@@ -79,3 +84,42 @@ BASE_V2: dict[str, Any] = {
     "practitioners": PRACTITIONERS,
     "patient": {"established": True},
 }
+
+
+DELETE = object()
+
+
+def changed(base: dict[str, Any], changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A copy of `base` with `changes`, which map dotted paths ("drug.dose_mg") to values
+    (DELETE removes the key). Practitioner keys hold dots: "practitioners.dr.okafor" is the
+    entry "dr.okafor"."""
+    data = copy.deepcopy(base)
+    for path, value in (changes or {}).items():
+        if path.startswith("practitioners."):
+            parents, leaf = ["practitioners"], path.removeprefix("practitioners.")
+        else:
+            *parents, leaf = path.split(".")
+        target = data
+        for key in parents:
+            target = target[key]
+        if value is DELETE:
+            del target[leaf]
+        else:
+            target[leaf] = value
+    return data
+
+
+def schema_error(data: object) -> SchemaError:
+    with pytest.raises(SchemaError) as caught:
+        parse_facts(data)
+    return caught.value
+
+
+def rules_of(decision: Decision) -> list[str]:
+    return [finding.rule for finding in decision.findings]
+
+
+def only(decision: Decision, rule: str) -> Finding:
+    matches = [finding for finding in decision.findings if finding.rule == rule]
+    assert len(matches) == 1, f"{rule}: {decision.findings}"
+    return matches[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -16,14 +15,17 @@ from billing.engine import (
     Finding,
     Line,
     RefillFacts,
-    SchemaError,
     decide,
     parse_facts,
 )
-from tests.billing.facts_example import BASE
-
-DELETE = object()
-
+from tests.billing.facts_example import (
+    BASE,
+    DELETE,
+    changed,
+    only,
+    rules_of,
+    schema_error,
+)
 
 DOCUMENTATION_RULES = {f"R{n}" for n in range(30, 41)}
 DIAGNOSIS_RULES = {"R50", "R51", "R52"}
@@ -31,17 +33,7 @@ DIAGNOSIS_RULES = {"R50", "R51", "R52"}
 
 def build(changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """A valid facts dict; `changes` maps dotted paths ("documentation.signed_by") to values."""
-    data = copy.deepcopy(BASE)
-    for path, value in (changes or {}).items():
-        *parents, leaf = path.split(".")
-        target = data
-        for key in parents:
-            target = target[key]
-        if value is DELETE:
-            del target[leaf]
-        else:
-            target[leaf] = value
-    return data
+    return changed(BASE, changes)
 
 
 def run(changes: dict[str, Any] | None = None) -> Decision:
@@ -61,24 +53,8 @@ def with_services(*services: dict[str, Any], **changes: Any) -> Decision:
     return run({"same_day_services": list(services), **changes})
 
 
-def rules_of(decision: Decision) -> list[str]:
-    return [finding.rule for finding in decision.findings]
-
-
-def only(decision: Decision, rule: str) -> Finding:
-    matches = [finding for finding in decision.findings if finding.rule == rule]
-    assert len(matches) == 1, f"{rule}: {decision.findings}"
-    return matches[0]
-
-
 def lines_of(decision: Decision) -> list[tuple[str, tuple[str, ...], int]]:
     return [(line.code, line.modifiers, line.units) for line in decision.lines]
-
-
-def schema_error(data: object) -> SchemaError:
-    with pytest.raises(SchemaError) as caught:
-        parse_facts(data)
-    return caught.value
 
 
 REFILL_ONLY = [("96521", (), 1)]

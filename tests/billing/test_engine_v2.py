@@ -10,29 +10,21 @@ from typing import Any
 
 import pytest
 
-from billing.engine import Decision, Finding, Practitioner, SchemaError, decide, parse_facts
-from tests.billing.facts_example import BASE, BASE_V2
-
-DELETE = object()
+from billing.engine import Decision, Practitioner, decide, parse_facts
+from tests.billing.facts_example import (
+    BASE,
+    BASE_V2,
+    DELETE,
+    changed,
+    only,
+    rules_of,
+    schema_error,
+)
 
 
 def build(changes: dict[str, Any] | None = None, base: dict[str, Any] = BASE_V2) -> dict[str, Any]:
-    """Valid `/2` facts; `changes` maps dotted paths ("drug.dose_mg") to values. Practitioner
-    keys hold dots: "practitioners.dr.okafor" is the entry "dr.okafor"."""
-    data = copy.deepcopy(base)
-    for path, value in (changes or {}).items():
-        if path.startswith("practitioners."):
-            parents, leaf = ["practitioners"], path.removeprefix("practitioners.")
-        else:
-            *parents, leaf = path.split(".")
-        target = data
-        for key in parents:
-            target = target[key]
-        if value is DELETE:
-            del target[leaf]
-        else:
-            target[leaf] = value
-    return data
+    """Valid `/2` facts with `changes` (see facts_example.changed)."""
+    return changed(base, changes)
 
 
 def run(changes: dict[str, Any] | None = None, **more: Any) -> Decision:
@@ -59,22 +51,6 @@ def em(
 
 def with_services(*services: dict[str, Any], **changes: Any) -> Decision:
     return run({"same_day_services": list(services), **changes})
-
-
-def schema_error(data: object) -> SchemaError:
-    with pytest.raises(SchemaError) as caught:
-        parse_facts(data)
-    return caught.value
-
-
-def rules_of(decision: Decision) -> list[str]:
-    return [finding.rule for finding in decision.findings]
-
-
-def only(decision: Decision, rule: str) -> Finding:
-    matches = [finding for finding in decision.findings if finding.rule == rule]
-    assert len(matches) == 1, f"{rule}: {decision.findings}"
-    return matches[0]
 
 
 def lines_of(decision: Decision) -> list[tuple[str, tuple[str, ...], int, str | None]]:
