@@ -167,6 +167,16 @@ class BillingProvider:
             check_phone(self.contact_phone, "billing provider contact phone")
 
 
+def _check_person(person: Subscriber | Patient, what: str) -> None:
+    """The name, birth date, sex and address a subscriber and a patient both carry."""
+    check_text(person.last_name, f"{what} last name")
+    check_text(person.first_name, f"{what} first name")
+    check_date(person.birth_date, f"{what} birth date")
+    check_sex(person.sex, f"{what} sex")
+    if not isinstance(person.address, Address):
+        raise X12Error(f"{what} address must be an Address")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Subscriber:
     member_id: str
@@ -179,12 +189,7 @@ class Subscriber:
 
     def __post_init__(self) -> None:
         check_identifier(self.member_id, "subscriber member id", 2, 80)
-        check_text(self.last_name, "subscriber last name")
-        check_text(self.first_name, "subscriber first name")
-        check_date(self.birth_date, "subscriber birth date")
-        check_sex(self.sex, "subscriber sex")
-        if not isinstance(self.address, Address):
-            raise X12Error("subscriber address must be an Address")
+        _check_person(self, "subscriber")
         if self.group_number is not None:
             check_identifier(self.group_number, "subscriber group number", 1, 50)
 
@@ -206,12 +211,7 @@ class Patient:
                 f"patient relationship must be one of {sorted(PATIENT_RELATIONSHIPS)}, "
                 f"got {self.relationship!r}"
             )
-        check_text(self.last_name, "patient last name")
-        check_text(self.first_name, "patient first name")
-        check_date(self.birth_date, "patient birth date")
-        check_sex(self.sex, "patient sex")
-        if not isinstance(self.address, Address):
-            raise X12Error("patient address must be an Address")
+        _check_person(self, "patient")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
