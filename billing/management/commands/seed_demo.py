@@ -210,22 +210,24 @@ def _refill(nurse, patient: Patient, day: dt.date, *, now, data: dict) -> Encoun
     )
 
 
-def _same_day_visit(
-    by, patient: Patient, day: dt.date, code: str, note: str, diagnosis: str, *, now
-) -> None:
-    """A separately identifiable E/M visit by ``by`` on the day of the patient's refill."""
-    services.provider_visit_record(
-        by=by,
-        patient=patient,
-        data={
-            "date_of_service": day,
-            "em_code": code,
-            "separately_identifiable": True,
-            "note": note,
-        },
-        diagnoses=[diagnosis],
-        now=now,
-    )
+def _sign(nurse, encounter: Encounter, *, now, visit: tuple | None = None) -> None:
+    """The nurse signs the verified refill; first, when ``visit`` is (practitioner, E/M code,
+    note, diagnosis), the practitioner records their separately identifiable visit that day."""
+    if visit is not None:
+        by, code, note, diagnosis = visit
+        services.provider_visit_record(
+            by=by,
+            patient=encounter.patient,
+            data={
+                "date_of_service": encounter.date_of_service,
+                "em_code": code,
+                "separately_identifiable": True,
+                "note": note,
+            },
+            diagnoses=[diagnosis],
+            now=now,
+        )
+    services.encounter_sign(by=nurse, encounter=Encounter.objects.get(pk=encounter.pk), now=now)
 
 
 class Command(BaseCommand):
@@ -421,19 +423,9 @@ class Command(BaseCommand):
                 now=now,
             )
             if state == Encounter.Status.SIGNED:
-                if index == 0:
-                    _same_day_visit(
-                        doctor,
-                        patient,
-                        day,
-                        "99213",
-                        "New nausea since last cycle; evaluated and treated.",
-                        "R11.0",
-                        now=now,
-                    )
-                services.encounter_sign(
-                    by=nurse, encounter=Encounter.objects.get(pk=encounter.pk), now=now
-                )
+                nausea = "New nausea since last cycle; evaluated and treated."
+                visit = (doctor, "99213", nausea, "R11.0") if index == 0 else None
+                _sign(nurse, encounter, now=now, visit=visit)
         return created
 
     def _billing_examples(self, users, now: dt.datetime) -> int:
@@ -482,18 +474,10 @@ class Command(BaseCommand):
                 entered=demo.PUMP_READING,
                 now=now,
             )
+            visit = None
             if seen_by:
                 username, code = seen_by
-                _same_day_visit(
-                    users[username],
-                    patient,
-                    day,
-                    code,
-                    "Mouth sores since the last cycle; examined, rinse prescribed.",
-                    "K12.30",
-                    now=now,
-                )
-            services.encounter_sign(
-                by=nurse, encounter=Encounter.objects.get(pk=encounter.pk), now=now
-            )
+                sores = "Mouth sores since the last cycle; examined, rinse prescribed."
+                visit = (users[username], code, sores, "K12.30")
+            _sign(nurse, encounter, now=now, visit=visit)
         return created
