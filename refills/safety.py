@@ -60,6 +60,20 @@ def _beyond(value: Decimal, reference: Decimal, percent: Decimal) -> bool:
     return abs(value - reference) * 100 > percent * reference
 
 
+def _product_off(
+    factor: Decimal | None, other: Decimal | None, expected: Decimal | None
+) -> Decimal | None:
+    """``factor`` times ``other`` when that is more than ARITHMETIC_TOLERANCE_PERCENT away
+    from ``expected``; None when it is within, or while one of them is missing or not above
+    zero (other checks answer those)."""
+    if factor is None or other is None or expected is None:
+        return None
+    if factor <= 0 or other <= 0 or expected <= 0:
+        return None
+    product = factor * other
+    return product if _beyond(product, expected, ARITHMETIC_TOLERANCE_PERCENT) else None
+
+
 def impossible_values(data: Mapping[str, Any]) -> dict[str, str]:
     """Values that cannot be true, whatever the order says."""
     errors: dict[str, str] = {}
@@ -112,32 +126,18 @@ def entry_errors(
             f"{order.dose_mg} mg; at most {_plain(tolerance_percent)}% is allowed."
         )
     volume = data.get("drug_volume_ml")
-    if (
-        concentration is not None
-        and concentration > 0
-        and volume is not None
-        and volume > 0
-        and dose is not None
-        and dose > 0
-        and _beyond(concentration * volume, dose, ARITHMETIC_TOLERANCE_PERCENT)
-    ):
+    if (drug_mg := _product_off(concentration, volume, dose)) is not None:
         errors["drug_volume_ml"] = (
             f"{concentration} mg/mL {TIMES} {volume} mL is "
-            f"{_plain(concentration * volume)} mg, not the {dose} mg dose. "
+            f"{_plain(drug_mg)} mg, not the {dose} mg dose. "
             "Check the concentration, volume and dose."
         )
     rate = data.get("rate_ml_h")
     pump_volume = data.get("pump_volume_ml")
-    if (
-        rate is not None
-        and rate > 0
-        and pump_volume is not None
-        and pump_volume > 0
-        and _beyond(rate * order.infusion_hours, pump_volume, ARITHMETIC_TOLERANCE_PERCENT)
-    ):
+    if (infused := _product_off(rate, order.infusion_hours, pump_volume)) is not None:
         errors["rate_ml_h"] = (
             f"{rate} mL/h over the ordered {_plain(order.infusion_hours)} hours is "
-            f"{_plain(rate * order.infusion_hours)} mL, not the programmed "
+            f"{_plain(infused)} mL, not the programmed "
             f"{pump_volume} mL. Check the rate and the volume on the pump."
         )
     return errors
@@ -286,17 +286,9 @@ def order_errors(data: Mapping[str, Any], *, today: dt.date) -> dict[str, str]:
         data.get("infusion_hours"),
         data.get("final_volume_ml"),
     )
-    if (
-        rate is not None
-        and hours is not None
-        and volume is not None
-        and rate > 0
-        and hours > 0
-        and volume > 0
-        and _beyond(rate * hours, volume, ARITHMETIC_TOLERANCE_PERCENT)
-    ):
+    if hours is not None and (infused := _product_off(rate, hours, volume)) is not None:
         errors["rate_ml_h"] = (
-            f"{rate} mL/h over {_plain(hours)} hours is {_plain(rate * hours)} mL, not the "
+            f"{rate} mL/h over {_plain(hours)} hours is {_plain(infused)} mL, not the "
             f"final volume of {volume} mL."
         )
     return errors
