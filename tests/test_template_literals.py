@@ -109,3 +109,15 @@ def test_the_choices_keep_their_values():
     assert Encounter.Status.values == ["draft", "verified", "signed"]
     assert Order.Status.values == ["active", "discontinued"]
     assert Claim.Status.values[0] == "hold" and Claim.Status.VOID == "void"
+
+
+@pytest.mark.parametrize(
+    ("frequency", "shown"),
+    [(Claim.Frequency.ORIGINAL, False), (Claim.Frequency.REPLACEMENT, True)],
+)
+def test_the_payer_section_reads_the_frequency_choices(frequency, shown):
+    # Nothing from the payer yet: an original claim has no section, a replacement has one.
+    html = render_to_string(
+        "billing/_claim_payer.html", {"claim": Claim(pk=5, frequency=frequency)}
+    )
+    assert ("From the payer" in html) is shown
