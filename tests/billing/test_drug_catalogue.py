@@ -114,20 +114,10 @@ def make_item(start: dt.date, end: dt.date | None = None, **fields) -> DrugCatal
 def test_stocked_ndcs_are_those_of_items_in_force_on_the_day():
     old = make_item(dt.date(2025, 1, 1), dt.date(2025, 12, 31), charge_per_unit=Decimal("11.00"))
     new = make_item(dt.date(2026, 1, 1))
-    StockedNDC.objects.create(
-        item=old,
-        ndc="63323011710",
-        package_unit="ML",
-        mg_per_package_unit=50,
-        container="single_dose",
-    )
-    StockedNDC.objects.create(
-        item=new,
-        ndc="63323011751",
-        package_unit="ML",
-        mg_per_package_unit=50,
-        container="single_dose",
-    )
+    for item, code in [(old, "63323011710"), (new, "63323011751")]:
+        StockedNDC.objects.create(
+            item=item, ndc=code, package_unit="ML", mg_per_package_unit=50, container="single_dose"
+        )
 
     assert stocked_ndcs(dt.date(2025, 12, 31)) == {"63323011710"}
     assert stocked_ndcs(dt.date(2026, 1, 1)) == {"63323011751"}

@@ -23,6 +23,16 @@ ENTRY = {
 SHOWN = ["2410.00", "48.20", "2.01", "96.50"]
 
 
+def typed(rate_ml_h: Decimal) -> dict[str, Decimal]:
+    """What the verifier types: the label's concentration, the first entry's volume and a
+    rate (the first entry's matches)."""
+    return {
+        "rate_ml_h": rate_ml_h,
+        "pump_volume_ml": ENTRY["pump_volume_ml"],
+        "drug_concentration_mg_ml": Decimal("50.000"),
+    }
+
+
 def shows_entry(response) -> list[str]:
     html = response.content.decode()
     return [value for value in SHOWN if value in html]
@@ -96,15 +106,7 @@ def test_admin_pages_and_audit_trails_hide_them(client, request, draft, nurse, p
 def test_the_audit_of_a_mismatch_hides_what_the_verifier_typed_and_which_field(
     client, draft, nurse2, admin_user
 ):
-    services.encounter_verify(
-        verifier=nurse2,
-        encounter=draft,
-        entered={
-            "rate_ml_h": Decimal("2.77"),
-            "pump_volume_ml": Decimal("96.50"),
-            "drug_concentration_mg_ml": Decimal("50.000"),
-        },
-    )
+    services.encounter_verify(verifier=nurse2, encounter=draft, entered=typed(Decimal("2.77")))
     client.force_login(admin_user)
 
     audit = client.get(reverse("refills:encounter_audit", args=[draft.pk])).content.decode()
@@ -114,15 +116,7 @@ def test_the_audit_of_a_mismatch_hides_what_the_verifier_typed_and_which_field(
 
 
 def test_once_verified_everyone_with_access_sees_them(client, draft, nurse2, provider):
-    services.encounter_verify(
-        verifier=nurse2,
-        encounter=draft,
-        entered={
-            "rate_ml_h": ENTRY["rate_ml_h"],
-            "pump_volume_ml": ENTRY["pump_volume_ml"],
-            "drug_concentration_mg_ml": Decimal("50.000"),
-        },
-    )
+    services.encounter_verify(verifier=nurse2, encounter=draft, entered=typed(ENTRY["rate_ml_h"]))
     client.force_login(provider)
 
     response = client.get(reverse("refills:encounter_detail", args=[draft.pk]))
@@ -159,15 +153,7 @@ def test_the_verify_button_is_there_for_the_workstation_but_not_after_two_mismat
     client.force_login(nurse)
     assert verify in client.get(detail).content.decode()
     for _ in range(2):
-        services.encounter_verify(
-            verifier=nurse2,
-            encounter=draft,
-            entered={
-                "rate_ml_h": Decimal("3"),
-                "pump_volume_ml": Decimal("96.50"),
-                "drug_concentration_mg_ml": Decimal("50.000"),
-            },
-        )
+        services.encounter_verify(verifier=nurse2, encounter=draft, entered=typed(Decimal("3")))
 
     client.force_login(nurse2)
     assert verify not in client.get(detail).content.decode()
