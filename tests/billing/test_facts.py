@@ -82,6 +82,19 @@ def sign(patient, nurse, nurse2, **overrides) -> Encounter:
     return signed_refill(patient, nurse, nurse2, day=DAY, **overrides)
 
 
+def sign_vial(patient, nurse, nurse2, okafor, **overrides) -> Encounter:
+    """A refill under Dr Okafor from the practice's own 2.5 g vial (NDC 63323-0117-51)."""
+    return sign(
+        patient,
+        nurse,
+        nurse2,
+        supervising_practitioner=okafor,
+        drug_ndc="63323011751",
+        drug_supplied_by_practice=True,
+        **overrides,
+    )
+
+
 def lines(claim: Claim) -> list[tuple]:
     return [
         (line.code, line.modifiers, line.units, line.charge)
@@ -94,14 +107,12 @@ def test_the_facts_of_a_real_encounter(nurse, nurse2, okafor, np_patel, patient)
     drug_catalogue()
     visit(okafor, patient, dt.date(2024, 6, 1))  # the patient is established
     visit(np_patel, patient, DAY)
-    encounter = sign(
+    encounter = sign_vial(
         patient,
         nurse,
         nurse2,
-        supervising_practitioner=okafor,
-        drug_ndc="63323011751",
+        okafor,
         drug_discarded_mg=Decimal("100"),
-        drug_supplied_by_practice=True,
     )
 
     claim = live_claim(encounter)
@@ -207,16 +218,14 @@ def test_a_discard_beyond_the_rounding_is_billed_on_a_jw_line(nurse, nurse2, oka
     replace_order(
         patient, dose_basis="flat", dose_per_basis=Decimal("2000"), dose_mg=Decimal("2000")
     )
-    encounter = sign(
+    encounter = sign_vial(
         patient,
         nurse,
         nurse2,
-        supervising_practitioner=okafor,
-        drug_ndc="63323011751",
+        okafor,
         drug_dose_mg=Decimal("2000"),
         drug_volume_ml=Decimal("40.00"),
         drug_discarded_mg=Decimal("500"),
-        drug_supplied_by_practice=True,
     )
 
     claim = live_claim(encounter)
@@ -303,14 +312,7 @@ def test_the_catalogue_in_force_on_the_date_of_service_prices_the_drug(
     new.ndcs.create(
         ndc="63323011751", package_unit="ML", mg_per_package_unit=50, container="single_dose"
     )
-    encounter = sign(
-        patient,
-        nurse,
-        nurse2,
-        supervising_practitioner=okafor,
-        drug_ndc="63323011751",
-        drug_supplied_by_practice=True,
-    )
+    encounter = sign_vial(patient, nurse, nurse2, okafor)
 
     assert live_claim(encounter).facts["charges"]["J9190"] == "13.00"
     assert lines(live_claim(encounter))[1] == ("J9190", ["JZ"], 5, Decimal("65.00"))
