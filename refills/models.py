@@ -826,13 +826,18 @@ class ProviderOverride(WrittenOnce):
         return f"Provider override #{self.pk} of encounter {self.encounter_id}"
 
 
-class Addendum(models.Model):
+class Addendum(WrittenOnce):
     """A correction or late entry appended to a signed encounter; the original stays as signed.
 
     ``corrections`` holds replacement values for documentation fields (see
     ``CORRECTABLE_FIELDS`` in services); the effective record is the original with every
-    addendum applied in order.
+    addendum applied in order. An addendum is part of the signed record: a further
+    correction is a further addendum.
     """
+
+    kept_error = SignedRecordError
+    rewrite_message = "Addendum {pk} is part of the signed record; add a new addendum."
+    delete_message = "Addendum {pk} is part of the signed record and is kept."
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
