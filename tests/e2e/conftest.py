@@ -40,6 +40,10 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 # What counts as a failure in an axe scan; "moderate" and "minor" findings are reported only.
 AXE_FAILING_IMPACTS = {"serious", "critical"}
+# Every browser test module's pytestmark: live_server needs committed data (a transactional
+# database), and the serialized rollback brings back the role groups (made by data
+# migrations) that the flush after each test removes.
+E2E = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture(scope="session")

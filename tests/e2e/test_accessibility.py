@@ -15,6 +15,7 @@ from billing.models import Claim
 from refills import services
 from refills.models import Encounter
 from refills.services.fields import CHECKLIST_FIELDS
+from tests.e2e.conftest import E2E
 from tests.factories import (
     PatientFactory,
     billing_reference,
@@ -24,11 +25,7 @@ from tests.factories import (
     signed_refill,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    # See test_journeys: live_server needs committed data, and the role groups back.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = E2E
 
 # Form controls that take input but have no label (buttons are named by their text).
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll(

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import Dialog, expect
 
 from billing.models import Claim
 from refills.models import Encounter, FormDraft
-from tests.e2e.conftest import field
+from tests.e2e.conftest import E2E, field
 from tests.factories import (
     PASSWORD,
     PatientFactory,
@@ -21,11 +20,7 @@ from tests.factories import (
     signed_refill,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    # See test_journeys: live_server needs committed data, and the role groups back.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = E2E
 
 WARNING = "Without activity you will be signed out in"
 

@@ -6,13 +6,12 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from billing.models import Claim
 from refills import services
 from refills.models import Encounter, ProviderVisit, VerificationAttempt
-from tests.e2e.conftest import blind_check, field
+from tests.e2e.conftest import E2E, blind_check, field
 from tests.factories import (
     PatientFactory,
     billing_reference,
@@ -23,12 +22,7 @@ from tests.factories import (
     signed_refill,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    # live_server needs committed data; the serialized rollback brings back the role groups
-    # (made by data migrations) that the flush after each test removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = E2E
 
 
 def draft(nurse, patient, **overrides) -> Encounter:

@@ -8,18 +8,14 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from refills.models import Encounter, Order, ProviderOverride, VerificationAttempt
-from tests.e2e.conftest import blind_check, field
+from tests.e2e.conftest import E2E, blind_check, field
 from tests.factories import PASSWORD, PatientFactory, billing_reference, cover
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = E2E
 
 
 def test_order_to_signature_with_a_mismatch_and_a_low_anc(

@@ -12,14 +12,10 @@ from playwright.sync_api import Page, expect
 
 from billing import services as billing_services
 from billing.models import Claim, ClaimEvent, ClaimExport
-from tests.e2e.conftest import TABLET_VIEWPORT
+from tests.e2e.conftest import E2E, TABLET_VIEWPORT
 from tests.factories import PatientFactory, billing_reference, cover, live_claim, signed_refill
 
-pytestmark = [
-    pytest.mark.e2e,
-    # See test_journeys: live_server needs committed data, and the role groups back.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = E2E
 
 
 @pytest.fixture

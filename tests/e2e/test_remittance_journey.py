@@ -7,18 +7,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from billing.models import Claim, ClaimExport
+from tests.e2e.conftest import E2E
 from tests.factories import approved_claim
 from tests.x12check import pyx12_problems
 from tests.x12fixtures import fill
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = E2E
 
 UPLOAD_LABEL = re.compile(r"^\s*999, 277CA or 835 file\s*\*?\s*$")
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from billing import services as billing_services
 from billing.models import Claim
 from refills import services
-from tests.e2e.conftest import TABLET_VIEWPORT
+from tests.e2e.conftest import E2E, TABLET_VIEWPORT
 from tests.factories import (
     PatientFactory,
     UserFactory,
@@ -23,11 +23,7 @@ from tests.factories import (
     signed_refill,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    # See test_journeys: live_server needs committed data, and the role groups back.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = E2E
 
 TABLET = TABLET_VIEWPORT
 WIDTH = TABLET["width"]
