@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import pyx12.errors
 import pyx12.params
@@ -50,6 +50,8 @@ GUIDES: dict[TransactionSet, frozenset[str]] = {
     TransactionSet.CLAIM_ACK_277: frozenset({"005010X214"}),
     TransactionSet.REMITTANCE_835: frozenset({"005010X221A1"}),
 }
+
+_T = TypeVar("_T")
 
 _KINDS = {
     "999": "a 999 (implementation acknowledgment)",
@@ -129,11 +131,13 @@ class Segment:
             raise X12ReadError(self.problem(ref, "is not a number"))
         return found
 
-    def money(self, ref: str) -> Decimal:
-        found = self.optional_money(ref)
+    def _required(self, found: _T | None, ref: str, missing: str) -> _T:
         if found is None:
-            raise X12ReadError(self.problem(ref, "the amount is missing"))
+            raise X12ReadError(self.problem(ref, missing))
         return found
+
+    def money(self, ref: str) -> Decimal:
+        return self._required(self.optional_money(ref), ref, "the amount is missing")
 
     def optional_money(self, ref: str) -> Decimal | None:
         """An amount in dollars and cents; more precision than a cent is refused."""
@@ -149,10 +153,7 @@ class Segment:
         return cents
 
     def date(self, ref: str) -> date:
-        found = self.optional_date(ref)
-        if found is None:
-            raise X12ReadError(self.problem(ref, "the date is missing"))
-        return found
+        return self._required(self.optional_date(ref), ref, "the date is missing")
 
     def optional_date(self, ref: str) -> dt.date | None:
         raw = self.value(ref)
