@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess
@@ -16,6 +15,8 @@ from django.core.management import call_command
 
 from billing.engine import decide, parse_facts
 from billing.management.commands.decide_claim import MAX_INPUT_BYTES
+from tests.billing import facts_example
+from tests.billing.facts_example import DELETE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO_ROOT / "tests" / "scenarios"
@@ -26,16 +27,8 @@ FACTS_V2: dict[str, Any] = json.loads(SCENARIO_V2.read_text())["facts"]
 
 
 def changed(path: str, value: object) -> str:
-    data = copy.deepcopy(FACTS)
-    *parents, leaf = path.split(".")
-    target = data
-    for key in parents:
-        target = target[key]
-    if value is None:
-        del target[leaf]
-    else:
-        target[leaf] = value
-    return json.dumps(data)
+    """Scenario 02's facts as JSON with one value changed (None removes the key)."""
+    return json.dumps(facts_example.changed(FACTS, {path: DELETE if value is None else value}))
 
 
 # name -> (input, field the one stderr line must name). Each process spends seconds starting
