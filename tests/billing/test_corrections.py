@@ -271,3 +271,12 @@ def test_a_kept_claim_gets_the_new_findings(nurse, nurse2, biller, provider):
         ("deny", "99213")
     ]
     assert kept.events.latest("id").reason.endswith("New findings: R26 deny 99213.")
+
+
+def test_the_claim_page_offers_a_replacement_and_a_cancellation(client, paid, biller):
+    client.force_login(biller)
+
+    page = client.get(reverse("billing:claim_detail", args=[paid.pk])).content.decode()
+
+    assert '<option value="7">Send a replacement (frequency 7)</option>' in page
+    assert '<option value="8">Cancel with the payer (frequency 8)</option>' in page
