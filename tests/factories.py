@@ -394,6 +394,19 @@ def live_claim(encounter: Encounter) -> Claim:
     return Claim.objects.exclude(status=Claim.Status.VOID).get(encounter=encounter)
 
 
+def assert_one_em_billed_and_the_other_denied(encounter: Encounter) -> None:
+    """Two providers' same-day 99213s: the claim bills the refill and one E/M with modifier
+    25, and R26 denies the second."""
+    claim = live_claim(encounter)
+    assert list(claim.lines.values_list("code", "modifiers")) == [
+        ("96521", []),
+        ("99213", ["25"]),
+    ]
+    assert list(claim.findings.filter(rule="R26").values_list("severity", "code")) == [
+        ("deny", "99213")
+    ]
+
+
 def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_em=False):
     """A signed Aetna refill (optionally with a same-day E/M) whose claim the biller approved."""
     payer = billing_reference(program="commercial", code="AETNA")

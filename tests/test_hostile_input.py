@@ -33,11 +33,11 @@ from refills.models import Addendum, Encounter, Patient, ProviderVisit, Verifica
 from tests.factories import (
     PASSWORD,
     UserFactory,
+    assert_one_em_billed_and_the_other_denied,
     billing_reference,
     cover,
     encounter_data,
     encounter_post,
-    live_claim,
     patient_post,
     signed_refill,
     verified_refill,
@@ -660,12 +660,5 @@ def test_two_providers_with_the_same_em_code_that_day_do_not_stop_signing(
 
     assert response.status_code == 302
     assert messages_of(response)[-1] == "Signed and locked."
-    claim = live_claim(encounter)
-    assert list(claim.lines.values_list("code", "modifiers")) == [
-        ("96521", []),
-        ("99213", ["25"]),
-    ]
-    assert list(claim.findings.filter(rule="R26").values_list("severity", "code")) == [
-        ("deny", "99213")
-    ]
+    assert_one_em_billed_and_the_other_denied(encounter)
     assert client.get(reverse("refills:encounter_detail", args=[encounter.pk])).status_code == 200

@@ -28,11 +28,11 @@ from tests.factories import (
     PatientFactory,
     UserFactory,
     approved_claim,
+    assert_one_em_billed_and_the_other_denied,
     billing_reference,
     cover,
     encounter_data,
     encounter_post,
-    live_claim,
     signed_refill,
     visit_post,
 )
@@ -241,14 +241,7 @@ def test_two_providers_recording_the_same_em_at_once_beside_a_signed_refill(
 
     assert [r.status_code for r in results] == [302, 302]
     assert ProviderVisit.objects.filter(patient=patient, em_code="99213").count() == 2
-    claim = live_claim(encounter)
-    assert list(claim.lines.values_list("code", "modifiers")) == [
-        ("96521", []),
-        ("99213", ["25"]),
-    ]
-    assert list(claim.findings.filter(rule="R26").values_list("severity", "code")) == [
-        ("deny", "99213")
-    ]
+    assert_one_em_billed_and_the_other_denied(encounter)
 
 
 def test_one_provider_submitting_the_same_visit_twice_at_once_records_it_once(provider, patient):
