@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing import services
 from billing.models import (
     AdjustmentReason,
     ChargeMasterItem,
@@ -25,7 +26,6 @@ from billing.models import (
     RemarkCode,
     StockedNDC,
 )
-from billing.services.deciding import claims_redecide_for_payer, payer_open_encounters
 from config.viewonly import ViewOnlyAdmin
 from refills.admin import HistoryAdmin, ReadOnlyAdmin
 from refills.forms import NDCField
@@ -86,7 +86,7 @@ class PayerAdmin(AuditedAdmin):
 
     def response_change(self, request, obj):
         if getattr(request, "payer_policy_changed", False):
-            count = payer_open_encounters(obj).count()
+            count = services.payer_open_encounters(obj).count()
             if count:
                 messages.warning(
                     request,
@@ -108,7 +108,7 @@ class PayerAdmin(AuditedAdmin):
         if not self.has_change_permission(request, payer):
             raise PermissionDenied
         if request.method == "POST":
-            result = claims_redecide_for_payer(
+            result = services.claims_redecide_for_payer(
                 payer=payer, by=request.user, reason=f"payer policy changed ({payer.code})"
             )
             messages.success(
@@ -125,7 +125,7 @@ class PayerAdmin(AuditedAdmin):
                 "opts": self.model._meta,
                 "title": f"Re-decide the open claims of {payer}",
                 "payer": payer,
-                "count": payer_open_encounters(payer).count(),
+                "count": services.payer_open_encounters(payer).count(),
             },
         )
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
         DECISION_TO_STATUS,
         claim_decide_for_encounter,
         claims_decide_batch,
+        claims_redecide_for_payer,
+        payer_open_encounters,
     )
     from billing.services.denials import denial_act
     from billing.services.exports import MAX_CLAIMS_PER_EXPORT, claims_export
@@ -56,8 +58,10 @@ _HOMES = {
     "claims_decide_batch": "billing.services.deciding",
     "claims_export": "billing.services.exports",
     "claims_hold_many": "billing.services.bulk",
+    "claims_redecide_for_payer": "billing.services.deciding",
     "denial_act": "billing.services.denials",
     "facts_for_encounter": "billing.facts",
+    "payer_open_encounters": "billing.services.deciding",
     "x12_import": "billing.services.remittance",
 }
 
@@ -79,8 +83,10 @@ __all__ = [
     "claims_decide_batch",
     "claims_export",
     "claims_hold_many",
+    "claims_redecide_for_payer",
     "denial_act",
     "facts_for_encounter",
+    "payer_open_encounters",
     "x12_import",
 ]
 
