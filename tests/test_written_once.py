@@ -7,13 +7,14 @@ from django.apps import apps
 
 from billing.models import ClaimExport, X12Import
 from config.records import WrittenOnce
-from refills.models import ProviderOverride, SignedRecordError, VerificationAttempt
+from refills.models import Addendum, ProviderOverride, SignedRecordError, VerificationAttempt
 
 KEPT = {
     ClaimExport: ValueError,
     X12Import: ValueError,
     VerificationAttempt: SignedRecordError,
     ProviderOverride: SignedRecordError,
+    Addendum: SignedRecordError,
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from refills import services
-from refills.models import Addendum, Encounter, SignedRecordError, VerificationAttempt
+from refills.models import Encounter, SignedRecordError, VerificationAttempt
 from tests.factories import BLIND_OK, encounter_data, signed_refill
 
 
@@ -81,14 +81,3 @@ def test_verification_attempts_are_written_once(draft, nurse2):
         attempt.delete()
     assert VerificationAttempt.objects.get().rate_ml_h == Decimal("2.00")
 
-
-def test_addenda_are_written_once(signed, nurse):
-    services.addendum_create(by=nurse, encounter=signed, text="Late entry: site clean.")
-    addendum = Addendum.objects.get()
-    addendum.text = "rewritten"
-
-    with pytest.raises(SignedRecordError):
-        addendum.save()
-    with pytest.raises(SignedRecordError):
-        addendum.delete()
-    assert Addendum.objects.get().text == "Late entry: site clean."
