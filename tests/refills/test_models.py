@@ -80,4 +80,3 @@ def test_verification_attempts_are_written_once(draft, nurse2):
     with pytest.raises(SignedRecordError):
         attempt.delete()
     assert VerificationAttempt.objects.get().rate_ml_h == Decimal("2.00")
-
