@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypedDict
 
 from billing.inbound.codes import describe
 from billing.inbound.errors import X12ReadError
@@ -27,6 +28,7 @@ from billing.inbound.reading import (
     first,
     read_document,
     runs,
+    service,
 )
 
 ACCEPT = "WQ"
@@ -220,6 +222,25 @@ def _statuses(segments: Sequence[Segment]) -> tuple[Status, ...]:
     return tuple(_status(segment) for segment in segments if segment.id == "STC")
 
 
+class _Counts(TypedDict):
+    """The claims a level (2200B, 2200C) accepted and rejected: how many, and their charges."""
+
+    accepted_quantity: int | None
+    rejected_quantity: int | None
+    accepted_amount: Decimal | None  # AMT*YU
+    rejected_amount: Decimal | None  # AMT*YY
+
+
+def _counts(segments: Sequence[Segment], accepted: str, rejected: str) -> _Counts:
+    """The counts of a level whose QTY qualifiers are ``accepted`` and ``rejected``."""
+    return _Counts(
+        accepted_quantity=_quantity(segments, accepted),
+        rejected_quantity=_quantity(segments, rejected),
+        accepted_amount=_amount(segments, "YU"),
+        rejected_amount=_amount(segments, "YY"),
+    )
+
+
 def _quantity(segments: Sequence[Segment], qualifier: str) -> int | None:
     found = find(segments, "QTY", qualifier)
     if found is None:
@@ -243,17 +264,14 @@ def _reference(segments: Sequence[Segment], qualifier: str) -> str | None:
 def _line(segments: Sequence[Segment]) -> ServiceLineStatus:
     svc = segments[0]
     day = find(segments, "DTP", "472")
-    service = day.date_range("DTP02", "DTP03") if day else (None, None)
+    dates = day.date_range("DTP02", "DTP03") if day else (None, None)
     return ServiceLineStatus(
-        qualifier=svc.value("SVC01-1"),
-        procedure=svc.value("SVC01-2"),
-        modifiers=tuple(m for m in (svc.value(f"SVC01-{i}") for i in range(3, 7)) if m),
-        charge=svc.money("SVC02"),
+        **service(svc),
         units=svc.optional_number("SVC07"),
         statuses=_statuses(segments),
         line_control_number=_reference(segments, "FJ"),
-        service_from=service[0],
-        service_to=service[1],
+        service_from=dates[0],
+        service_to=dates[1],
         position=svc.position,
     )
 
@@ -291,10 +309,7 @@ def _provider(segments: Sequence[Segment], patients: list[list[Segment]]) -> Pro
         id=nm1.value("NM109"),
         trace=first(own, "TRN").value("TRN02"),
         statuses=_statuses(own),
-        accepted_quantity=_quantity(own, "QA"),
-        rejected_quantity=_quantity(own, "QC"),
-        accepted_amount=_amount(own, "YU"),
-        rejected_amount=_amount(own, "YY"),
+        **_counts(own, accepted="QA", rejected="QC"),
         claims=tuple(claim for block in patients for claim in _patient_claims(block)),
         position=segments[0].position,
     )
@@ -333,10 +348,7 @@ def _acknowledgment(
         receiver_id=receiver_nm1.value("NM109"),
         receiver_trace=first(receiver_own, "TRN").value("TRN02"),
         receiver_statuses=_statuses(receiver_own),
-        accepted_quantity=_quantity(receiver_own, "90"),
-        rejected_quantity=_quantity(receiver_own, "AA"),
-        accepted_amount=_amount(receiver_own, "YU"),
-        rejected_amount=_amount(receiver_own, "YY"),
+        **_counts(receiver_own, accepted="90", rejected="AA"),
         providers=tuple(_provider(block, patients) for block, patients in providers),
         position=source[0].position,
     )

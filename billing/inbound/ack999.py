@@ -123,8 +123,7 @@ def _optional_int(segment: Segment, ref: str) -> int | None:
 
 
 def _codes(segment: Segment, first: int, last: int) -> tuple[str, ...]:
-    refs = (f"{segment.id}{index:02d}" for index in range(first, last + 1))
-    return tuple(code for code in (segment.value(ref) for ref in refs) if code)
+    return segment.values(f"{segment.id}{index:02d}" for index in range(first, last + 1))
 
 
 def _element_error(segment: Segment, owner: str) -> ElementError:

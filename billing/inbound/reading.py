@@ -13,12 +13,12 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import pyx12.errors
 import pyx12.params
@@ -119,6 +119,10 @@ class Segment:
     def text(self, ref: str) -> str | None:
         return self.value(ref) or None
 
+    def values(self, refs: Iterable[str]) -> tuple[str, ...]:
+        """The values at ``refs`` that are not empty, in order (a list of codes, modifiers)."""
+        return tuple(code for code in (self.value(ref) for ref in refs) if code)
+
     def optional_number(self, ref: str) -> Decimal | None:
         raw = self.value(ref)
         if not raw:
@@ -208,6 +212,25 @@ def runs(segments: Sequence[Segment], starts: str) -> list[list[Segment]]:
             found.append([])
         found[-1].append(segment)
     return found
+
+
+class Service(TypedDict):
+    """The procedure a service line (SVC) names, and its charge."""
+
+    qualifier: str  # SVC01-1, "HC" for CPT/HCPCS
+    procedure: str  # SVC01-2
+    modifiers: tuple[str, ...]  # SVC01-3 to -6
+    charge: Decimal  # SVC02
+
+
+def service(svc: Segment) -> Service:
+    """What an SVC says of the procedure, as the 835 (2110) and the 277CA (2220D) both give it."""
+    return Service(
+        qualifier=svc.value("SVC01-1"),
+        procedure=svc.value("SVC01-2"),
+        modifiers=svc.values(f"SVC01-{i}" for i in range(3, 7)),
+        charge=svc.money("SVC02"),
+    )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from billing.inbound.reading import (
     first,
     read_document,
     runs,
+    service,
 )
 
 ZERO = Decimal("0.00")
@@ -216,10 +217,7 @@ def _line(segments: Sequence[Segment]) -> ServicePayment:
     control = [s.text("REF02") for s in segments if s.id == "REF" and s.value("REF01") == "6R"]
     units = svc.optional_number("SVC05")
     return ServicePayment(
-        qualifier=svc.value("SVC01-1"),
-        procedure=svc.value("SVC01-2"),
-        modifiers=tuple(m for m in (svc.value(f"SVC01-{i}") for i in range(3, 7)) if m),
-        charge=svc.money("SVC02"),
+        **service(svc),
         paid=svc.money("SVC03"),
         units=Decimal(1) if units is None else units,
         original_procedure=svc.text("SVC06-2"),
@@ -245,8 +243,7 @@ def _claim_remarks(segments: Iterable[Segment]) -> tuple[str, ...]:
         code
         for segment in segments
         if segment.id in refs
-        for code in (segment.value(ref) for ref in refs[segment.id])
-        if code
+        for code in segment.values(refs[segment.id])
     )
 
 
