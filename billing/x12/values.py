@@ -96,6 +96,12 @@ class Address:
         return self.postal_code.replace("-", "")
 
 
+def _check_organization(name: str, identifier: str, what: str) -> None:
+    """An organization's name (NM103) and identifier (NM109, 2 to 80 characters)."""
+    check_text(name, f"{what} name")
+    check_identifier(identifier, f"{what} id", 2, 80)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Submitter:
     name: str
@@ -104,8 +110,7 @@ class Submitter:
     contact_phone: str
 
     def __post_init__(self) -> None:
-        check_text(self.name, "submitter name")
-        check_identifier(self.id, "submitter id", 2, 80)
+        _check_organization(self.name, self.id, "submitter")
         check_text(self.contact_name, "submitter contact name")
         check_phone(self.contact_phone, "submitter contact phone")
 
@@ -116,8 +121,7 @@ class Receiver:
     id: str
 
     def __post_init__(self) -> None:
-        check_text(self.name, "receiver name")
-        check_identifier(self.id, "receiver id", 2, 80)
+        _check_organization(self.name, self.id, "receiver")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -221,8 +225,7 @@ class PayerRef:
     claim_filing_indicator: str = "CI"
 
     def __post_init__(self) -> None:
-        check_text(self.name, "payer name")
-        check_identifier(self.payer_id, "payer id", 2, 80)
+        _check_organization(self.name, self.payer_id, "payer")
         if self.claim_filing_indicator not in CLAIM_FILING_INDICATORS:
             raise X12Error(f"claim filing indicator is not valid: {self.claim_filing_indicator!r}")
 
@@ -242,6 +245,16 @@ class Provider:
         check_npi(self.npi, "provider NPI")
         if self.taxonomy is not None:
             check_match(TAXONOMY_FORMAT, self.taxonomy, "provider taxonomy")
+
+
+def _check_some(
+    items: object, what: str, most: int, *, of: str, counted: str | None = None
+) -> None:
+    """Refuse ``items``, the ``what`` of ``of``, unless it is a tuple of one to ``most``."""
+    if not isinstance(items, tuple):
+        raise X12Error(f"{what} must be a tuple")
+    if not (1 <= len(items) <= most):
+        raise X12Error(f"{of}: 1 to {most} {counted or what}, got {len(items)}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -280,12 +293,7 @@ class ServiceLine:
         check_match(
             PLACE_OF_SERVICE_FORMAT, self.place_of_service, f"{self.code}: place of service"
         )
-        if not isinstance(self.pointers, tuple):
-            raise X12Error("diagnosis pointers must be a tuple")
-        if not (1 <= len(self.pointers) <= MAX_POINTERS):
-            raise X12Error(
-                f"{self.code}: 1 to {MAX_POINTERS} diagnosis pointers, got {len(self.pointers)}"
-            )
+        _check_some(self.pointers, "diagnosis pointers", MAX_POINTERS, of=self.code)
         if not all(
             isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= MAX_DIAGNOSES
             for p in self.pointers
@@ -353,23 +361,15 @@ class Claim:
                 50,
             )
         check_match(PLACE_OF_SERVICE_FORMAT, self.place_of_service, "claim place of service")
-        if not isinstance(self.diagnoses, tuple):
-            raise X12Error("diagnoses must be a tuple")
-        if not (1 <= len(self.diagnoses) <= MAX_DIAGNOSES):
-            raise X12Error(
-                f"claim {self.claim_id}: 1 to {MAX_DIAGNOSES} diagnoses, got {len(self.diagnoses)}"
-            )
+        _check_some(self.diagnoses, "diagnoses", MAX_DIAGNOSES, of=f"claim {self.claim_id}")
         for code in self.diagnoses:
             check_match(ICD10_FORMAT, code, f"claim {self.claim_id}: ICD-10 code")
         undotted = [code.replace(".", "") for code in self.diagnoses]
         if len(set(undotted)) != len(undotted):
             raise X12Error(f"claim {self.claim_id}: repeated diagnosis in {self.diagnoses}")
-        if not isinstance(self.lines, tuple):
-            raise X12Error("lines must be a tuple")
-        if not (1 <= len(self.lines) <= MAX_LINES):
-            raise X12Error(
-                f"claim {self.claim_id}: 1 to {MAX_LINES} service lines, got {len(self.lines)}"
-            )
+        _check_some(
+            self.lines, "lines", MAX_LINES, of=f"claim {self.claim_id}", counted="service lines"
+        )
         for line in self.lines:
             if not isinstance(line, ServiceLine):
                 raise X12Error("lines must hold ServiceLine objects")
