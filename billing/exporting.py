@@ -285,12 +285,15 @@ _COVERAGE = "correct it on the patient's coverage, then re-decide the claim."
 _PAYER = "correct the payer in the admin, then re-decide the claim."
 _PRACTITIONER = "correct the practitioner's NPI and name in their profile, then re-decide."
 _DECISION = "re-decide the claim; if it stays, correct the charge master or the diagnoses."
-# What the writer names (X12Error.what) when it refuses a value while writing.
-_WRITTEN_FIELDS = {
+# What the subscriber (when it is built) and the writer (while it writes) name
+# (X12Error.what) when they refuse a value.
+_FIELDS = {
     "subscriber member id": ("The member ID", _COVERAGE),
     "subscriber group number": ("The group number", _COVERAGE),
     "subscriber last name": ("The patient's last name", _NAME),
     "subscriber first name": ("The patient's first name", _NAME),
+    "subscriber birth date": ("The patient's date of birth", _PATIENT_PAGE),
+    "subscriber sex": ("The patient's sex", _PATIENT_PAGE),
     "subscriber address line 1": ("The patient's street address", _PATIENT_PAGE),
     "subscriber city": ("The patient's city", _PATIENT_PAGE),
     "payer name": ("The payer's name", _PAYER),
@@ -304,14 +307,6 @@ _ADDRESS_FIELDS = {
     "postal code": ("The patient's ZIP code", "use 12345 or 12345-6789; " + _PATIENT_PAGE),
     "city": ("The patient's city", _PATIENT_PAGE),
     "address line 1": ("The patient's street address", _PATIENT_PAGE),
-}
-_SUBSCRIBER_FIELDS = {
-    "subscriber member id": ("The member ID", _COVERAGE),
-    "subscriber group number": ("The group number", _COVERAGE),
-    "subscriber last name": ("The patient's last name", _NAME),
-    "subscriber first name": ("The patient's first name", _NAME),
-    "subscriber birth date": ("The patient's date of birth", _PATIENT_PAGE),
-    "subscriber sex": ("The patient's sex", _PATIENT_PAGE),
 }
 
 
@@ -387,7 +382,7 @@ def x12_claim(claim: ExportClaim) -> x12.Claim:
             "a claim goes to the primary payer first; add the primary coverage (or set this "
             "plan's priority to primary), then re-decide the claim.",
         )
-    with _Part(pk, _SUBSCRIBER_FIELDS, ("The patient's coverage", _COVERAGE)):
+    with _Part(pk, _FIELDS, ("The patient's coverage", _COVERAGE)):
         subscriber = x12.Subscriber(
             # Payers read member IDs in capitals; IDs typed before entry checked them may not be.
             member_id=(claim.member_id or "").upper(),
@@ -424,7 +419,7 @@ def x12_claim(claim: ExportClaim) -> x12.Claim:
 
 
 def _check(claim: ExportClaim, built: x12.Claim, separator_set: x12.Separators) -> None:
-    with _Part(claim.id, _WRITTEN_FIELDS, ("The claim", _DECISION)):
+    with _Part(claim.id, _FIELDS, ("The claim", _DECISION)):
         x12.check_claim(built, separator_set)
 
 
