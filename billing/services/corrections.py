@@ -59,15 +59,47 @@ def claim_correct(
         return _cancel(old, by=by, reason=reason, now=now)
 
 
-def _retire(old: Claim, *, to: str, by, reason: str, now: dt.datetime) -> ClaimEvent:
+# What the sent claim becomes when a replacement or a cancellation supersedes it, and why.
+_RETIRED = {
+    Claim.Frequency.REPLACEMENT: (
+        Claim.Status.CORRECTED,
+        "Corrected ({reason}): a replacement claim (frequency 7) supersedes it.",
+    ),
+    Claim.Frequency.CANCEL: (
+        Claim.Status.VOID,
+        "Cancelled with the payer ({reason}): a cancellation (frequency 8) follows.",
+    ),
+}
+# What a cancellation repeats of the sent claim.
+_CANCELLATION_COPIES = (
+    "encounter_id",
+    "patient_id",
+    "payer_id",
+    "coverage_id",
+    "date_of_service",
+    "decision_status",
+    "diagnoses",
+    "facts",
+    "decision",
+    "engine_version",
+    "total_charge",
+    "expected_allowed",
+    "payer_claim_control_number",
+)
+
+
+def _retire(
+    old: Claim, frequency: Claim.Frequency, *, by, reason: str, now: dt.datetime
+) -> ClaimEvent:
+    """Take the sent claim out of the live ones, for the correction of ``frequency``."""
+    to, why = _RETIRED[frequency]
+    why = why.format(reason=reason)
     from_status = old.status
-    values = {"status": to}
+    values: dict[str, str] = {"status": to}
     if to == Claim.Status.VOID:
-        values["void_reason"] = reason[:200]
-    claims_update([old], by=by, reason=reason[:100], **values)
-    return ClaimEvent(
-        claim=old, by=by, at=now, from_status=from_status, to_status=to, reason=reason
-    )
+        values["void_reason"] = why[:200]
+    claims_update([old], by=by, reason=why[:100], **values)
+    return ClaimEvent(claim=old, by=by, at=now, from_status=from_status, to_status=to, reason=why)
 
 
 def _replace(old: Claim, *, by, reason: str, now: dt.datetime) -> Claim:
@@ -89,44 +121,20 @@ def _replace(old: Claim, *, by, reason: str, now: dt.datetime) -> Claim:
     new.payer_claim_control_number = old.payer_claim_control_number
     new.change_summary = f"Replacement of claim #{old.pk} ({reason}): {changes(old, new)}"
     # The sent claim leaves the live ones first: one live claim per encounter.
-    retired = _retire(
-        old,
-        to=Claim.Status.CORRECTED,
-        by=by,
-        reason=f"Corrected ({reason}): a replacement claim (frequency 7) supersedes it.",
-        now=now,
-    )
+    retired = _retire(old, Claim.Frequency.REPLACEMENT, by=by, reason=reason, now=now)
     events = insert_decided([decided], by=by, reason=f"replacement: {reason}", now=now)
     ClaimEvent.objects.bulk_create([retired, *events])
     return new
 
 
 def _cancel(old: Claim, *, by, reason: str, now: dt.datetime) -> Claim:
-    retired = _retire(
-        old,
-        to=Claim.Status.VOID,
-        by=by,
-        reason=f"Cancelled with the payer ({reason}): a cancellation (frequency 8) follows.",
-        now=now,
-    )
+    retired = _retire(old, Claim.Frequency.CANCEL, by=by, reason=reason, now=now)
     new = Claim(
-        encounter_id=old.encounter_id,
-        patient_id=old.patient_id,
-        payer_id=old.payer_id,
-        coverage_id=old.coverage_id,
-        date_of_service=old.date_of_service,
+        **{name: getattr(old, name) for name in _CANCELLATION_COPIES},
         status=Claim.Status.READY,
-        decision_status=old.decision_status,
-        diagnoses=old.diagnoses,
-        facts=old.facts,
-        decision=old.decision,
-        engine_version=old.engine_version,
-        total_charge=old.total_charge,
-        expected_allowed=old.expected_allowed,
         decided_at=now,
         supersedes=old,
         frequency=Claim.Frequency.CANCEL,
-        payer_claim_control_number=old.payer_claim_control_number,
         change_summary=f"Cancellation of claim #{old.pk} ({reason}): the same lines, sent "
         "to void the claim with the payer.",
     )
