@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing import exporting
 from billing.models import Claim, ClaimEvent, PracticeSettings
-from billing.services.claims import _reason, claim_hold_unwritable, claims_update
+from billing.services.claims import _reason, claims_hold_unwritable, claims_update
 
 # The queue selects from a page of 25 claims; this bounds what one request may lock.
 MAX_BULK_CLAIMS = 100
@@ -99,17 +99,13 @@ def claims_approve_many(
         found = {c.pk: _state(c, {Claim.Status.READY}, "approved") for c in claims}
         ready = sorted(pk for pk, problem in found.items() if problem is None)
         practice = PracticeSettings.objects.first()
-        for exported in exporting.claims_for_export(ready):
-            unwritable = exporting.claim_problem(exported, practice)
-            if unwritable is not None:
-                claim_hold_unwritable(
-                    Claim(pk=exported.id),
-                    unwritable,
-                    by=by,
-                    allowed_from={Claim.Status.READY},
-                    now=now,
-                )
-                found[exported.id] = f"held: {unwritable.message}"
+        refused = [
+            unwritable
+            for exported in exporting.claims_for_export(ready)
+            if (unwritable := exporting.claim_problem(exported, practice)) is not None
+        ]
+        claims_hold_unwritable(refused, by=by, allowed_from={Claim.Status.READY}, now=now)
+        found.update({unwritable.pk: f"held: {unwritable.message}" for unwritable in refused})
         return {pk: problem for pk, problem in found.items() if problem}
 
     return _bulk(

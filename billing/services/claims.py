@@ -7,7 +7,7 @@ transaction and leaves a ``ClaimEvent`` saying who, when and why.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -95,6 +95,16 @@ def claim_hold_unwritable(
         )
         writer_finding_add(held, problem.message)
     return held
+
+
+def claims_hold_unwritable(
+    problems: Iterable[exporting.Unwritable], *, by, allowed_from: set[str], now
+) -> None:
+    """Hold each claim the 837P writer refused (``Unwritable.pk``), with its finding."""
+    for problem in problems:
+        claim_hold_unwritable(
+            Claim(pk=problem.pk), problem, by=by, allowed_from=allowed_from, now=now
+        )
 
 
 def claim_review_redecision(*, claim: Claim, by, now: dt.datetime | None = None) -> Claim:

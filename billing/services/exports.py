@@ -14,7 +14,7 @@ from django.utils import timezone
 from billing import exporting, x12
 from billing.errors import BillingError
 from billing.models import Claim, ClaimEvent, ClaimExport, PracticeSettings
-from billing.services.claims import claim_hold_unwritable, claims_update
+from billing.services.claims import claims_hold_unwritable, claims_update
 
 # One 837P transaction set holds fewer than 5,000 claims (005010X222A1); a larger backlog
 # goes out in several files, oldest claims first, each claim still exactly once.
@@ -80,14 +80,7 @@ def claims_export(
         except ValueError as exc:
             if len(refused) != len(ids):
                 raise BillingError(f"The 837P could not be written: {exc}", code="x12") from exc
-        for problem in refused:
-            claim_hold_unwritable(
-                Claim(pk=problem.pk),
-                problem,
-                by=by,
-                allowed_from={Claim.Status.APPROVED},
-                now=now,
-            )
+        claims_hold_unwritable(refused, by=by, allowed_from={Claim.Status.APPROVED}, now=now)
         if left_out is not None:
             left_out.extend(refused)
         held = {problem.pk for problem in refused}
