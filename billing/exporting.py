@@ -236,25 +236,19 @@ def separators(practice: PracticeSettings | None) -> x12.Separators:
     )
 
 
-def _address(obj) -> x12.Address:
-    return x12.Address(
-        line1=obj.address_line1,
-        line2=obj.address_line2 or None,
-        city=obj.city,
-        state=obj.state,
-        postal_code=obj.postal_code,
-    )
+def _address(obj, prefix: str = "") -> x12.Address:
+    """The address in ``obj``'s fields ``address_line1`` to ``postal_code``, their names
+    after ``prefix`` (the practice's pay-to address is ``pay_to_address_line1``, ...)."""
 
+    def field(name: str):
+        return getattr(obj, prefix + name)
 
-def _pay_to_address(practice: PracticeSettings) -> x12.Address | None:
-    if not practice.has_pay_to_address:
-        return None
     return x12.Address(
-        line1=practice.pay_to_address_line1,
-        line2=practice.pay_to_address_line2 or None,
-        city=practice.pay_to_city,
-        state=practice.pay_to_state,
-        postal_code=practice.pay_to_postal_code,
+        line1=field("address_line1"),
+        line2=field("address_line2") or None,
+        city=field("city"),
+        state=field("state"),
+        postal_code=field("postal_code"),
     )
 
 
@@ -492,7 +486,7 @@ def write_x12(
             tax_id=practice.tax_id,
             taxonomy=practice.taxonomy,
             address=_address(practice),
-            pay_to_address=_pay_to_address(practice),
+            pay_to_address=_address(practice, "pay_to_") if practice.has_pay_to_address else None,
             contact_name=practice.contact_name,
             contact_phone=practice.contact_phone,
         ),
