@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from billing.inbound import (
@@ -19,11 +20,40 @@ from tests.x12fixtures import EXAMPLE_VALUES, fill
 
 DAY = dt.date(2026, 3, 6)
 SERVICE_DAY = dt.date(2026, 3, 4)
+SMITH = Patient("SMITH", "JANE", "MI", "1EG4TE5MK73")
+JONES = Patient("JONES", "ROBERT", "MI", "2FH5UF6NL84")
+BROWN = Patient("BROWN", "MARIA", "MI", "3GJ6VG7PM95")
+ACCEPTED = StatusCode("A2", "20", "PR")
 
 
 def acknowledgment(name: str):
     (found,) = read_277ca(fill(name, EXAMPLE_VALUES)).acknowledgments
     return found
+
+
+def claim_status(
+    position: int,
+    number: str,
+    payer_number: str | None,
+    patient: Patient,
+    code: StatusCode,
+    action: str,
+    amount: str,
+    message: str | None = None,
+) -> ClaimStatus:
+    """A claim of the fixtures: its one status in the segment after its trace, one day of
+    service, no service lines."""
+    return ClaimStatus(
+        claim_number=number,
+        payer_claim_control_number=payer_number,
+        clearinghouse_trace=None,
+        patient=patient,
+        statuses=(Status((code,), DAY, action, Decimal(amount), message, position + 1),),
+        service_from=SERVICE_DAY,
+        service_to=SERVICE_DAY,
+        lines=(),
+        position=position,
+    )
 
 
 def test_two_claims_accepted_and_one_rejected():
@@ -44,9 +74,8 @@ def test_two_claims_accepted_and_one_rejected():
         "SUB123",
         "000000042",
     )
-    assert found.receiver_statuses == (
-        Status((StatusCode("A1", "19", "PR"),), DAY, "WQ", Decimal("645.00"), None, 13),
-    )
+    received = Status((StatusCode("A1", "19", "PR"),), DAY, "WQ", Decimal("645.00"), None, 13)
+    assert found.receiver_statuses == (received,)
     assert (found.accepted_quantity, found.rejected_quantity) == (2, 1)
     assert (found.accepted_amount, found.rejected_amount) == (Decimal("470.00"), Decimal("175.00"))
     assert found.accepted
@@ -57,57 +86,22 @@ def test_two_claims_accepted_and_one_rejected():
         "1234567893",
         "0",
     )
-    assert provider.statuses == (
-        Status((StatusCode("A1", "19", "PR"),), None, "WQ", Decimal("645.00"), None, 21),
-    )
+    # The provider level repeats the receiver's status, undated.
+    assert provider.statuses == (replace(received, effective=None, position=21),)
     assert (provider.accepted_quantity, provider.rejected_quantity) == (2, 1)
     assert provider.accepted
     assert found.claims == (
-        ClaimStatus(
-            claim_number="C00000011",
-            payer_claim_control_number="2226065000101",
-            clearinghouse_trace=None,
-            patient=Patient("SMITH", "JANE", "MI", "1EG4TE5MK73"),
-            statuses=(
-                Status((StatusCode("A2", "20", "PR"),), DAY, "WQ", Decimal("175.00"), None, 29),
-            ),
-            service_from=SERVICE_DAY,
-            service_to=SERVICE_DAY,
-            lines=(),
-            position=28,
-        ),
-        ClaimStatus(
-            claim_number="C00000012",
-            payer_claim_control_number="2226065000102",
-            clearinghouse_trace=None,
-            patient=Patient("JONES", "ROBERT", "MI", "2FH5UF6NL84"),
-            statuses=(
-                Status((StatusCode("A2", "20", "PR"),), DAY, "WQ", Decimal("295.00"), None, 35),
-            ),
-            service_from=SERVICE_DAY,
-            service_to=SERVICE_DAY,
-            lines=(),
-            position=34,
-        ),
-        ClaimStatus(
-            claim_number="C00000013",
-            payer_claim_control_number=None,
-            clearinghouse_trace=None,
-            patient=Patient("BROWN", "MARIA", "MI", "3GJ6VG7PM95"),
-            statuses=(
-                Status(
-                    (StatusCode("A7", "164", "IL"),),
-                    DAY,
-                    "U",
-                    Decimal("175.00"),
-                    "SUBSCRIBER ID NOT ON FILE",
-                    41,
-                ),
-            ),
-            service_from=SERVICE_DAY,
-            service_to=SERVICE_DAY,
-            lines=(),
-            position=40,
+        claim_status(28, "C00000011", "2226065000101", SMITH, ACCEPTED, "WQ", "175.00"),
+        claim_status(34, "C00000012", "2226065000102", JONES, ACCEPTED, "WQ", "295.00"),
+        claim_status(
+            40,
+            "C00000013",
+            None,
+            BROWN,
+            StatusCode("A7", "164", "IL"),
+            "U",
+            "175.00",
+            "SUBSCRIBER ID NOT ON FILE",
         ),
     )
     assert [(c.claim_number, c.accepted, c.amount) for c in found.claims] == [

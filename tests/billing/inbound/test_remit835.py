@@ -53,9 +53,39 @@ def line(procedure: str, position: int, **fields) -> ServicePayment:
     return ServicePayment(**(defaults | fields))
 
 
-def claim(number: str, position: int, **fields) -> ClaimPayment:
+def refill(
+    position: int, *adjustments: Adjustment, paid: str = "123.83", **fields
+) -> ServicePayment:
+    """The fixtures' 96521 line: 175.00 charged, 123.83 allowed; the adjustments account for
+    what was not paid."""
+    return line(
+        "96521",
+        position,
+        charge=Decimal("175.00"),
+        paid=Decimal(paid),
+        adjustments=adjustments,
+        allowed=Decimal("123.83"),
+        **fields,
+    )
+
+
+def visit(position: int, *adjustments: Adjustment, paid: str, **fields) -> ServicePayment:
+    """The fixtures' 99213-25 line: 120.00 charged."""
+    return line(
+        "99213",
+        position,
+        modifiers=("25",),
+        charge=Decimal("120.00"),
+        paid=Decimal(paid),
+        adjustments=adjustments,
+        **fields,
+    )
+
+
+def claim(number: str, position: int, *lines: ServicePayment, **fields) -> ClaimPayment:
     defaults = {
         "claim_number": number,
+        "lines": lines,
         "status": "1",
         "patient_responsibility": Decimal("0"),
         "filing_indicator": "12",
@@ -93,46 +123,20 @@ def test_full_payment():
             claim(
                 CLAIM_1,
                 15,
+                refill(18, co45("51.17", 20)),
+                visit(22, co45("28.00", 24), paid="92.00", allowed=Decimal("92.00")),
                 charge=Decimal("295.00"),
                 paid=Decimal("215.83"),
                 payer_claim_control_number="ACME26040900001",
-                lines=(
-                    line(
-                        "96521",
-                        18,
-                        charge=Decimal("175.00"),
-                        paid=Decimal("123.83"),
-                        adjustments=(co45("51.17", 20),),
-                        allowed=Decimal("123.83"),
-                    ),
-                    line(
-                        "99213",
-                        22,
-                        modifiers=("25",),
-                        charge=Decimal("120.00"),
-                        paid=Decimal("92.00"),
-                        adjustments=(co45("28.00", 24),),
-                        allowed=Decimal("92.00"),
-                    ),
-                ),
             ),
             claim(
                 CLAIM_2,
                 26,
+                refill(29, co45("51.17", 31)),
                 charge=Decimal("175.00"),
                 paid=Decimal("123.83"),
                 payer_claim_control_number="ACME26040900002",
                 patient=JONES,
-                lines=(
-                    line(
-                        "96521",
-                        29,
-                        charge=Decimal("175.00"),
-                        paid=Decimal("123.83"),
-                        adjustments=(co45("51.17", 31),),
-                        allowed=Decimal("123.83"),
-                    ),
-                ),
             ),
         ),
         provider_adjustments=(),
@@ -153,26 +157,19 @@ def test_partial_payment_with_deductible_and_coinsurance():
         claim(
             CLAIM_1,
             15,
+            refill(
+                19,
+                Adjustment("PR", "1", Decimal("50.00"), None, 21),
+                Adjustment("PR", "2", Decimal("14.77"), None, 21),
+                co45("51.17", 22),
+                paid="59.06",
+            ),
             charge=Decimal("175.00"),
             paid=Decimal("59.06"),
             patient_responsibility=Decimal("64.77"),
             filing_indicator="MB",
             payer_claim_control_number="2226099000101",
             remarks=("MA01",),
-            lines=(
-                line(
-                    "96521",
-                    19,
-                    charge=Decimal("175.00"),
-                    paid=Decimal("59.06"),
-                    adjustments=(
-                        Adjustment("PR", "1", Decimal("50.00"), None, 21),
-                        Adjustment("PR", "2", Decimal("14.77"), None, 21),
-                        co45("51.17", 22),
-                    ),
-                    allowed=Decimal("123.83"),
-                ),
-            ),
         ),
     )
     labels = [(a.label, a.amount) for a in found.claims[0].all_adjustments]
@@ -209,7 +206,6 @@ def test_co4_denial_of_the_modifier_25_line_and_a_denied_claim():
         adjustments=(Adjustment("CO", "16", Decimal("175.00"), None, 27),),
         remarks=("MA130", "N290"),
         patient=JONES,
-        lines=(),
     )
     assert second.is_denied
 
@@ -222,18 +218,15 @@ def test_co97_bundling_denial():
         Decimal("99.06"),
         Decimal("24.77"),
     )
-    refill, visit = only.lines
-    assert refill.adjustments == (
+    refill_line, visit_line = only.lines
+    assert refill_line.adjustments == (
         co45("51.17", 21),
         Adjustment("PR", "2", Decimal("24.77"), None, 22),
     )
-    assert visit == line(
-        "99213",
+    assert visit_line == visit(
         24,
-        modifiers=("25",),
-        charge=Decimal("120.00"),
-        paid=Decimal("0.00"),
-        adjustments=(Adjustment("CO", "97", Decimal("120.00"), None, 26),),
+        Adjustment("CO", "97", Decimal("120.00"), None, 26),
+        paid="0.00",
         remarks=("M15",),
         allowed=None,
     )
@@ -333,24 +326,19 @@ def test_line_fields_a_payer_may_add():
         ("SE*22*0001~", "SE*26*0001~"),
     )
     (found,) = read_835(raw).remittances
-    assert found.claims[0].lines[0] == line(
-        "96521",
+    assert found.claims[0].lines[0] == refill(
         19,
+        Adjustment("PR", "1", Decimal("50.00"), None, 22),
+        Adjustment("PR", "2", Decimal("14.77"), None, 22),
+        co45("51.17", 23),
+        paid="59.06",
         modifiers=("JW", "59"),
         units=Decimal(2),
         original_procedure="96522",
         original_units=Decimal(1),
         service_from=dt.date(2026, 3, 2),
         service_to=SERVICE_DAY,
-        charge=Decimal("175.00"),
-        paid=Decimal("59.06"),
-        adjustments=(
-            Adjustment("PR", "1", Decimal("50.00"), None, 22),
-            Adjustment("PR", "2", Decimal("14.77"), None, 22),
-            co45("51.17", 23),
-        ),
         remarks=("N130", "N362"),
-        allowed=Decimal("123.83"),
         line_control_number="LINE0001",
     )
 
@@ -407,24 +395,45 @@ def refusal(raw: bytes) -> X12ReadError:
     return caught.value
 
 
-def test_a_total_that_does_not_balance_is_refused():
-    error = refusal(template("broken/835_unbalanced_total").encode())
-    assert (error.segment_id, error.position, error.element) == ("BPR", 4, "BPR02")
-    assert error.message == (
-        "the total payment 339.06 (BPR02) does not equal the claim payments 339.66 (CLP04) "
-        "less the provider adjustments 0.00 (PLB), which is 339.66"
-    )
-    assert len(error.problems) == 1
-
-
-def test_provider_adjustments_count_in_the_balance():
-    raw = edited("835_plb_adjustment", ("*FB:ACME26030100100*10~", "*FB:ACME26030100100*11~"))
+@pytest.mark.parametrize(
+    ("raw", "where", "message"),
+    [
+        (
+            template("broken/835_unbalanced_total").encode(),
+            ("BPR", 4, "BPR02"),
+            "the total payment 339.06 (BPR02) does not equal the claim payments 339.66 (CLP04) "
+            "less the provider adjustments 0.00 (PLB), which is 339.66",
+        ),
+        (
+            template("broken/835_unbalanced_claim").encode(),
+            ("CLP", 26, "CLP04"),
+            "claim C00000012: the charge 175.00 (CLP03) less the payment 0.00 (CLP04) is 175.00, "
+            "but its adjustments (CAS, claim and lines) add up to 170.00",
+        ),
+        (
+            edited("835_plb_adjustment", ("*FB:ACME26030100100*10~", "*FB:ACME26030100100*11~")),
+            ("BPR", 4, "BPR02"),
+            "the total payment 90.10 (BPR02) does not equal the claim payments 123.83 (CLP04) "
+            "less the provider adjustments 34.73 (PLB), which is 89.10",
+        ),
+        (
+            edited("835_full_payment", ("CAS*CO*45*28~", "CAS*CO*45*28.001~")),
+            ("CAS", 24, "CAS03"),
+            "has more than two decimal places",
+        ),
+    ],
+    ids=[
+        "a total that does not balance",
+        "a claim that does not balance",
+        "the provider adjustments count in the balance",
+        "an amount with fractions of a cent",
+    ],
+)
+def test_one_problem_is_refused_where_it_is(raw, where, message):
     error = refusal(raw)
-    assert (error.segment_id, error.position, error.element) == ("BPR", 4, "BPR02")
-    assert error.message == (
-        "the total payment 90.10 (BPR02) does not equal the claim payments 123.83 (CLP04) "
-        "less the provider adjustments 34.73 (PLB), which is 89.10"
-    )
+    assert (error.segment_id, error.position, error.element) == where
+    assert error.message == message
+    assert len(error.problems) == 1
 
 
 def test_a_debit_balances_as_a_negative_total():
@@ -434,15 +443,6 @@ def test_a_debit_balances_as_a_negative_total():
     )
     error = refusal(raw)
     assert "90.10 (BPR02, a debit)" in error.message
-
-
-def test_a_claim_that_does_not_balance_is_refused():
-    error = refusal(template("broken/835_unbalanced_claim").encode())
-    assert (error.segment_id, error.position, error.element) == ("CLP", 26, "CLP04")
-    assert error.message == (
-        "claim C00000012: the charge 175.00 (CLP03) less the payment 0.00 (CLP04) is 175.00, "
-        "but its adjustments (CAS, claim and lines) add up to 170.00"
-    )
 
 
 def test_a_line_that_does_not_balance_is_refused_with_its_claim():
@@ -468,12 +468,6 @@ def test_lines_that_cancel_out_are_each_refused():
         ("SVC", 18, "SVC03"),
         ("SVC", 22, "SVC03"),
     ]
-
-
-def test_an_amount_with_fractions_of_a_cent_is_refused():
-    error = refusal(edited("835_full_payment", ("CAS*CO*45*28~", "CAS*CO*45*28.001~")))
-    assert (error.segment_id, error.position, error.element) == ("CAS", 24, "CAS03")
-    assert error.message == "has more than two decimal places"
 
 
 def test_six_provider_adjustments_in_one_plb_and_a_second_plb():
