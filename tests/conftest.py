@@ -14,33 +14,30 @@ settings.register_profile("sqlite", max_examples=50)
 settings.load_profile(connection.vendor)
 
 
+def clinician(username: str, name: str, role: str, credential: str):
+    first_name, last_name = name.split()
+    return UserFactory(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        credential=credential,
+    )
+
+
 @pytest.fixture
 def nurse(db):
-    return UserFactory(
-        username="rn.alvarez",
-        first_name="Maria",
-        last_name="Alvarez",
-        role="Nurse",
-        credential="RN",
-    )
+    return clinician("rn.alvarez", "Maria Alvarez", "Nurse", "RN")
 
 
 @pytest.fixture
 def nurse2(db):
-    return UserFactory(
-        username="rn.chen", first_name="David", last_name="Chen", role="Nurse", credential="RN"
-    )
+    return clinician("rn.chen", "David Chen", "Nurse", "RN")
 
 
 @pytest.fixture
 def provider(db):
-    return UserFactory(
-        username="dr.okafor",
-        first_name="Ngozi",
-        last_name="Okafor",
-        role="Provider",
-        credential="MD",
-    )
+    return clinician("dr.okafor", "Ngozi Okafor", "Provider", "MD")
 
 
 @pytest.fixture
@@ -50,18 +47,12 @@ def biller(db):
 
 @pytest.fixture
 def admin_user(db):
-    user = UserFactory(username="admin.kim", role="Admin")
-    user.is_staff = True
-    user.save()
-    return user
+    return UserFactory(username="admin.kim", role="Admin", is_staff=True)
 
 
 @pytest.fixture
 def superuser(db):
-    user = UserFactory(username="root")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -71,10 +62,7 @@ def outsider(db):
 
 @pytest.fixture
 def inactive(db):
-    user = UserFactory(username="gone", role="Nurse")
-    user.is_active = False
-    user.save()
-    return user
+    return UserFactory(username="gone", role="Nurse", is_active=False)
 
 
 @pytest.fixture
