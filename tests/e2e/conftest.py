@@ -126,6 +126,24 @@ def field(page: Page, label: str) -> Locator:
     return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
 
 
+def document_the_day(
+    page: Page, *, weight: str, labs_on: dt.date, lot: str, expires: dt.date
+) -> None:
+    """What the nurse records on the refill form at the chair, beside the drug and the pump:
+    the weight, the day the CBC and CMP were drawn, the vial's lot and expiry, every pump check
+    and teaching point done, and no adverse reaction."""
+    field(page, "Weight (kg)").fill(weight)
+    for lab in ("CBC collected on", "CMP collected on"):
+        field(page, lab).fill(labs_on.isoformat())
+    field(page, "Lot").fill(lot)
+    field(page, "Expiry").fill(expires.isoformat())
+    for box in ("Pump programmed", "Pump primed", "Pump runs (function verified)"):
+        field(page, box).check()
+    for box in ("Taught alarms", "Taught site care", "Teach-back done"):
+        field(page, box).check()
+    field(page, "Adverse reaction").fill("none")
+
+
 def blind_check(page: Page, rate: str) -> None:
     """The second nurse (rn.chen) types the label's concentration, the pump's volume and the
     given rate on the verify page, ticks the label check and verifies."""

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from billing.models import Claim
 from refills import services
 from refills.models import Encounter, ProviderVisit, VerificationAttempt
-from tests.e2e.conftest import E2E, blind_check, field
+from tests.e2e.conftest import E2E, blind_check, document_the_day, field
 from tests.factories import (
     PatientFactory,
     billing_reference,
@@ -60,26 +60,17 @@ def test_nurse_documents_a_refill_fixes_a_hard_stop_and_saves(
     expect(field(page, "Date of service")).to_have_value(today.isoformat())
     expect(field(page, "Weight measured on")).to_have_value(today.isoformat())
     field(page, "Supervising practitioner").select_option(label="Ngozi Okafor, MD")
-    field(page, "Weight (kg)").fill("71.4")
-    field(page, "CBC collected on").fill((today - dt.timedelta(days=1)).isoformat())
-    field(page, "CMP collected on").fill((today - dt.timedelta(days=1)).isoformat())
+    yesterday = today - dt.timedelta(days=1)
+    document_the_day(page, weight="71.4", labs_on=yesterday, lot="f5u2291", expires=yesterday)
     field(page, "Drug name").fill("fluorouracil")
     field(page, "Concentration (mg/mL)").fill("50")
     field(page, "Dose (mg)").fill("2400")
     field(page, "Volume (mL)").fill("48")
-    field(page, "Lot").fill("f5u2291")
-    expired = today - dt.timedelta(days=1)
-    field(page, "Expiry").fill(expired.isoformat())
     field(page, "Programmed rate (mL/h)").fill("2")
     field(page, "Programmed volume (mL)").fill("96")
-    for box in ("Pump programmed", "Pump primed", "Pump runs (function verified)"):
-        field(page, box).check()
-    for box in ("Taught alarms", "Taught site care", "Teach-back done"):
-        field(page, box).check()
-    field(page, "Adverse reaction").fill("none")
     page.get_by_role("button", name="Save draft").click()
 
-    message = f"This lot expired on {expired:%Y-%m-%d}, before the date of service."
+    message = f"This lot expired on {yesterday:%Y-%m-%d}, before the date of service."
     summary = page.get_by_role("alert").filter(has_text="Please correct")
     expect(summary).to_contain_text(message)
     expect(summary).to_be_focused()

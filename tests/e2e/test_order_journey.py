@@ -12,7 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from refills.models import Encounter, Order, ProviderOverride, VerificationAttempt
-from tests.e2e.conftest import E2E, blind_check, field
+from tests.e2e.conftest import E2E, blind_check, document_the_day, field
 from tests.factories import PASSWORD, PatientFactory, billing_reference, cover
 
 pytestmark = E2E
@@ -63,19 +63,16 @@ def test_order_to_signature_with_a_mismatch_and_a_low_anc(
     expect(page.get_by_role("complementary")).to_contain_text("Order to document against")
     expect(field(page, "Drug name")).to_have_value("fluorouracil")
     expect(field(page, "Programmed rate (mL/h)")).to_have_value("2.00")
-    field(page, "Weight (kg)").fill("71.0")
-    field(page, "CBC collected on").fill((today - dt.timedelta(days=1)).isoformat())
-    field(page, "CMP collected on").fill((today - dt.timedelta(days=1)).isoformat())
+    document_the_day(
+        page,
+        weight="71.0",
+        labs_on=today - dt.timedelta(days=1),
+        lot="F5U7001",
+        expires=today + dt.timedelta(days=200),
+    )
     field(page, "ANC (10^9/L)").fill("1.2")
     field(page, "Platelets (10^9/L)").fill("180")
     field(page, "Creatinine (mg/dL)").fill("0.9")
-    field(page, "Lot").fill("F5U7001")
-    field(page, "Expiry").fill((today + dt.timedelta(days=200)).isoformat())
-    for box in ("Pump programmed", "Pump primed", "Pump runs (function verified)"):
-        field(page, box).check()
-    for box in ("Taught alarms", "Taught site care", "Teach-back done"):
-        field(page, box).check()
-    field(page, "Adverse reaction").fill("none")
     field(page, "Dose (mg)").fill("2600")
     page.get_by_role("button", name="Save draft").click()
     summary = page.get_by_role("alert").filter(has_text="Please correct")
