@@ -87,8 +87,8 @@ def make_encounters(nurse, nurse2, count: int, *, status: str = "signed") -> lis
     )
 
 
-def make_visits(encounters, provider) -> None:
-    """A same-day E/M by `provider` for each encounter."""
+def make_visits(pairs, *, separately_identifiable=True, note="Nausea evaluated.") -> None:
+    """A same-day 99213 by a physician for each (encounter, provider) pair."""
     ProviderVisit.objects.bulk_create(
         ProviderVisit(
             patient=e.patient,
@@ -96,10 +96,10 @@ def make_visits(encounters, provider) -> None:
             provider=provider,
             em_code="99213",
             performed_by_role="physician",
-            separately_identifiable=True,
-            note="Nausea evaluated.",
+            separately_identifiable=separately_identifiable,
+            note=note,
         )
-        for e in encounters
+        for e, provider in pairs
     )
 
 
@@ -111,7 +111,7 @@ def make_claims(nurse, nurse2, count: int, *, visits_by=None) -> list[Claim]:
         for e in encounters
     )
     if visits_by is not None:
-        make_visits(encounters, visits_by)
+        make_visits((e, visits_by) for e in encounters)
     return claims_decide_batch([e.pk for e in encounters], reason="signed")
 
 
@@ -224,16 +224,8 @@ def test_encounter_page(client, nurse, nurse2, biller, rows, django_assert_max_n
     providers = User.objects.bulk_create(
         User(username=f"provider{i}", first_name="Doc", last_name=f"Tor{i}") for i in range(rows)
     )
-    ProviderVisit.objects.bulk_create(
-        ProviderVisit(
-            patient=encounter.patient,
-            date_of_service=encounter.date_of_service,
-            provider=provider,
-            em_code="99213",
-            performed_by_role="physician",
-            note="n",
-        )
-        for provider in providers
+    make_visits(
+        ((encounter, provider) for provider in providers), separately_identifiable=False, note="n"
     )
     for _ in range(rows):
         claims_decide_batch([encounter.pk], reason="re-decided")
@@ -261,7 +253,7 @@ def test_deciding_claims(nurse, nurse2, rows, django_assert_max_num_queries):
     Addendum.objects.bulk_create(
         Addendum(encounter=e, author=nurse, text="Late entry.", corrections={}) for e in encounters
     )
-    make_visits(encounters, nurse2)
+    make_visits((e, nurse2) for e in encounters)
 
     # With the practitioners the lines are billed under and the practice settings the 837P
     # check writes with: 23, and 24 on SQLite, whose limit on parameters splits the claim
