@@ -75,33 +75,28 @@ def test_no_template_compares_a_status_or_role_with_a_literal():
     assert found == {}, "compare with the model's choices (obj.Status.X), not a literal"
 
 
-@pytest.mark.parametrize(
-    ("status", "badge"),
-    [
-        (Encounter.Status.SIGNED, "text-bg-success"),
-        (Encounter.Status.VERIFIED, "text-bg-info"),
-        (Encounter.Status.DRAFT, "text-bg-warning"),
-    ],
-)
-def test_the_refill_badge_reads_the_choices(status, badge):
-    html = render_to_string("refills/_status.html", {"e": Encounter(status=status)})
-    assert badge in html
-    assert Encounter.Status(status).label in html
+# The status badge of each model: its template and the name the template gives the row.
+BADGE_TEMPLATES = {Encounter: ("refills/_status.html", "e"), Claim: ("billing/_status.html", "c")}
 
 
 @pytest.mark.parametrize(
-    ("status", "badge"),
+    ("model", "status", "badge"),
     [
-        (Claim.Status.READY, "text-bg-primary"),
-        (Claim.Status.APPROVED, "text-bg-success"),
-        (Claim.Status.EXPORTED, "text-bg-secondary"),
-        (Claim.Status.HOLD, "text-bg-warning"),
-        (Claim.Status.DENIED, "text-bg-light"),
+        (Encounter, Encounter.Status.SIGNED, "text-bg-success"),
+        (Encounter, Encounter.Status.VERIFIED, "text-bg-info"),
+        (Encounter, Encounter.Status.DRAFT, "text-bg-warning"),
+        (Claim, Claim.Status.READY, "text-bg-primary"),
+        (Claim, Claim.Status.APPROVED, "text-bg-success"),
+        (Claim, Claim.Status.EXPORTED, "text-bg-secondary"),
+        (Claim, Claim.Status.HOLD, "text-bg-warning"),
+        (Claim, Claim.Status.DENIED, "text-bg-light"),
     ],
 )
-def test_the_claim_badge_reads_the_choices(status, badge):
-    html = render_to_string("billing/_status.html", {"c": Claim(status=status)})
+def test_the_status_badges_read_the_choices(model, status, badge):
+    template, name = BADGE_TEMPLATES[model]
+    html = render_to_string(template, {name: model(status=status)})
     assert badge in html
+    assert model.Status(status).label in html
 
 
 def test_the_choices_keep_their_values():
