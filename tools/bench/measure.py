@@ -51,26 +51,16 @@ class Sizes:
     baseline_encounters: int
     export_claims: int
     queue_lines: int
-    repeat: int
-    chunk_size: int
+    repeat: int = 5
+    chunk_size: int = 1_000
 
 
 DEFAULT_SIZES = {
     "postgresql": Sizes(
-        encounters=100_000,
-        baseline_encounters=1_000,
-        export_claims=10_000,
-        queue_lines=1_000_000,
-        repeat=5,
-        chunk_size=1_000,
+        encounters=100_000, baseline_encounters=1_000, export_claims=10_000, queue_lines=1_000_000
     ),
     "sqlite": Sizes(
-        encounters=10_000,
-        baseline_encounters=200,
-        export_claims=1_000,
-        queue_lines=100_000,
-        repeat=5,
-        chunk_size=1_000,
+        encounters=10_000, baseline_encounters=200, export_claims=1_000, queue_lines=100_000
     ),
 }
 QUICK = Sizes(

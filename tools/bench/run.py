@@ -5,23 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import TextIO
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.test import override_settings
 
-from tools.bench.measure import DEFAULT_SIZES, QUICK, Bench, Row, number
+from tools.bench.measure import DEFAULT_SIZES, QUICK, Bench, Row, Sizes, number
 
-SIZE_OPTIONS = (
-    "encounters",
-    "baseline_encounters",
-    "export_claims",
-    "queue_lines",
-    "repeat",
-    "chunk_size",
-)
+SIZE_OPTIONS = tuple(size.name for size in fields(Sizes))
 
 
 def parser() -> argparse.ArgumentParser:
