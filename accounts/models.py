@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from config.users import optional_user
+
 
 class AccountEventError(Exception):
     """An audit record was about to be rewritten or deleted."""
@@ -34,21 +36,9 @@ class AccountEvent(models.Model):
 
     at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = optional_user(on_delete=models.SET_NULL, related_name="+")
     actor_username = models.CharField(max_length=150)
-    subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="account_events",
-    )
+    subject = optional_user(on_delete=models.SET_NULL, related_name="account_events")
     subject_username = models.CharField(max_length=255)
     detail = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)

@@ -16,9 +16,18 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 import icd10cm
-from config.constraints import check, unique
+from config.constraints import (
+    above_zero,
+    between,
+    check,
+    empty_or,
+    empty_or_above_zero,
+    filled,
+    unique,
+)
 from config.records import WrittenOnce
 from config.search import fold
+from config.users import optional_user
 from refills.ndc import formatted as ndc_formatted
 from refills.ndc import validate_ndc11
 from refills.validators import validate_npi, validate_taxonomy
@@ -182,8 +191,7 @@ class Patient(models.Model):
         constraints = [
             check(
                 "patient_height_30_250_cm",
-                Q(height_cm__isnull=True)
-                | (Q(height_cm__gte=Decimal("30")) & Q(height_cm__lte=Decimal("250"))),
+                empty_or("height_cm", between("height_cm", Decimal("30"), Decimal("250"))),
                 "Height must be between 30 and 250 cm.",
             ),
         ]
@@ -346,13 +354,7 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signed_orders"
     )
     signed_at = models.DateTimeField()
-    discontinued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="discontinued_orders",
-        null=True,
-        blank=True,
-    )
+    discontinued_by = optional_user(on_delete=models.PROTECT, related_name="discontinued_orders")
     discontinued_at = models.DateTimeField(null=True, blank=True)
     discontinue_reason = models.CharField(max_length=500, blank=True)
     history = HistoricalRecords()
@@ -370,24 +372,26 @@ class Order(models.Model):
             ),
             check(
                 "order_amounts_positive",
-                Q(dose_per_basis__gt=0)
-                & Q(bsa_m2__gt=0)
-                & Q(calculated_dose_mg__gt=0)
-                & Q(dose_mg__gt=0)
-                & Q(concentration_mg_ml__gt=0)
-                & Q(final_volume_ml__gt=0)
-                & Q(infusion_hours__gt=0)
-                & Q(rate_ml_h__gt=0),
+                above_zero(
+                    "dose_per_basis",
+                    "bsa_m2",
+                    "calculated_dose_mg",
+                    "dose_mg",
+                    "concentration_mg_ml",
+                    "final_volume_ml",
+                    "infusion_hours",
+                    "rate_ml_h",
+                ),
                 "Doses, concentration, volume, duration and rate must be above zero.",
             ),
             check(
                 "order_height_30_250_cm",
-                Q(dosing_height_cm__gte=Decimal("30")) & Q(dosing_height_cm__lte=Decimal("250")),
+                between("dosing_height_cm", Decimal("30"), Decimal("250")),
                 "The dosing height must be between 30 and 250 cm.",
             ),
             check(
                 "order_weight_1_400_kg",
-                Q(dosing_weight_kg__gte=Decimal("1")) & Q(dosing_weight_kg__lte=Decimal("400")),
+                between("dosing_weight_kg", Decimal("1"), Decimal("400")),
                 "The dosing weight must be between 1 and 400 kg.",
             ),
             check(
@@ -402,15 +406,12 @@ class Order(models.Model):
             ),
             check(
                 "order_lab_limits_not_negative",
-                Q(anc_min__gte=0)
-                & Q(platelets_min__gte=0)
-                & (Q(creatinine_max__isnull=True) | Q(creatinine_max__gt=0)),
+                Q(anc_min__gte=0) & Q(platelets_min__gte=0) & empty_or_above_zero("creatinine_max"),
                 "Lab limits cannot be negative.",
             ),
             check(
                 "order_discontinued_has_who",
-                ~Q(status=OrderStatus.DISCONTINUED)
-                | (Q(discontinued_by__isnull=False) & Q(discontinued_at__isnull=False)),
+                ~Q(status=OrderStatus.DISCONTINUED) | filled("discontinued_by", "discontinued_at"),
                 "A discontinued order names who discontinued it.",
             ),
             unique(
@@ -521,12 +522,8 @@ class Encounter(models.Model):
     performing_nurse = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="performed_encounters"
     )
-    supervising_practitioner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="supervised_encounters",
-        null=True,
-        blank=True,
+    supervising_practitioner = optional_user(
+        on_delete=models.PROTECT, related_name="supervised_encounters"
     )
 
     # Assessment and labs
@@ -600,22 +597,10 @@ class Encounter(models.Model):
     )
 
     # Dual verification: the blind double check by a second clinician
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="verified_encounters",
-        null=True,
-        blank=True,
-    )
+    verified_by = optional_user(on_delete=models.PROTECT, related_name="verified_encounters")
     verified_at = models.DateTimeField(null=True, blank=True)
 
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="signed_encounters",
-        null=True,
-        blank=True,
-    )
+    signed_by = optional_user(on_delete=models.PROTECT, related_name="signed_encounters")
     signed_at = models.DateTimeField(null=True, blank=True)
 
     created_by = models.ForeignKey(
@@ -650,7 +635,7 @@ class Encounter(models.Model):
             ),
             check(
                 "encounter_weight_1_400_kg",
-                Q(weight_kg__gte=Decimal("1")) & Q(weight_kg__lte=Decimal("400")),
+                between("weight_kg", Decimal("1"), Decimal("400")),
                 "Weight must be between 1 and 400 kg.",
             ),
             check(
@@ -665,30 +650,28 @@ class Encounter(models.Model):
             ),
             check(
                 "encounter_cbc_not_after_service",
-                Q(cbc_collected_on__isnull=True) | Q(cbc_collected_on__lte=F("date_of_service")),
+                empty_or("cbc_collected_on", Q(cbc_collected_on__lte=F("date_of_service"))),
                 "The CBC cannot be collected after the date of service.",
             ),
             check(
                 "encounter_cmp_not_after_service",
-                Q(cmp_collected_on__isnull=True) | Q(cmp_collected_on__lte=F("date_of_service")),
+                empty_or("cmp_collected_on", Q(cmp_collected_on__lte=F("date_of_service"))),
                 "The CMP cannot be collected after the date of service.",
             ),
             check(
                 "encounter_two_distinct_verifiers",
-                Q(verified_by__isnull=True) | ~Q(verified_by=F("performing_nurse")),
+                empty_or("verified_by", ~Q(verified_by=F("performing_nurse"))),
                 "The second check must be done by a different clinician than the nurse who "
                 "documented the refill.",
             ),
             check(
                 "encounter_verified_has_verifier",
-                Q(status=EncounterStatus.DRAFT)
-                | (Q(verified_by__isnull=False) & Q(verified_at__isnull=False)),
+                Q(status=EncounterStatus.DRAFT) | filled("verified_by", "verified_at"),
                 "A verified or signed refill must name who verified it and when.",
             ),
             check(
                 "encounter_signed_has_signer",
-                ~Q(status=EncounterStatus.SIGNED)
-                | (Q(signed_by__isnull=False) & Q(signed_at__isnull=False)),
+                ~Q(status=EncounterStatus.SIGNED) | filled("signed_by", "signed_at"),
                 "A signed refill must name who signed it and when.",
             ),
             check(
@@ -703,18 +686,18 @@ class Encounter(models.Model):
             ),
             check(
                 "encounter_pump_values_positive",
-                Q(drug_concentration_mg_ml__gt=0)
-                & Q(drug_dose_mg__gt=0)
-                & Q(drug_volume_ml__gt=0)
-                & Q(rate_ml_h__gt=0)
-                & Q(pump_volume_ml__gt=0),
+                above_zero(
+                    "drug_concentration_mg_ml",
+                    "drug_dose_mg",
+                    "drug_volume_ml",
+                    "rate_ml_h",
+                    "pump_volume_ml",
+                ),
                 "Concentration, dose, volumes and rate must be above zero.",
             ),
             check(
                 "encounter_labs_positive",
-                (Q(anc__isnull=True) | Q(anc__gt=0))
-                & (Q(platelets__isnull=True) | Q(platelets__gt=0))
-                & (Q(creatinine__isnull=True) | Q(creatinine__gt=0)),
+                empty_or_above_zero("anc", "platelets", "creatinine"),
                 "Lab values must be above zero.",
             ),
         ]
@@ -758,12 +741,21 @@ class Encounter(models.Model):
         return self.status != self.Status.DRAFT or user.pk == self.performing_nurse_id
 
 
-class VerificationAttempt(WrittenOnce):
+class EncounterRecord(WrittenOnce):
+    """A row that is part of a refill's record (a verification attempt, a provider override,
+    an addendum): written once and kept as written, like the signed refill itself."""
+
+    kept_error = SignedRecordError
+
+    class Meta:
+        abstract = True
+
+
+class VerificationAttempt(EncounterRecord):
     """One blind double check: what the second clinician entered, and whether it matched."""
 
     # An attempt is evidence of what the second clinician entered: written once, never
     # rewritten (a new check is a new attempt).
-    kept_error = SignedRecordError
     rewrite_message = "Verification attempt {pk} is a record; add a new one."
     delete_message = "Verification attempt {pk} is a record and is kept."
 
@@ -796,12 +788,11 @@ class VerificationAttempt(WrittenOnce):
         return [field_label(Encounter, name) for name in self.mismatched_fields]
 
 
-class ProviderOverride(WrittenOnce):
+class ProviderOverride(EncounterRecord):
     """A provider's decision that a refill may go ahead although it is outside the order's
     weight or lab limits. ``concerns`` are the keys of the findings it answers (with the
     values then documented), so a later change of those values needs a new override."""
 
-    kept_error = SignedRecordError
     rewrite_message = "Provider override {pk} is a record; add a new one."
     delete_message = "Provider override {pk} is a record and is kept."
 
@@ -826,7 +817,7 @@ class ProviderOverride(WrittenOnce):
         return f"Provider override #{self.pk} of encounter {self.encounter_id}"
 
 
-class Addendum(WrittenOnce):
+class Addendum(EncounterRecord):
     """A correction or late entry appended to a signed encounter; the original stays as signed.
 
     ``corrections`` holds replacement values for documentation fields (see
@@ -835,7 +826,6 @@ class Addendum(WrittenOnce):
     correction is a further addendum.
     """
 
-    kept_error = SignedRecordError
     rewrite_message = "Addendum {pk} is part of the signed record; add a new addendum."
     delete_message = "Addendum {pk} is part of the signed record and is kept."
 
