@@ -35,6 +35,26 @@ def optional_reason_field(label: str | None = None) -> forms.CharField:
     )
 
 
+class CodeFilterField(forms.RegexField):
+    """An optional filter on a code (a rule ID, a CARC) in a short box, upper-cased."""
+
+    def __init__(
+        self, regex: str, *, label: str, max_length: int, invalid: str, placeholder: str = ""
+    ) -> None:
+        attrs: dict[str, str | int] = {"placeholder": placeholder} if placeholder else {}
+        super().__init__(
+            regex,
+            label=label,
+            required=False,
+            max_length=max_length,
+            error_messages={"invalid": invalid},
+            widget=forms.TextInput(attrs={**attrs, "size": 4}),
+        )
+
+    def clean(self, value: str) -> str:
+        return super().clean(value).upper()
+
+
 class QueueFilterForm(forms.Form):
     """Filters carry no PHI, so they live in the query string and can be bookmarked."""
 
@@ -44,13 +64,12 @@ class QueueFilterForm(forms.Form):
     payer = forms.ModelChoiceField(queryset=Payer.objects.all(), required=False)
     date_from = forms.DateField(label="From", required=False, widget=DATE)
     date_to = forms.DateField(label="To", required=False, widget=DATE)
-    rule = forms.RegexField(
+    rule = CodeFilterField(
+        r"\A[Rr][0-9]{2}\Z",
         label="Rule ID",
-        regex=r"\A[Rr][0-9]{2}\Z",
-        required=False,
         max_length=3,
-        error_messages={"invalid": "A rule ID looks like R31."},
-        widget=forms.TextInput(attrs={"placeholder": "R31", "size": 4}),
+        invalid="A rule ID looks like R31.",
+        placeholder="R31",
     )
     # Only the keys of QUEUE_SORTS reach the query; the column headers link to them too.
     sort = forms.ChoiceField(
@@ -70,13 +89,11 @@ class QueueFilterForm(forms.Form):
         choices=[("", "Any"), *((k, label) for k, (label, _) in dashboard.OUTCOMES.items())],
         required=False,
     )
-    carc = forms.RegexField(
+    carc = CodeFilterField(
+        r"\A[A-Za-z0-9]{1,5}\Z",
         label="Denial reason (CARC)",
-        regex=r"\A[A-Za-z0-9]{1,5}\Z",
-        required=False,
         max_length=5,
-        error_messages={"invalid": "A CARC is up to five letters and digits, like 97."},
-        widget=forms.TextInput(attrs={"size": 4}),
+        invalid="A CARC is up to five letters and digits, like 97.",
     )
     paid_in = forms.ChoiceField(
         label="Paid, days after export",
@@ -101,12 +118,6 @@ class QueueFilterForm(forms.Form):
             Row(Column("age"), Column("outcome"), Column("carc"), Column("paid_in")),
             Submit("filter", "Filter", css_class="btn-secondary"),
         )
-
-    def clean_rule(self):
-        return self.cleaned_data["rule"].upper()
-
-    def clean_carc(self):
-        return self.cleaned_data["carc"].upper()
 
     def clean(self):
         cleaned = super().clean()
