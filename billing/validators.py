@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from stdnum.exceptions import ValidationError as StdnumError
@@ -77,19 +78,31 @@ def validate_mbi(value: str) -> None:
         )
 
 
-def validate_member_id(value: str) -> None:
-    if not (2 <= len(value) <= 30 and _MEMBER_ID.fullmatch(value)):
-        raise ValidationError(
-            "Use the ID as on the insurance card: 2 to 30 letters and digits (hyphens "
-            "between them are kept); no spaces or other characters.",
-            code="member_id",
-        )
+class Validator(Protocol):
+    """A field's check: returns, or raises ValidationError."""
+
+    def __call__(self, value: str) -> None: ...
 
 
-def validate_group_number(value: str) -> None:
-    if not (1 <= len(value) <= 30 and _MEMBER_ID.fullmatch(value)):
-        raise ValidationError(
-            "Use the group number as on the insurance card: letters and digits (hyphens "
-            "between them are kept); no spaces or other characters.",
-            code="group_number",
-        )
+def _identifier_validator(shortest: int, message: str, code: str) -> Validator:
+    """A check that a member or group ID is ``shortest`` to 30 characters the 837P carries."""
+
+    def validate(value: str) -> None:
+        if not (shortest <= len(value) <= 30 and _MEMBER_ID.fullmatch(value)):
+            raise ValidationError(message, code=code)
+
+    return validate
+
+
+validate_member_id = _identifier_validator(
+    2,
+    "Use the ID as on the insurance card: 2 to 30 letters and digits (hyphens between them "
+    "are kept); no spaces or other characters.",
+    "member_id",
+)
+validate_group_number = _identifier_validator(
+    1,
+    "Use the group number as on the insurance card: letters and digits (hyphens between "
+    "them are kept); no spaces or other characters.",
+    "group_number",
+)
