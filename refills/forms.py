@@ -43,12 +43,13 @@ def _row(*fields: str) -> Row:
     return Row(*(Column(field) for field in fields))
 
 
-def _form_helper() -> FormHelper:
-    """A helper for a form the server validates. The browser's own checks stop at the first
-    missing field with a generic bubble; the server reports every problem at once, in the
-    summary at the top and at each field."""
+def _form_helper(*layout: object) -> FormHelper:
+    """A helper laying out a form the server validates. The browser's own checks stop at the
+    first missing field with a generic bubble; the server reports every problem at once, in
+    the summary at the top and at each field."""
     helper = FormHelper()
     helper.attrs = {"novalidate": True}
+    helper.layout = Layout(*layout)
     return helper
 
 
@@ -195,8 +196,7 @@ class PatientForm(forms.ModelForm):
             self.initial["diagnosis_codes"] = ", ".join(
                 d.code for d in self.instance.diagnoses.all()
             )
-        self.helper = _form_helper()
-        self.helper.layout = Layout(
+        self.helper = _form_helper(
             Fieldset(
                 "Identity",
                 _help("As on the insurance card: the claim carries these exactly."),
@@ -321,8 +321,7 @@ class EncounterForm(ServiceSavedModelForm):
             "pump_volume_ml",
         ):
             self.fields[name].widget.attrs["inputmode"] = "decimal"
-        self.helper = _form_helper()
-        self.helper.layout = Layout(
+        self.helper = _form_helper(
             Fieldset(
                 "1. Visit",
                 _help("Date and place of the refill, and who supervised it."),
@@ -433,8 +432,7 @@ class VerificationForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("drug_concentration_mg_ml", "rate_ml_h", "pump_volume_ml"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-        self.helper = _form_helper()
-        self.helper.layout = Layout(
+        self.helper = _form_helper(
             Fieldset(
                 "Second clinician",
                 _help("Sign in as yourself. The first nurse's entry is hidden until you submit."),
@@ -495,8 +493,7 @@ class AddendumForm(forms.Form):
             else:
                 field = forms.CharField(label=label, required=False, max_length=2000)
             self.fields[name] = field
-        self.helper = _form_helper()
-        self.helper.layout = Layout(
+        self.helper = _form_helper(
             "text",
             "reason",
             Fieldset(
@@ -540,8 +537,7 @@ class OrderForm(ServiceSavedModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.DecimalField):
                 field.widget.attrs["inputmode"] = "decimal"
-        self.helper = _form_helper()
-        self.helper.layout = Layout(
+        self.helper = _form_helper(
             Fieldset(
                 "Drug and dose",
                 _help(
@@ -588,8 +584,7 @@ class OrderDiscontinueForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _form_helper()
-        self.helper.layout = Layout(
+        self.helper = _form_helper(
             "discontinue_reason", Submit("discontinue", "Discontinue", css_class="btn-danger")
         )
 
@@ -610,8 +605,7 @@ class OverrideForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _form_helper()
-        self.helper.layout = Layout("reason", "password", Submit("override", "Override"))
+        self.helper = _form_helper("reason", "password", Submit("override", "Override"))
 
 
 class ProviderVisitForm(forms.ModelForm):
@@ -632,8 +626,7 @@ class ProviderVisitForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _form_helper()
-        self.helper.layout = Layout(
+        self.helper = _form_helper(
             _row("date_of_service", "em_code"),
             "separately_identifiable",
             "note",
@@ -659,8 +652,7 @@ class ProviderVisitCorrectionForm(ProviderVisitForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and "diagnosis_codes" not in self.initial:
             self.initial["diagnosis_codes"] = ", ".join(self.instance.diagnoses)
-        self.helper = _form_helper()
-        self.helper.layout = Layout(
+        self.helper = _form_helper(
             "em_code",
             "separately_identifiable",
             "note",
@@ -680,7 +672,6 @@ class ProviderVisitWithdrawForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _form_helper()
-        self.helper.layout = Layout(
+        self.helper = _form_helper(
             "reason", Submit("withdraw", "Withdraw visit", css_class="btn-danger")
         )
