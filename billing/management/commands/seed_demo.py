@@ -191,10 +191,13 @@ def _cover(patient: Patient, payer_code: str, number: int, *, priority: int = 1)
     )
 
 
-def _refill(nurse, patient: Patient, day: dt.date, *, now, data: dict) -> Encounter:
+def _refill(
+    nurse, patient: Patient, day: dt.date, *, supervisor, now: dt.datetime, data: dict
+) -> Encounter:
     """The nurse documents the demo refill (drug, pump, teaching) at the office (POS 11) on
-    ``day``, the patient weighed that day and the CBC drawn the day before; ``data`` adds
-    what differs."""
+    ``day`` under ``supervisor``, the patient weighed that day and the CBC drawn the day
+    before, the vial good for 180 more days and the pump a CADD-Solis; ``data`` adds what
+    differs."""
     return services.encounter_create(
         by=nurse,
         patient=patient,
@@ -203,8 +206,11 @@ def _refill(nurse, patient: Patient, day: dt.date, *, now, data: dict) -> Encoun
             **demo.REFILL,
             "date_of_service": day,
             "place_of_service": "11",
+            "supervising_practitioner": supervisor,
             "weight_measured_on": day,
             "cbc_collected_on": day - dt.timedelta(days=1),
+            "drug_expires_on": timezone.localdate(now) + dt.timedelta(days=180),
+            "pump_model": "CADD-Solis VIP",
             **data,
         },
     )
@@ -392,9 +398,9 @@ class Command(BaseCommand):
                 nurse,
                 patient,
                 day,
+                supervisor=doctor,
                 now=now,
                 data={
-                    "supervising_practitioner": doctor,
                     "weight_kg": Decimal("68.5") + index,
                     "cmp_collected_on": day - dt.timedelta(days=1 if index % 4 else 9),
                     "anc": Decimal("1.10") if index == LOW_ANC else Decimal("2.10"),
@@ -404,9 +410,7 @@ class Command(BaseCommand):
                     "drug_discarded_mg": Decimal("100"),
                     "drug_supplied_by_practice": True,
                     "drug_lot": f"F5U{2291 + index}",
-                    "drug_expires_on": today + dt.timedelta(days=180),
                     "pump_type": "implanted" if index == 6 else "external",
-                    "pump_model": "CADD-Solis VIP",
                     "pump_serial": f"SN-{40100 + index}",
                     "teaching_site_care": index != 9,
                     "infusion_started_at": started,
@@ -446,9 +450,9 @@ class Command(BaseCommand):
                 nurse,
                 patient,
                 day,
+                supervisor=users["dr.okafor"],
                 now=now,
                 data={
-                    "supervising_practitioner": users["dr.okafor"],
                     "weight_kg": Decimal("72.0"),
                     "cmp_collected_on": day - dt.timedelta(days=1),
                     "anc": Decimal("2.40"),
@@ -460,9 +464,7 @@ class Command(BaseCommand):
                     "drug_discarded_mg": Decimal(discarded),
                     "drug_supplied_by_practice": bool(ndc),
                     "drug_lot": f"F5U{3301 + position}",
-                    "drug_expires_on": today + dt.timedelta(days=180),
                     "pump_type": "external",
-                    "pump_model": "CADD-Solis VIP",
                     "pump_serial": f"SN-{40200 + position}",
                     "infusion_started_at": started,
                 },
