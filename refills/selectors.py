@@ -65,8 +65,8 @@ def encounters_visible_to(user) -> QuerySet[Encounter]:
     )
 
 
-def encounter_detail(user, pk: int) -> Encounter:
-    """Raises Encounter.DoesNotExist where the user may not see it (the view answers 404)."""
+def encounters_in_detail(user) -> QuerySet[Encounter]:
+    """The encounters the user may see, with what the refill's page shows beside each."""
     return (
         encounters_visible_to(user)
         .select_related("order__signed_by")
@@ -75,7 +75,6 @@ def encounter_detail(user, pk: int) -> Encounter:
             "verification_attempts__verifier",
             "provider_overrides__provider",
         )
-        .get(pk=pk)
     )
 
 
@@ -247,9 +246,15 @@ class PatientBanner:
     height_cm: Any
     weight_kg: Any
     weight_on: dt.date | None
-    bsa_m2: Any
     order: Order | None
     payer: str
+
+    @property
+    def bsa_m2(self) -> Any:
+        """The body surface area of the height and weight shown, where both are known."""
+        if self.height_cm and self.weight_kg:
+            return mosteller_bsa(self.height_cm, self.weight_kg)
+        return None
 
 
 def patient_banner(patient: Patient, day: dt.date) -> PatientBanner:
@@ -264,13 +269,11 @@ def patient_banner(patient: Patient, day: dt.date) -> PatientBanner:
     height = patient.height_cm or (order.dosing_height_cm if order else None)
     weight = latest["weight_kg"] if latest else (order.dosing_weight_kg if order else None)
     weight_on = latest["weight_measured_on"] if latest else None
-    bsa = mosteller_bsa(height, weight) if height and weight else None
     return PatientBanner(
         patient=patient,
         height_cm=height,
         weight_kg=weight,
         weight_on=weight_on,
-        bsa_m2=bsa,
         order=order,
         payer=links.payer(patient, day),
     )

@@ -58,6 +58,12 @@ def _refusal_shown_on(form) -> Iterator[None]:
         _apply_error(form, exc)
 
 
+def _done(request: HttpRequest, message: str, to: str, **kwargs: Any) -> HttpResponse:
+    """The service accepted: say so, and go on to ``to``."""
+    messages.success(request, message)
+    return redirect(to, **kwargs)
+
+
 def _data_and_diagnoses(form) -> dict[str, Any]:
     """A patient's or a visit's form as its service takes it: the diagnosis codes apart
     (``diagnoses``) from the other fields (``data``)."""
@@ -164,8 +170,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with _refusal_shown_on(form):
             patient = services.patient_create(by=acting_user(request), **_data_and_diagnoses(form))
-            messages.success(request, "Patient registered.")
-            return redirect("refills:patient_detail", pk=patient.pk)
+            return _done(request, "Patient registered.", "refills:patient_detail", pk=patient.pk)
     drafts.guard(form, back=reverse("refills:patient_list"))
     return render(request, "refills/patient_form.html", {"form": form, "title": "New patient"})
 
@@ -180,8 +185,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.patient_update(
                 by=acting_user(request), patient=patient, **_data_and_diagnoses(form)
             )
-            messages.success(request, "Patient updated.")
-            return redirect("refills:patient_detail", pk=patient.pk)
+            return _done(request, "Patient updated.", "refills:patient_detail", pk=patient.pk)
     drafts.guard(form, back=reverse("refills:patient_detail", args=[patient.pk]))
     return render(request, "refills/patient_form.html", {"form": form, "title": "Edit patient"})
 
@@ -239,8 +243,12 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
             _apply_error(form, exc)
         else:
             drafts.discard(request)
-            messages.success(request, "Draft saved. A second clinician must now verify it.")
-            return redirect("refills:encounter_detail", pk=encounter.pk)
+            return _done(
+                request,
+                "Draft saved. A second clinician must now verify it.",
+                "refills:encounter_detail",
+                pk=encounter.pk,
+            )
     return _encounter_form_page(
         request,
         form,
@@ -335,8 +343,7 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=acting_user(request), encounter=encounter, data=form.cleaned_data
             )
             drafts.discard(request)
-            messages.success(request, "Changes saved.")
-            return redirect("refills:encounter_detail", pk=encounter.pk)
+            return _done(request, "Changes saved.", "refills:encounter_detail", pk=encounter.pk)
     return _encounter_form_page(
         request,
         form,
@@ -351,10 +358,7 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @permission_required("refills.view_encounter", raise_exception=True)
 def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        encounter = selectors.encounter_detail(request.user, pk)
-    except Encounter.DoesNotExist as exc:
-        raise Http404 from exc
+    encounter = _get_or_404(selectors.encounters_in_detail(request.user), pk=pk)
     visits = selectors.provider_visits_for(
         request.user, encounter.patient, encounter.date_of_service
     )
@@ -406,8 +410,12 @@ def encounter_verify(request: HttpRequest, pk: int) -> HttpResponse:
                     entered={f: form.cleaned_data[f] for f in BLIND_CHECK_FIELDS},
                 )
                 if result.matched:
-                    messages.success(request, "Verified. The nurse can now sign.")
-                    return redirect("refills:encounter_detail", pk=encounter.pk)
+                    return _done(
+                        request,
+                        "Verified. The nurse can now sign.",
+                        "refills:encounter_detail",
+                        pk=encounter.pk,
+                    )
                 # Which field differed, and the values typed, stay off the page: a verifier
                 # must not be able to change one number at a time until it matches.
                 mismatch = True
@@ -451,8 +459,7 @@ def addendum_create(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 corrections=form.corrections(),
             )
-            messages.success(request, "Addendum added.")
-            return redirect("refills:encounter_detail", pk=encounter.pk)
+            return _done(request, "Addendum added.", "refills:encounter_detail", pk=encounter.pk)
     return _refill_form_page(request, "refills/addendum_form.html", form, encounter)
 
 
@@ -468,8 +475,7 @@ def provider_visit_create(request: HttpRequest, patient_pk: int) -> HttpResponse
             services.provider_visit_record(
                 by=acting_user(request), patient=patient, **_data_and_diagnoses(form)
             )
-            messages.success(request, "Visit recorded.")
-            return redirect("refills:patient_detail", pk=patient.pk)
+            return _done(request, "Visit recorded.", "refills:patient_detail", pk=patient.pk)
     return _form_page(
         request,
         "refills/provider_visit_form.html",
@@ -529,8 +535,12 @@ def order_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items() if k != "attest"}
         with _refusal_shown_on(form):
             order = services.order_create(by=acting_user(request), patient=patient, data=data)
-            messages.success(request, "Order signed. Refills are now documented against it.")
-            return redirect("refills:order_detail", pk=order.pk)
+            return _done(
+                request,
+                "Order signed. Refills are now documented against it.",
+                "refills:order_detail",
+                pk=order.pk,
+            )
     return _form_page(
         request,
         "refills/order_form.html",
@@ -560,8 +570,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     order=order,
                     reason=form.cleaned_data["discontinue_reason"],
                 )
-                messages.success(request, "Order discontinued.")
-                return redirect("refills:order_detail", pk=order.pk)
+                return _done(request, "Order discontinued.", "refills:order_detail", pk=order.pk)
     return render(
         request,
         "refills/order_detail.html",
@@ -577,10 +586,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("refills.override_encounter", raise_exception=True)
 def encounter_override(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        encounter = selectors.encounter_detail(request.user, pk)
-    except Encounter.DoesNotExist as exc:
-        raise Http404 from exc
+    encounter = _get_or_404(selectors.encounters_in_detail(request.user), pk=pk)
     concerns = [] if encounter.is_locked else selectors.encounter_pending_concerns(encounter)
     if not concerns:
         messages.info(request, "This refill needs no provider override.")
@@ -597,8 +603,12 @@ def encounter_override(request: HttpRequest, pk: int) -> HttpResponse:
                 services.encounter_override(
                     provider=provider, encounter=encounter, reason=form.cleaned_data["reason"]
                 )
-                messages.success(request, "Override recorded. The nurse can sign once verified.")
-                return redirect("refills:encounter_detail", pk=encounter.pk)
+                return _done(
+                    request,
+                    "Override recorded. The nurse can sign once verified.",
+                    "refills:encounter_detail",
+                    pk=encounter.pk,
+                )
     return _refill_form_page(
         request, "refills/override_form.html", form, encounter, concerns=concerns
     )
