@@ -10,7 +10,7 @@ definition of an age both use).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -229,6 +229,22 @@ def percent(part: int | Decimal, whole: int | Decimal) -> Decimal:
     )
 
 
+def _answered_by_payer(period: Period, **sums: Aggregate) -> Iterable[Mapping[str, Any]]:
+    """The claims of the period their payer has answered, a row per payer (its id and name)
+    with ``sums`` over its claims."""
+    return (
+        Claim.objects.filter(period.condition(), status__in=ANSWERED)
+        .order_by()
+        .values("payer_id", "payer__name")
+        .annotate(**sums)
+    )
+
+
+def _payer(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The payer of a row of `_answered_by_payer`, for a per-payer figure."""
+    return {"payer_id": row["payer_id"], "payer": row["payer__name"] or "No coverage"}
+
+
 @dataclass(frozen=True)
 class PayerDenials:
     payer_id: int | None
@@ -246,21 +262,16 @@ class PayerDenials:
 def denials_by_payer(period: Period) -> list[PayerDenials]:
     """Per payer: claims the payer answered in the period, and how many it denied."""
     denied = Q(status=Claim.Status.DENIED)
-    rows = (
-        Claim.objects.filter(period.condition(), status__in=ANSWERED)
-        .order_by()
-        .values("payer_id", "payer__name")
-        .annotate(
-            answered=Count("id"),
-            denied=Count("id", filter=denied),
-            denied_charges=Sum("total_charge", filter=denied),
-        )
+    rows = _answered_by_payer(
+        period,
+        answered=Count("id"),
+        denied=Count("id", filter=denied),
+        denied_charges=Sum("total_charge", filter=denied),
     )
     return sorted(
         (
             PayerDenials(
-                payer_id=row["payer_id"],
-                payer=row["payer__name"] or "No coverage",
+                **_payer(row),
                 answered=row["answered"],
                 denied=row["denied"],
                 denied_charges=cents(row["denied_charges"]),
@@ -313,21 +324,16 @@ def paid_against_expected(period: Period) -> list[PayerYield]:
     """Per payer, for the answered claims of the period: the fee schedule's expected
     allowed amount of their lines, against what the payer allowed and paid on them (the
     sums each claim keeps, `Claim.expected_allowed` and the 835 postings' totals)."""
-    rows = (
-        Claim.objects.filter(period.condition(), status__in=ANSWERED)
-        .order_by()
-        .values("payer_id", "payer__name")
-        .annotate(
-            expected=Sum("expected_allowed"),
-            allowed=Sum("allowed_amount"),
-            paid=Sum("paid_amount"),
-        )
+    rows = _answered_by_payer(
+        period,
+        expected=Sum("expected_allowed"),
+        allowed=Sum("allowed_amount"),
+        paid=Sum("paid_amount"),
     )
     return sorted(
         (
             PayerYield(
-                payer_id=row["payer_id"],
-                payer=row["payer__name"] or "No coverage",
+                **_payer(row),
                 expected=cents(row["expected"]),
                 allowed=cents(row["allowed"]),
                 paid=cents(row["paid"]),

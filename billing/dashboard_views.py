@@ -41,16 +41,25 @@ class Cell:
 
 @dataclass
 class Figure:
-    """One chart (a bar per label, one or more series) and the table that says the same."""
+    """One chart (a bar per label, in each of its series) and the table that says the same."""
 
     key: str
     title: str
     caption: str
     unit: str  # "claims", "$", "%" or "days": how the chart labels its values
+    head: list[str]
+    series: list[dict]
     labels: list[str] = field(default_factory=list)
-    series: list[dict] = field(default_factory=list)
-    head: list[str] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
+
+    def add(self, label: str, cells: list[Cell], *bars: tuple[object, str]) -> None:
+        """A row of the table, and a bar for ``label`` in each series: its value and the
+        link to the claims behind it."""
+        self.labels.append(label)
+        self.rows.append(cells)
+        for series, (value, url) in zip(self.series, bars, strict=True):
+            series["values"].append(value)
+            series["urls"].append(url)
 
     def chart(self) -> dict:
         return {
@@ -60,6 +69,11 @@ class Figure:
             "labels": self.labels,
             "series": self.series,
         }
+
+
+def _series(*names: str) -> list[dict]:
+    """A chart's series, still without bars."""
+    return [{"label": name, "values": [], "urls": []} for name in names]
 
 
 def queue_url(**params: object) -> str:
@@ -76,24 +90,16 @@ def _period_params(period: dashboard.Period) -> dict[str, str]:
 
 
 def _claims_and_amounts(
-    figure: Figure,
-    rows: Iterable[tuple[str, str, int, Decimal]],
-    *,
-    series: str,
-    chart_amounts: bool,
+    figure: Figure, rows: Iterable[tuple[str, str, int, Decimal]], *, chart_amounts: bool
 ) -> Figure:
     """A row per ``(label, url, claims, amount)``, both numbers linking to the claims, and a
     bar per row charting the claims (or the amounts)."""
-    values: list[int | str] = []
-    urls = []
     for label, url, claims, amount in rows:
-        figure.labels.append(label)
-        values.append(str(amount) if chart_amounts else claims)
-        urls.append(url)
-        figure.rows.append(
-            [Cell(label, numeric=False), Cell(f"{claims:,}", url), Cell(money(amount), url)]
+        figure.add(
+            label,
+            [Cell(label, numeric=False), Cell(f"{claims:,}", url), Cell(money(amount), url)],
+            (str(amount) if chart_amounts else claims, url),
         )
-    figure.series.append({"label": series, "values": values, "urls": urls})
     return figure
 
 
@@ -104,12 +110,13 @@ def status_figure(period: dashboard.Period) -> Figure:
         caption="Claims with a date of service in the period, by their status today.",
         unit="claims",
         head=["Status", "Claims", "Charges"],
+        series=_series("Claims"),
     )
     rows = (
         (row.label, queue_url(status=row.status, **_period_params(period)), row.claims, row.charges)
         for row in dashboard.claims_by_status(period)
     )
-    return _claims_and_amounts(figure, rows, series="Claims", chart_amounts=False)
+    return _claims_and_amounts(figure, rows, chart_amounts=False)
 
 
 def aging_figure(today: dt.date) -> Figure:
@@ -122,12 +129,13 @@ def aging_figure(today: dt.date) -> Figure:
         ),
         unit="$",
         head=["Days since export", "Claims", "Charges"],
+        series=_series("Charges"),
     )
     rows = (
         (row.bucket.label, queue_url(age=row.bucket.key), row.claims, row.charges)
         for row in dashboard.ar_aging(today)
     )
-    return _claims_and_amounts(figure, rows, series="Charges", chart_amounts=True)
+    return _claims_and_amounts(figure, rows, chart_amounts=True)
 
 
 def denial_rate_figure(period: dashboard.Period) -> Figure:
@@ -140,24 +148,19 @@ def denial_rate_figure(period: dashboard.Period) -> Figure:
         ),
         unit="%",
         head=["Payer", "Answered", "Denied", "Denial rate", "Denied charges"],
+        series=_series("Denial rate"),
     )
-    values, urls = [], []
     for row in dashboard.denials_by_payer(period):
         answered = queue_url(outcome="answered", payer=row.payer_id, **_period_params(period))
         denied = queue_url(status=Claim.Status.DENIED, payer=row.payer_id, **_period_params(period))
-        figure.labels.append(row.payer)
-        values.append(str(row.rate))
-        urls.append(denied)
-        figure.rows.append(
-            [
-                Cell(row.payer, numeric=False),
-                Cell(f"{row.answered:,}", answered),
-                Cell(f"{row.denied:,}", denied),
-                Cell(f"{row.rate}%", denied),
-                Cell(money(row.denied_charges), denied),
-            ]
-        )
-    figure.series.append({"label": "Denial rate", "values": values, "urls": urls})
+        cells = [
+            Cell(row.payer, numeric=False),
+            Cell(f"{row.answered:,}", answered),
+            Cell(f"{row.denied:,}", denied),
+            Cell(f"{row.rate}%", denied),
+            Cell(money(row.denied_charges), denied),
+        ]
+        figure.add(row.payer, cells, (str(row.rate), denied))
     return figure
 
 
@@ -173,23 +176,18 @@ def denial_reason_figure(period: dashboard.Period) -> Figure:
         ),
         unit="%",
         head=["Reason", "Denied claims", "Share of answered", "Adjusted"],
+        series=_series("Share of answered claims"),
     )
-    values, urls = [], []
     for row in reasons:
         url = queue_url(status=Claim.Status.DENIED, carc=row.carc, **_period_params(period))
         rate = dashboard.percent(row.claims, answered)
-        figure.labels.append(f"CARC {row.carc}")
-        values.append(str(rate))
-        urls.append(url)
-        figure.rows.append(
-            [
-                Cell(f"CARC {row.carc}: {words[row.carc]}", numeric=False),
-                Cell(f"{row.claims:,}", url),
-                Cell(f"{rate}%", url),
-                Cell(money(row.amount), url),
-            ]
-        )
-    figure.series.append({"label": "Share of answered claims", "values": values, "urls": urls})
+        cells = [
+            Cell(f"CARC {row.carc}: {words[row.carc]}", numeric=False),
+            Cell(f"{row.claims:,}", url),
+            Cell(f"{rate}%", url),
+            Cell(money(row.amount), url),
+        ]
+        figure.add(f"CARC {row.carc}", cells, (str(rate), url))
     return figure
 
 
@@ -209,6 +207,7 @@ def payment_days_figure(period: dashboard.Period) -> Figure:
         ),
         unit="claims",
         head=["Paid after", "Claims", "Paid"],
+        series=_series("Paid claims"),
     )
     rows = (
         (
@@ -219,7 +218,7 @@ def payment_days_figure(period: dashboard.Period) -> Figure:
         )
         for row in timing.buckets
     )
-    return _claims_and_amounts(figure, rows, series="Paid claims", chart_amounts=False)
+    return _claims_and_amounts(figure, rows, chart_amounts=False)
 
 
 def yield_figure(period: dashboard.Period) -> Figure:
@@ -232,32 +231,21 @@ def yield_figure(period: dashboard.Period) -> Figure:
         ),
         unit="$",
         head=["Payer", "Expected", "Allowed", "Paid", "Paid of expected"],
+        series=_series("Expected", "Allowed", "Paid"),
     )
-    series: dict[str, tuple[list[str], list[str]]] = {
-        "Expected": ([], []),
-        "Allowed": ([], []),
-        "Paid": ([], []),
-    }
     for row in dashboard.paid_against_expected(period):
         url = queue_url(outcome="answered", payer=row.payer_id, **_period_params(period))
         share = f"{dashboard.percent(row.paid, row.expected)}%" if row.expected else "-"
-        figure.labels.append(row.payer)
-        amounts = {"Expected": row.expected, "Allowed": row.allowed, "Paid": row.paid}
-        for name, value in amounts.items():
-            series[name][0].append(str(value))
-            series[name][1].append(url)
-        figure.rows.append(
+        amounts = (row.expected, row.allowed, row.paid)
+        figure.add(
+            row.payer,
             [
                 Cell(row.payer, numeric=False),
-                Cell(money(row.expected), url),
-                Cell(money(row.allowed), url),
-                Cell(money(row.paid), url),
+                *(Cell(money(amount), url) for amount in amounts),
                 Cell(share, url),
-            ]
+            ],
+            *((str(amount), url) for amount in amounts),
         )
-    figure.series = [
-        {"label": name, "values": values, "urls": urls} for name, (values, urls) in series.items()
-    ]
     return figure
 
 
