@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Context, Decimal, Inexact, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from billing.engine.codes import (
     EM_CODES,
@@ -70,6 +70,7 @@ EXACT = Context(prec=1000, Emax=10_000, Emin=-10_000, traps=[Inexact, InvalidOpe
 # Amounts must be finite as JSON numbers are commonly read (IEEE doubles); larger integers are
 # refused rather than carried into units and charges no claim can hold.
 _LARGEST_AMOUNT = int(sys.float_info.max)
+_Parsed = TypeVar("_Parsed", date, datetime)
 
 
 class SchemaError(ValueError):
@@ -495,7 +496,7 @@ def _drug_checked(obj: Mapping[str, Any], v2: bool) -> Drug:
     name = _name(obj, "name", "drug")
     antineoplastic = _flag(obj, "antineoplastic", "drug")
     lot = _documented_text(obj, "lot", "drug")
-    expires_on = _documented_date(obj, "expires_on", "drug")
+    expires_on = _documented_parsed(obj, "expires_on", "drug", _parse_date)
     if not v2:
         return Drug(name, antineoplastic, lot, expires_on)
     hcpcs = _optional_text(obj, "hcpcs", "drug")
@@ -614,9 +615,9 @@ def _documentation_checked(obj: Mapping[str, Any]) -> Documentation:
     verified_by = obj.get("verified_by")
     return Documentation(
         weight_kg=_weight(obj.get("weight_kg")),
-        weight_measured_on=_documented_date(obj, "weight_measured_on", where),
-        cbc_collected_on=_documented_date(obj, "cbc_collected_on", where),
-        cmp_collected_on=_documented_date(obj, "cmp_collected_on", where),
+        weight_measured_on=_documented_parsed(obj, "weight_measured_on", where, _parse_date),
+        cbc_collected_on=_documented_parsed(obj, "cbc_collected_on", where, _parse_date),
+        cmp_collected_on=_documented_parsed(obj, "cmp_collected_on", where, _parse_date),
         verified_by=()
         if verified_by is None or verified_by is False
         else _strings(verified_by, "documentation.verified_by"),
@@ -624,7 +625,7 @@ def _documentation_checked(obj: Mapping[str, Any]) -> Documentation:
         pump_primed=_documented_flag(obj, "pump_primed", where),
         pump_function_verified=_documented_flag(obj, "pump_function_verified", where),
         teaching=taught,
-        infusion_started_at=_documented_datetime(obj, "infusion_started_at", where),
+        infusion_started_at=_documented_parsed(obj, "infusion_started_at", where, _parse_datetime),
         adverse_reaction=_documented_text(obj, "adverse_reaction", where),
         signed_by=_documented_text(obj, "signed_by", where),
         supervising_practitioner=_documented_text(obj, "supervising_practitioner", where),
@@ -904,54 +905,35 @@ def _optional_text(obj: Mapping[str, Any], key: str, where: str) -> str | None:
 
 
 def _documented_text(obj: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = obj.get(key)
-    if value is None or value is False:
-        return None
-    if isinstance(value, str):
-        return value
-    raise _wrong_type(value, _path(where, key), "a string")
+    return None if obj.get(key) is False else _optional_text(obj, key, where)
 
 
 def _documented_flag(obj: Mapping[str, Any], key: str, where: str) -> bool:
-    value = obj.get(key)
-    if value is True:
-        return True
-    if value is None or value is False:
-        return False
-    raise _wrong_type(value, _path(where, key), "true or false")
+    return _optional_flag(obj, key, where) is True
 
 
-def _documented_date(obj: Mapping[str, Any], key: str, where: str) -> date | None:
+def _documented_parsed(
+    obj: Mapping[str, Any], key: str, where: str, parse: Callable[[str], _Parsed]
+) -> _Parsed | None:
+    """A date or a datetime, as ``parse`` reads its text."""
     value = obj.get(key)
     if value is None or value is False:
         return None
-    return _date_value(value, where, key)
-
-
-def _documented_datetime(obj: Mapping[str, Any], key: str, where: str) -> datetime | None:
-    value = obj.get(key)
-    if value is None or value is False:
-        return None
-    if not isinstance(value, str):
-        raise _wrong_type(value, _path(where, key), "a string")
-    try:
-        return _parse_datetime(value)
-    except ValueError as error:
-        raise SchemaError(_path(where, key), str(error)) from None
+    return _parsed(value, where, key, parse)
 
 
 def _date(obj: Mapping[str, Any], key: str, where: str) -> date:
     value = obj.get(key)
     if value is None:
         raise _absent(obj, key, where)
-    return _date_value(value, where, key)
+    return _parsed(value, where, key, _parse_date)
 
 
-def _date_value(value: object, where: str, key: str) -> date:
+def _parsed(value: object, where: str, key: str, parse: Callable[[str], _Parsed]) -> _Parsed:
     if not isinstance(value, str):
         raise _wrong_type(value, _path(where, key), "a string")
     try:
-        return _parse_date(value)
+        return parse(value)
     except ValueError as error:
         raise SchemaError(_path(where, key), str(error)) from None
 
