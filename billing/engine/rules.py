@@ -224,23 +224,22 @@ def _refill_line_finding(refill_code: str, drug_name: str) -> Finding:
 
 
 @lru_cache(maxsize=256)
-def _em_billed_finding(code: str, role: str | None, refill_code: str) -> Finding:
-    return Finding(
-        "R20",
-        INFO,
-        code,
-        f"{code} is billed with modifier 25: a separately identifiable visit by "
-        f"{ROLE_LABELS[role or REGISTERED_NURSE]} the same day as {refill_code}.",
-    )
-
-
-@lru_cache(maxsize=64)
-def _modifier_25_finding(refill_code: str, code: str) -> Finding:
-    return Finding(
-        "R25",
-        INFO,
-        refill_code,
-        f"{refill_code} carries no modifier: modifier 25 goes on the E/M line {code} only.",
+def _modifier_25_findings(code: str, role: str | None, refill_code: str) -> tuple[Finding, Finding]:
+    """R20 and R25: the billed E/M carries modifier 25, the refill line none."""
+    return (
+        Finding(
+            "R20",
+            INFO,
+            code,
+            f"{code} is billed with modifier 25: a separately identifiable visit by "
+            f"{ROLE_LABELS[role or REGISTERED_NURSE]} the same day as {refill_code}.",
+        ),
+        Finding(
+            "R25",
+            INFO,
+            refill_code,
+            f"{refill_code} carries no modifier: modifier 25 goes on the E/M line {code} only.",
+        ),
     )
 
 
@@ -402,6 +401,7 @@ def _em_denials(facts: RefillFacts, service: SameDayService, refill_code: str) -
     """R21-R23: why this E/M is not billed, or nothing when it may be."""
     code = service.code
     payer = facts.payer
+    denials = []
     if code == EM_MINIMAL:
         # Where the payer does not allow 99211 with drug administration, R22 alone denies it.
         if payer.is_medicare:
@@ -426,12 +426,7 @@ def _em_denials(facts: RefillFacts, service: SameDayService, refill_code: str) -
                     "claim, or change the payer's policy if its contract allows it.",
                 )
             ]
-        if not service.separately_identifiable:
-            return [_not_separately_identifiable(code, refill_code)]
-        return []
-
-    denials = []
-    if service.performed_by_role not in BILLING_PRACTITIONER_ROLES:
+    elif service.performed_by_role not in BILLING_PRACTITIONER_ROLES:
         denials.append(
             Finding(
                 "R23",
@@ -444,20 +439,18 @@ def _em_denials(facts: RefillFacts, service: SameDayService, refill_code: str) -
             )
         )
     if not service.separately_identifiable:
-        denials.append(_not_separately_identifiable(code, refill_code))
+        denials.append(
+            Finding(
+                "R21",
+                DENY,
+                code,
+                f"{code} is not billed: it is not separately identifiable from the refill (for "
+                f"example the nurse's pre-refill assessment), which {refill_code} already pays "
+                "for. If the visit addressed a separate problem, record it as separately "
+                "identifiable and decide again.",
+            )
+        )
     return denials
-
-
-def _not_separately_identifiable(code: str, refill_code: str) -> Finding:
-    return Finding(
-        "R21",
-        DENY,
-        code,
-        f"{code} is not billed: it is not separately identifiable from the refill (for "
-        f"example the nurse's pre-refill assessment), which {refill_code} already pays for. If "
-        "the visit addressed a separate problem, record it as separately identifiable and "
-        "decide again.",
-    )
 
 
 def _billed_em(
@@ -466,7 +459,7 @@ def _billed_em(
     """R20, R22 (99211 allowed), R24, R25 and R27 on the one E/M that is billed."""
     code = service.code
     payer = facts.payer
-    findings.append(_em_billed_finding(code, service.performed_by_role, refill_code))
+    findings += _modifier_25_findings(code, service.performed_by_role, refill_code)
     if code == EM_MINIMAL:
         findings.append(
             Finding(
@@ -487,7 +480,6 @@ def _billed_em(
                 f"{code} note when you send the claim.",
             )
         )
-    findings.append(_modifier_25_finding(refill_code, code))
     if code in EM_NEW_PATIENT and facts.patient_established:
         established = EM_ESTABLISHED_OF_SAME_LEVEL[code]
         findings.append(
@@ -777,15 +769,11 @@ def _drug_lines(
         return []
     code, per_unit_mg, dose = drug.hcpcs, drug.hcpcs_unit_mg, drug.dose_mg
     if code is None or per_unit_mg is None or dose is None:
-        missing = [
-            label
-            for label, value in (
-                ("its HCPCS code", code),
-                ("the amount one billing unit describes", per_unit_mg),
-                ("the dose put in the pump", dose),
-            )
-            if value is None
-        ]
+        missing = _unrecorded(
+            ("its HCPCS code", code),
+            ("the amount one billing unit describes", per_unit_mg),
+            ("the dose put in the pump", dose),
+        )
         findings.append(
             Finding(
                 "R63",
@@ -891,15 +879,9 @@ def _drug_lines(
             )
         )
     if drug.ndc is None or drug.ndc_quantity is None or drug.ndc_unit is None:
-        missing = [
-            label
-            for label, value in (
-                ("NDC", drug.ndc),
-                ("NDC quantity", drug.ndc_quantity),
-                ("NDC unit", drug.ndc_unit),
-            )
-            if value is None
-        ]
+        missing = _unrecorded(
+            ("NDC", drug.ndc), ("NDC quantity", drug.ndc_quantity), ("NDC unit", drug.ndc_unit)
+        )
         findings.append(
             Finding(
                 "R62",
@@ -911,6 +893,11 @@ def _drug_lines(
             )
         )
     return lines
+
+
+def _unrecorded(*named: tuple[str, object]) -> list[str]:
+    """The names, in order, of the values the facts leave out (None)."""
+    return [name for name, value in named if value is None]
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
