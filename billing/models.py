@@ -311,15 +311,19 @@ class DrugCatalogueItem(models.Model):
         return f"{self.name} ({self.hcpcs}, {self.billing_unit_mg.normalize():f} mg)"
 
 
+class NdcUnit(models.TextChoices):
+    """The unit of an NDC quantity (the 837P's CTP05-1): a stocked package's, and a drug
+    line's."""
+
+    UN = "UN", "UN unit (vial, each)"
+    ML = "ML", "ML milliliter"
+    GR = "GR", "GR gram"
+    F2 = "F2", "F2 international unit"
+    ME = "ME", "ME milligram"
+
+
 class StockedNDC(models.Model):
     """One package the practice stocks for a catalogue drug."""
-
-    class Unit(models.TextChoices):
-        UN = "UN", "UN unit (vial, each)"
-        ML = "ML", "ML milliliter"
-        GR = "GR", "GR gram"
-        F2 = "F2", "F2 international unit"
-        ME = "ME", "ME milligram"
 
     class Container(models.TextChoices):
         SINGLE_DOSE = "single_dose", "Single-dose"
@@ -333,7 +337,7 @@ class StockedNDC(models.Model):
         help_text="5-4-2 without hyphens: 63323-117-10 on the label is 63323011710.",
     )
     description = models.CharField(max_length=80, blank=True, help_text="e.g. 2.5 g/50 mL vial")
-    package_unit = models.CharField(max_length=2, choices=Unit.choices)
+    package_unit = models.CharField(max_length=2, choices=NdcUnit.choices)
     mg_per_package_unit = models.DecimalField(
         "mg per package unit",
         max_digits=10,
@@ -352,7 +356,7 @@ class StockedNDC(models.Model):
             ),
             check(
                 "stockedndc_unit_valid",
-                Q(package_unit__in=["UN", "ML", "GR", "F2", "ME"]),
+                Q(package_unit__in=NdcUnit.values),
                 "The package unit must be UN, ML, GR, F2 or ME.",
             ),
             check(
@@ -817,13 +821,6 @@ class ClaimLine(models.Model):
     """One service line as decided, with the practitioner it is billed under (24J, 2310B or
     2420A) as they were when it was decided, and for a drug line its NDC (LIN/CTP)."""
 
-    class NdcUnit(models.TextChoices):
-        UNIT = "UN", "Unit"
-        MILLILITER = "ML", "Milliliter"
-        GRAM = "GR", "Gram"
-        INTERNATIONAL_UNIT = "F2", "International unit"
-        MILLIGRAM = "ME", "Milligram"
-
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
     code = models.CharField(max_length=5)
@@ -886,7 +883,7 @@ class ClaimLine(models.Model):
                     ndc__regex=r"^[0-9]{11}$",
                     ndc_quantity__isnull=False,
                     ndc_quantity__gt=0,
-                    ndc_unit__in=["UN", "ML", "GR", "F2", "ME"],
+                    ndc_unit__in=NdcUnit.values,
                 ),
                 "A drug line gives its NDC (eleven digits), a quantity above zero and a unit "
                 "together, or none of them.",

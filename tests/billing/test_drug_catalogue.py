@@ -9,8 +9,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from billing import x12
+from billing.engine import facts as engine_facts
 from billing.links import stocked_ndcs
-from billing.models import DrugCatalogueItem, StockedNDC
+from billing.models import DrugCatalogueItem, NdcUnit, StockedNDC
 from refills import ndc
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +161,9 @@ def test_the_database_refuses_an_invalid_stocked_ndc(fields, constraint):
     values.update(fields)
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
         StockedNDC.objects.create(item=item, **values)
+
+
+def test_the_models_the_engine_and_the_837p_know_the_same_ndc_units():
+    """The engine and the 837P writer are pure and do not import the models: their lists of
+    NDC units are the models' one list."""
+    assert set(engine_facts.NDC_UNITS) == set(x12.NDC_UNITS) == set(NdcUnit.values)

@@ -18,6 +18,7 @@ from billing import demo
 from billing.models import (
     Coverage,
     DrugCatalogueItem,
+    NdcUnit,
     Payer,
     PracticeSettings,
     StockedNDC,
@@ -300,7 +301,7 @@ class Command(BaseCommand):
                     item=fluorouracil,
                     ndc=ndc,
                     description=description,
-                    package_unit=StockedNDC.Unit.ML,
+                    package_unit=NdcUnit.ML,
                     mg_per_package_unit=Decimal(mg_per_ml),
                     container=container,
                 )
