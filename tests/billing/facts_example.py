@@ -84,7 +84,24 @@ BASE_V2: dict[str, Any] = {
     "practitioners": PRACTITIONERS,
     "patient": {"established": True},
 }
+# The nurse practitioner's same-day E/M for nausea, billed beside the refill.
+NP_VISIT: dict[str, Any] = {
+    "code": "99214",
+    "performed_by": "np.patel",
+    "performed_by_role": "nurse_practitioner",
+    "separately_identifiable": True,
+    "diagnoses": ["R11.0"],
+}
 
+# The refill line of BASE as `refill-decision/1` writes it (`/2` adds its "rendering").
+REFILL_LINE: dict[str, Any] = {
+    "code": "96521",
+    "modifiers": [],
+    "units": 1,
+    "place_of_service": "11",
+    "diagnosis_pointers": [1, 2],
+    "charge": "175.00",
+}
 
 DELETE = object()
 
@@ -119,7 +136,12 @@ def rules_of(decision: Decision) -> list[str]:
     return [finding.rule for finding in decision.findings]
 
 
-def only(decision: Decision, rule: str) -> Finding:
+def only(
+    decision: Decision, rule: str, severity: str | None = None, code: str | None = None
+) -> Finding:
+    """The decision's one `rule` finding; given a severity, the finding has it and `code`."""
     matches = [finding for finding in decision.findings if finding.rule == rule]
     assert len(matches) == 1, f"{rule}: {decision.findings}"
+    if severity is not None:
+        assert (matches[0].severity, matches[0].code) == (severity, code), matches[0]
     return matches[0]

@@ -21,6 +21,7 @@ from billing.engine import (
 from tests.billing.facts_example import (
     BASE,
     DELETE,
+    REFILL_LINE,
     changed,
     only,
     rules_of,
@@ -544,9 +545,9 @@ def test_r25_refill_line_keeps_no_modifier_beside_a_modifier_25_em():
     decision = with_services(em(code="99204"))
 
     assert [line.modifiers for line in decision.lines] == [(), ("25",)]
-    r25 = only(decision, "R25")
-    assert (r25.severity, r25.code) == ("info", "96521")
-    assert r25.message == "96521 carries no modifier: modifier 25 goes on the E/M line 99204 only."
+    assert only(decision, "R25", "info", "96521").message == (
+        "96521 carries no modifier: modifier 25 goes on the E/M line 99204 only."
+    )
 
 
 @pytest.mark.parametrize("code", ["96521", "96522", "96523"])
@@ -566,9 +567,7 @@ def test_r25_refill_line_refuses_any_modifier():
 def held(decision: Decision, rule: str) -> Finding:
     assert decision.status == "hold"
     assert lines_of(decision) == REFILL_ONLY
-    finding = only(decision, rule)
-    assert (finding.severity, finding.code) == ("hold", "96521")
-    return finding
+    return only(decision, rule, "hold", "96521")
 
 
 @pytest.mark.parametrize("value", [None, False])
@@ -892,14 +891,7 @@ def test_to_dict_is_the_refill_decision_contract():
         "status": "billable",
         "diagnoses": ["Z51.11", "C18.9", "R11.0"],
         "lines": [
-            {
-                "code": "96521",
-                "modifiers": [],
-                "units": 1,
-                "place_of_service": "11",
-                "diagnosis_pointers": [1, 2],
-                "charge": "175.00",
-            },
+            REFILL_LINE,
             {
                 "code": "99213",
                 "modifiers": ["25"],
@@ -1018,9 +1010,7 @@ def test_r51_reads_the_patients_diagnoses_only_not_an_e_ms():
     assert decision.diagnoses == ("Z51.11", "E11.9", "C18.9")
     assert decision.lines[0].diagnosis_pointers == (1,)
     assert decision.lines[1].diagnosis_pointers == (3,)
-    r51 = only(decision, "R51")
-    assert (r51.severity, r51.code) == ("hold", "96521")
-    assert r51.message == (
+    assert only(decision, "R51", "hold", "96521").message == (
         "No valid, billable malignancy code (C00-C96, D00-D09) among the patient's diagnoses: "
         "Z51.11 must be followed by the cancer being treated, or 96521 lacks medical "
         "necessity. Add the patient's malignancy diagnosis before release."

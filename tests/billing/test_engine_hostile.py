@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing.engine import SchemaError, decide, parse_facts
-from tests.billing.facts_example import BASE, BASE_V2
+from tests.billing.facts_example import BASE, BASE_V2, NP_VISIT
 
 # Hypothesis runs this many examples of each test below, on every run (CI included).
 EXAMPLES = 2000
@@ -93,19 +93,7 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-V2_WITH_VISIT = {
-    **BASE_V2,
-    "same_day_services": [
-        {
-            "code": "99214",
-            "performed_by": "np.patel",
-            "performed_by_role": "nurse_practitioner",
-            "separately_identifiable": True,
-            "diagnoses": ["R11.0"],
-        },
-        {"code": "96523"},
-    ],
-}
+V2_WITH_VISIT = {**BASE_V2, "same_day_services": [NP_VISIT, {"code": "96523"}]}
 DOCUMENTS = [BASE, BASE_V2, V2_WITH_VISIT]
 PATHS = {id(document): _paths(document) for document in DOCUMENTS}
 

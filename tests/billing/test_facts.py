@@ -13,6 +13,7 @@ from billing.models import ChargeMasterItem, Claim, Coverage, DrugCatalogueItem
 from billing.services.deciding import encounters_for_facts
 from refills import services
 from refills.models import Encounter, ProviderVisit
+from tests.billing.facts_example import BASE_V2, NP_VISIT, PRACTITIONERS, changed
 from tests.factories import (
     BLIND_OK,
     UserFactory,
@@ -117,73 +118,30 @@ def test_the_facts_of_a_real_encounter(nurse, nurse2, okafor, np_patel, patient)
 
     claim = live_claim(encounter)
 
-    assert claim.facts == {
-        "schema": "refill-facts/2",
-        "payer": {
-            "code": "MEDICARE",
-            "program": "medicare",
-            "allows_99211_with_drug_admin": False,
-            "modifier25_requires_note": False,
+    # The engine tests' `refill-facts/2` example describes this refill; the app's facts differ
+    # where this encounter does (the vial and its lot's expiry, the discard, the infusion
+    # start, the NP's visit), in the lab window they add, and in the test charge master and
+    # practitioners.
+    assert claim.facts == changed(
+        BASE_V2,
+        {
+            "drug.expires_on": "2026-09-20",
+            "drug.discarded_mg": 100,
+            "drug.ndc": "63323011751",
+            "documentation.infusion_started_at": "2026-03-04T00:05:00-05:00",
+            "same_day_services": [NP_VISIT],
+            "charges": {
+                "96521": "175.00",
+                "96522": "160.00",
+                "96523": "45.00",
+                "99211": "30.00",
+                "99213": "120.00",
+                "J9190": "12.40",
+            },
+            "lab_window_days": 7,
+            "practitioners": {name: PRACTITIONERS[name] for name in ("dr.okafor", "np.patel")},
         },
-        "claim_type": "professional",
-        "date_of_service": "2026-03-04",
-        "place_of_service": "11",
-        "diagnoses": ["C18.9"],
-        "pump": {"type": "external", "service": "refill"},
-        "drug": {
-            "name": "fluorouracil",
-            "antineoplastic": True,
-            "lot": "F5U2291",
-            "expires_on": "2026-09-20",
-            "supplied_by_practice": True,
-            "hcpcs": "J9190",
-            "hcpcs_unit_mg": 500,
-            "dose_mg": 2400,
-            "discarded_mg": 100,
-            "container": "single_dose",
-            "ndc_unit": "ML",
-            "ndc_quantity": 48,
-            "ndc": "63323011751",
-        },
-        "documentation": {
-            "weight_kg": 71.4,
-            "weight_measured_on": "2026-03-04",
-            "cbc_collected_on": "2026-03-03",
-            "cmp_collected_on": "2026-03-03",
-            "verified_by": ["rn.alvarez", "rn.chen"],
-            "pump_programmed": True,
-            "pump_primed": True,
-            "pump_function_verified": True,
-            "teaching": {"alarms": True, "site_care": True},
-            "infusion_started_at": "2026-03-04T00:05:00-05:00",
-            "adverse_reaction": "none",
-            "signed_by": "rn.alvarez",
-            "supervising_practitioner": "dr.okafor",
-        },
-        "same_day_services": [
-            {
-                "code": "99214",
-                "performed_by": "np.patel",
-                "performed_by_role": "nurse_practitioner",
-                "separately_identifiable": True,
-                "diagnoses": ["R11.0"],
-            }
-        ],
-        "charges": {
-            "96521": "175.00",
-            "96522": "160.00",
-            "96523": "45.00",
-            "99211": "30.00",
-            "99213": "120.00",
-            "J9190": "12.40",
-        },
-        "lab_window_days": 7,
-        "practitioners": {
-            "dr.okafor": {"npi": "1234567893", "role": "physician"},
-            "np.patel": {"npi": "1245319599", "role": "nurse_practitioner"},
-        },
-        "patient": {"established": True},
-    }
+    )
     # Decided with /2 and stored as decided: the refill and drug under the supervising
     # physician, the NP's E/M under the NP; no charge for 99214 in this charge master.
     assert claim.decision["schema"] == "refill-decision/2"
