@@ -294,6 +294,13 @@ def cover(patient: Patient, payer: Payer) -> Coverage:
 
 
 PRACTICE = demo.PRACTICE
+# A pay-to address apart from the street billing address: the practice's PO box.
+PAY_TO = {
+    "pay_to_address_line1": "PO Box 12",
+    "pay_to_city": "Springfield",
+    "pay_to_state": "IL",
+    "pay_to_postal_code": "62705",
+}
 
 
 def practice_settings(**overrides) -> PracticeSettings:

@@ -18,6 +18,7 @@ from billing.engine import decide, parse_facts
 from billing.models import Claim, ClaimExport, ClaimLine, Coverage, Payer
 from tests.billing.test_engine_v2 import build, em
 from tests.factories import (
+    PAY_TO,
     PatientFactory,
     UserFactory,
     billing_reference,
@@ -260,10 +261,8 @@ def test_the_billing_provider_per_is_left_out_when_it_repeats_the_submitters(
 
 
 def test_a_pay_to_address_goes_in_2010ab(practice, practitioners):
-    practice.pay_to_address_line1 = "PO Box 12"
-    practice.pay_to_city = "Springfield"
-    practice.pay_to_state = "IL"
-    practice.pay_to_postal_code = "62705"
+    for field, value in PAY_TO.items():
+        setattr(practice, field, value)
     practice.full_clean()
     practice.save()
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from billing.models import ClaimLine, Coverage, Payer, PracticeSettings
 from billing.validators import is_po_box, mbi_is_valid
 from refills.models import Patient
-from tests.factories import PRACTICE, PatientFactory, billing_reference, patient_post
+from tests.factories import PAY_TO, PRACTICE, PatientFactory, billing_reference, patient_post
 
 
 @pytest.mark.parametrize(
@@ -125,32 +125,32 @@ def test_coverage_priority_is_primary_secondary_or_tertiary_in_the_database(db):
         row.save()
 
 
-@pytest.mark.parametrize(
-    ("program", "indicator", "valid"),
-    [
-        ("medicare", "MB", True),
-        ("medicare", "MA", False),
-        ("medicare", "CI", False),
-        ("commercial", "CI", True),
-        ("commercial", "BL", True),
-        ("commercial", "MC", True),
-        ("commercial", "12", True),
-        ("commercial", "HM", True),
-        ("commercial", "MB", False),
-        ("commercial", "MA", False),
-        ("commercial", "", False),
-        ("commercial", "XX", False),
-    ],
-)
-def test_the_claim_filing_indicator_fits_the_program(db, program, indicator, valid):
-    payer = Payer(
+# The claim filing indicators that fit each program, and some that do not.
+FITS = {"medicare": ["MB"], "commercial": ["CI", "BL", "MC", "12", "HM"]}
+DOES_NOT_FIT = {"medicare": ["MA", "CI"], "commercial": ["MB", "MA", "", "XX"]}
+
+
+def each(indicators: dict[str, list[str]]) -> list[tuple[str, str]]:
+    return [(program, code) for program, codes in indicators.items() for code in codes]
+
+
+def plan(program: str, indicator: str) -> Payer:
+    return Payer(
         code="P1", name="Plan", program=program, x12_payer_id="P1", claim_filing_indicator=indicator
     )
-    if valid:
-        payer.full_clean()
-        payer.save()
-        assert Payer.objects.get(code="P1").claim_filing_indicator == indicator
-        return
+
+
+@pytest.mark.parametrize(("program", "indicator"), each(FITS))
+def test_a_claim_filing_indicator_that_fits_the_program_is_saved(db, program, indicator):
+    payer = plan(program, indicator)
+    payer.full_clean()
+    payer.save()
+    assert Payer.objects.get(code="P1").claim_filing_indicator == indicator
+
+
+@pytest.mark.parametrize(("program", "indicator"), each(DOES_NOT_FIT))
+def test_a_claim_filing_indicator_that_does_not_fit_the_program_is_refused(db, program, indicator):
+    payer = plan(program, indicator)
     with pytest.raises(ValidationError) as caught:
         payer.full_clean()
     assert "claim_filing_indicator" in caught.value.error_dict
@@ -173,13 +173,7 @@ def test_a_po_box_billing_address_is_refused_and_the_pay_to_address_offered(db):
 
 
 def test_a_po_box_pay_to_address_is_accepted_beside_a_street_billing_address(db):
-    practice = PracticeSettings(
-        **PRACTICE,
-        pay_to_address_line1="PO Box 12",
-        pay_to_city="Springfield",
-        pay_to_state="IL",
-        pay_to_postal_code="62705",
-    )
+    practice = PracticeSettings(**PRACTICE, **PAY_TO)
 
     practice.full_clean()
 
