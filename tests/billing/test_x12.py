@@ -111,6 +111,16 @@ def make_line(**overrides: Any) -> ServiceLine:
     return ServiceLine(**(fields | overrides))
 
 
+def make_patient(relationship: str, **overrides: Any) -> Patient:
+    """The patient when not the subscriber: the subscriber's name, birth date, sex and address
+    unless overridden."""
+    person = ("last_name", "first_name", "birth_date", "sex", "address")
+    return Patient(
+        relationship=relationship,
+        **({name: getattr(SUBSCRIBER, name) for name in person} | overrides),
+    )
+
+
 def make_claim(**overrides: Any) -> Claim:
     fields: dict[str, Any] = {
         "claim_id": "ENC-1001",
@@ -361,13 +371,8 @@ def test_line_with_ndc_carries_lin_and_ctp() -> None:
 
 
 def test_patient_who_is_not_the_subscriber_gets_a_2000c_loop() -> None:
-    child = Patient(
-        relationship="19",
-        last_name="Smith",
-        first_name="Tom",
-        birth_date=date(2012, 1, 31),
-        sex="M",
-        address=make_address(),
+    child = make_patient(
+        "19", first_name="Tom", birth_date=date(2012, 1, 31), sex="M", address=make_address()
     )
     claims = (make_claim(patient=child), make_claim(claim_id="ENC-1002"))
     text = render(*claims)
@@ -393,8 +398,8 @@ def test_patient_who_is_not_the_subscriber_gets_a_2000c_loop() -> None:
 
 def test_apostrophes_are_kept_and_accents_stripped() -> None:
     subscriber = replace(SUBSCRIBER, last_name="Núñez", first_name="Zoë")
-    patient = Patient(
-        relationship="01",
+    patient = make_patient(
+        "01",
         last_name="O'Brien",
         first_name="Siobhán",
         birth_date=date(1961, 2, 3),
