@@ -51,6 +51,18 @@ def group_ids(*names) -> list[str]:
     return [str(pk) for pk in Group.objects.filter(name__in=names).values_list("pk", flat=True)]
 
 
+def password_boxes(password: str) -> dict[str, str]:
+    """The admin's password boxes, both filled in with ``password``."""
+    return {"usable_password": "true", "password1": password, "password2": password}
+
+
+def set_password(client, user, password: str):
+    """Post the admin's set-password form for ``user``."""
+    return client.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]), password_boxes(password)
+    )
+
+
 # What an administrator may do
 
 
@@ -95,9 +107,7 @@ def test_an_admin_creates_an_account_whose_password_the_holder_must_replace(clie
         reverse("admin:auth_user_add"),
         {
             "username": "rn.new",
-            "usable_password": "true",
-            "password1": "Temp-pass-4821!",
-            "password2": "Temp-pass-4821!",
+            **password_boxes("Temp-pass-4821!"),
         },
     )
 
@@ -113,14 +123,7 @@ def test_an_admin_creates_an_account_whose_password_the_holder_must_replace(clie
 def test_an_admin_resets_a_staff_password_and_the_holder_must_replace_it(client, admin_user, nurse):
     client.force_login(admin_user)
 
-    response = client.post(
-        reverse("admin:auth_user_password_change", args=[nurse.pk]),
-        {
-            "usable_password": "true",
-            "password1": "Reset-pass-7310!",
-            "password2": "Reset-pass-7310!",
-        },
-    )
+    response = set_password(client, nurse, "Reset-pass-7310!")
 
     assert response.status_code == 302
     assert User.objects.get(pk=nurse.pk).check_password("Reset-pass-7310!")
@@ -217,14 +220,7 @@ def test_an_admin_cannot_change_an_administrator_account(client, request, admin_
         change_url(target),
         {"username": "taken.over", "is_active": "", "reason": "x", "groups": group_ids("Nurse")},
     )
-    password = client.post(
-        reverse("admin:auth_user_password_change", args=[target.pk]),
-        {
-            "usable_password": "true",
-            "password1": "Known-pass-1234!",
-            "password2": "Known-pass-1234!",
-        },
-    )
+    password = set_password(client, target, "Known-pass-1234!")
 
     assert page.status_code == 200  # read only
     assert "adminform" in page.context and not page.context["has_change_permission"]
@@ -238,14 +234,7 @@ def test_an_admin_cannot_change_an_administrator_account(client, request, admin_
 def test_an_admin_cannot_set_its_own_password_without_the_old_one(client, admin_user):
     client.force_login(admin_user)
 
-    response = client.post(
-        reverse("admin:auth_user_password_change", args=[admin_user.pk]),
-        {
-            "usable_password": "true",
-            "password1": "Other-pass-1234!",
-            "password2": "Other-pass-1234!",
-        },
-    )
+    response = set_password(client, admin_user, "Other-pass-1234!")
 
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password_change")
@@ -259,9 +248,7 @@ def test_an_admin_cannot_create_an_administrator(client, admin_user):
         reverse("admin:auth_user_add"),
         {
             "username": "admin.two",
-            "usable_password": "true",
-            "password1": "Temp-pass-4821!",
-            "password2": "Temp-pass-4821!",
+            **password_boxes("Temp-pass-4821!"),
             "is_staff": "on",
             "is_superuser": "on",
             "groups": group_ids("Admin"),
