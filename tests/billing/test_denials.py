@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -12,7 +13,14 @@ from django.utils import timezone
 
 from billing.denials import denial_rules, rules_for
 from billing.inbound import read_code_list
-from billing.models import AdjustmentReason, Claim, ClaimEvent, DenialAction, RemarkCode
+from billing.models import (
+    AdjustmentReason,
+    Claim,
+    ClaimEvent,
+    DenialAction,
+    Payer,
+    RemarkCode,
+)
 from billing.selectors import denials_queue
 from tests.billing.remits import Remits
 from tests.factories import billing_reference
@@ -40,46 +48,57 @@ def test_every_row_of_the_table_names_a_listed_carc_and_a_rule_of_the_catalogue(
     assert all(row.why for row in denial_rules())
 
 
+def full_denial(
+    remits: Remits,
+    payer: Payer,
+    line: dict[str, Any],
+    *,
+    exported: int,
+    answered: int,
+    carc: str,
+    remark: str,
+) -> Claim:
+    """A claim of one line (its code, modifiers, total and expected allowed) that the payer
+    denied in full: exported `exported` days ago and answered `answered` days later, nothing
+    paid or allowed, `carc` of group CO on the whole charge, with the remark."""
+    claim = remits.claim(
+        payer, "denied", exported_on=remits.today - dt.timedelta(days=exported), **line
+    )
+    remits.pay(
+        claim,
+        days=answered,
+        paid="0.00",
+        allowed="0.00",
+        code="4",
+        adjustments=[("CO", carc, line["total"])],
+        remarks=[remark],
+    )
+    return claim
+
+
 @pytest.fixture
 def denied(nurse):
     aetna = billing_reference(program="commercial", code="AETNA")
     medicare = billing_reference(program="medicare", code="MEDICARE")
     remits = Remits(nurse)
     today = timezone.localdate()
-    m25 = remits.claim(
+    m25 = full_denial(
+        remits,
         aetna,
-        "denied",
-        expected="92.00",
-        exported_on=today - dt.timedelta(days=40),
-        total="120.00",
-        code="99213",
-        modifiers=["25"],
+        {"code": "99213", "modifiers": ["25"], "total": "120.00", "expected": "92.00"},
+        exported=40,
+        answered=10,
+        carc="4",
+        remark="N519",
     )
-    remits.pay(
-        m25,
-        days=10,
-        paid="0.00",
-        allowed="0.00",
-        code="4",
-        adjustments=[("CO", "4", "120.00")],
-        remarks=["N519"],
-    )
-    bundled = remits.claim(
+    bundled = full_denial(
+        remits,
         medicare,
-        "denied",
-        expected="20.00",
-        exported_on=today - dt.timedelta(days=20),
-        total="45.00",
-        code="96523",
-    )
-    remits.pay(
-        bundled,
-        days=5,
-        paid="0.00",
-        allowed="0.00",
-        code="4",
-        adjustments=[("CO", "97", "45.00")],
-        remarks=["M15"],
+        {"code": "96523", "total": "45.00", "expected": "20.00"},
+        exported=20,
+        answered=5,
+        carc="97",
+        remark="M15",
     )
     paid = remits.claim(aetna, "paid", expected="100.00", exported_on=today - dt.timedelta(days=40))
     remits.pay(paid, days=10, paid="80.00", allowed="100.00")
