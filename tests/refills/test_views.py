@@ -24,6 +24,20 @@ def draft(patient, nurse):
     return services.encounter_create(by=nurse, patient=patient, data=encounter_data())
 
 
+def verify(client, user, draft, **typed):
+    """The verify page of the draft posted at `user`'s workstation, with what was typed."""
+    client.force_login(user)
+    return client.post(reverse("refills:encounter_verify", args=[draft.pk]), verify_post(**typed))
+
+
+def record_visit(client, user, patient, **fields):
+    """The visit form posted by `user` for the patient."""
+    client.force_login(user)
+    return client.post(
+        reverse("refills:provider_visit_create", args=[patient.pk]), visit_post(**fields)
+    )
+
+
 def test_login_is_required_everywhere(client, patient):
     response = client.get(reverse("refills:patient_detail", args=[patient.pk]))
     assert response.status_code == 302
@@ -90,11 +104,7 @@ def test_nonexistent_local_time_in_the_spring_dst_gap_is_refused(client, nurse, 
 
 
 def test_second_nurse_verifies_with_own_password(client, nurse, nurse2, draft):
-    client.force_login(nurse)  # at the first nurse's workstation
-    response = client.post(
-        reverse("refills:encounter_verify", args=[draft.pk]),
-        verify_post(rate_ml_h="2.00"),
-    )
+    response = verify(client, nurse, draft, rate_ml_h="2.00")  # at the first nurse's workstation
 
     assert response.status_code == 302
     stored = Encounter.objects.get(pk=draft.pk)
@@ -113,11 +123,7 @@ def test_verification_page_does_not_show_the_first_entry(client, nurse2, draft):
 
 
 def test_wrong_password_verifies_nothing(client, nurse2, draft):
-    client.force_login(nurse2)
-    response = client.post(
-        reverse("refills:encounter_verify", args=[draft.pk]),
-        verify_post(password="wrong"),
-    )
+    response = verify(client, nurse2, draft, password="wrong")
     assert response.status_code == 200
     assert "password" in response.context["form"].errors
     assert Encounter.objects.get(pk=draft.pk).status == "draft"
@@ -125,11 +131,7 @@ def test_wrong_password_verifies_nothing(client, nurse2, draft):
 
 
 def test_mismatch_is_shown_and_blocks_signing(client, nurse, nurse2, draft):
-    client.force_login(nurse2)
-    response = client.post(
-        reverse("refills:encounter_verify", args=[draft.pk]),
-        verify_post(rate_ml_h="20"),
-    )
+    response = verify(client, nurse2, draft, rate_ml_h="20")
     assert response.status_code == 200
     # The page says only that the entries differ: not which field, not the first entry.
     assert response.context["mismatch"] is True
@@ -141,11 +143,7 @@ def test_mismatch_is_shown_and_blocks_signing(client, nurse, nurse2, draft):
 
 
 def test_same_nurse_cannot_verify_through_the_page(client, nurse, draft):
-    client.force_login(nurse)
-    response = client.post(
-        reverse("refills:encounter_verify", args=[draft.pk]),
-        verify_post(username="rn.alvarez"),
-    )
+    response = verify(client, nurse, draft, username="rn.alvarez")
     assert response.status_code == 200
     assert "different clinician" in response.context["form"].errors["username"][0]
     assert Encounter.objects.get(pk=draft.pk).status == "draft"
@@ -185,20 +183,14 @@ def test_roles_other_than_nurse_cannot_document(client, request, patient, person
 
 
 def test_nurse_cannot_record_a_provider_visit(client, nurse, patient):
-    client.force_login(nurse)
-    response = client.post(
-        reverse("refills:provider_visit_create", args=[patient.pk]),
-        visit_post(note="x"),
-    )
+    response = record_visit(client, nurse, patient, note="x")
     assert response.status_code == 403
     assert ProviderVisit.objects.count() == 0
 
 
 def test_provider_records_a_visit(client, provider, patient):
-    client.force_login(provider)
-    response = client.post(
-        reverse("refills:provider_visit_create", args=[patient.pk]),
-        visit_post(note="New nausea, evaluated.", diagnosis_codes="r110"),
+    response = record_visit(
+        client, provider, patient, note="New nausea, evaluated.", diagnosis_codes="r110"
     )
     assert response.status_code == 302
     visit = ProviderVisit.objects.get()

@@ -20,6 +20,7 @@ from tests.factories import (
     live_claim,
     provider_visit,
     signed_refill,
+    visit_post,
 )
 
 
@@ -43,14 +44,17 @@ def billed(claim: Claim) -> list[tuple[str, list[str]]]:
 
 
 def correction(**overrides) -> dict:
-    return {
-        "em_code": "99214",
-        "separately_identifiable": "on",
-        "note": "Nausea and dehydration, evaluated and treated.",
-        "diagnosis_codes": "R11.0",
-        "reason": "Coded the wrong level.",
-        **overrides,
-    }
+    """The correction form's POST: the visit form's fields but the day, and why."""
+    fields = visit_post(
+        **{
+            "em_code": "99214",
+            "note": "Nausea and dehydration, evaluated and treated.",
+            "reason": "Coded the wrong level.",
+            **overrides,
+        }
+    )
+    del fields["date_of_service"]
+    return fields
 
 
 def test_the_provider_opens_their_visit_with_correct_and_withdraw(client, provider, refill_day):
@@ -121,8 +125,7 @@ def test_a_correction_needs_a_reason_and_a_change(client, provider, refill_day):
     assert no_change.context["form"].non_field_errors() == [
         "Nothing was changed: correct a value, or cancel."
     ]
-    visit.refresh_from_db()
-    assert visit.em_code == "99213"
+    assert ProviderVisit.objects.get(pk=visit.pk).em_code == "99213"
 
 
 def test_withdrawing_a_visit_drops_its_line_and_keeps_its_history(client, provider, refill_day):
@@ -185,8 +188,7 @@ def test_after_the_claim_is_exported_the_visit_no_longer_changes(
     assert page.context["can_change"] is False
     assert page.context["locked"] == message
     assert refused.context["form"].non_field_errors() == [message]
-    visit.refresh_from_db()
-    assert visit.em_code == "99213"
+    assert ProviderVisit.objects.get(pk=visit.pk).em_code == "99213"
 
 
 def test_the_biller_reads_the_visit_note_on_the_claim(client, biller, refill_day):
