@@ -29,6 +29,28 @@ def _duplicate() -> RefillError:
     )
 
 
+# The provider is the signed-in user, so full_clean skips it, and with it the model's
+# one-code-a-day constraint: _refuse_duplicate checks that with the provider's own message,
+# and the database answers a race after it (save_or_refuse) with the same message. Left to
+# full_clean, a visit committed between the two checks would get the constraint's other text,
+# away from the field.
+_UNIQUE_PER_DAY_CHECKED = ("provider",)
+
+
+def _refuse_duplicate(visit: ProviderVisit) -> None:
+    if (
+        ProviderVisit.objects.filter(
+            patient_id=visit.patient_id,
+            provider_id=visit.provider_id,
+            date_of_service=visit.date_of_service,
+            em_code=visit.em_code,
+        )
+        .exclude(pk=visit.pk)
+        .exists()
+    ):
+        raise _duplicate()
+
+
 def provider_visit_record(
     *,
     by: User,
@@ -53,11 +75,8 @@ def provider_visit_record(
         raise RefillError(
             "The visit date cannot be in the future.", field="date_of_service", code="future"
         )
-    if ProviderVisit.objects.filter(
-        patient=patient, provider=by, date_of_service=visit.date_of_service, em_code=visit.em_code
-    ).exists():
-        raise _duplicate()
-    full_clean(visit)
+    _refuse_duplicate(visit)
+    full_clean(visit, exclude=_UNIQUE_PER_DAY_CHECKED)
     with transaction.atomic():
         record_change(visit, by=by, reason="provider visit recorded")
         # The same visit, submitted twice at once, may commit after the check above.
@@ -150,24 +169,10 @@ def provider_visit_correct(
         for field, value in data.items():
             setattr(visit, field, value)
         visit.diagnoses = codes
-        if (
-            ProviderVisit.objects.filter(
-                patient_id=visit.patient_id,
-                provider=by,
-                date_of_service=visit.date_of_service,
-                em_code=visit.em_code,
-            )
-            .exclude(pk=visit.pk)
-            .exists()
-        ):
-            raise RefillError(
-                "You already recorded this E/M code for this patient on that day.",
-                field="em_code",
-                code="duplicate",
-            )
-        full_clean(visit)
+        _refuse_duplicate(visit)
+        full_clean(visit, exclude=_UNIQUE_PER_DAY_CHECKED)
         record_change(visit, by=by, reason=f"corrected: {reason}")
-        visit.save()
+        save_or_refuse(visit, _duplicate())
         outcomes = _redecide(visit, by=by, reason="provider visit corrected", now=now)
     return VisitChange(visit, outcomes)
 
