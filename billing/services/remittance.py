@@ -34,23 +34,8 @@ from django.db.models.expressions import BaseExpression
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from billing import inbound
+from billing import inbound, models
 from billing.errors import BillingError
-from billing.models import (
-    AdjustmentReason,
-    Claim,
-    ClaimAcknowledgment,
-    ClaimEvent,
-    ClaimExport,
-    ClaimLine,
-    ClaimPayment,
-    LinePayment,
-    PaymentAdjustment,
-    PaymentRemark,
-    ProviderAdjustment,
-    RemarkCode,
-    X12Import,
-)
 from billing.selectors import code_words
 from config.history import record_change
 
@@ -68,9 +53,9 @@ _REVERSAL = "22"
 _CONTRACTUAL = frozenset({("CO", "45"), ("CO", "253"), ("CO", "42")})
 
 _KIND = {
-    inbound.TransactionSet.ACK_999: X12Import.Kind.ACK_999,
-    inbound.TransactionSet.CLAIM_ACK_277: X12Import.Kind.ACK_277CA,
-    inbound.TransactionSet.REMITTANCE_835: X12Import.Kind.REMITTANCE_835,
+    inbound.TransactionSet.ACK_999: models.X12Import.Kind.ACK_999,
+    inbound.TransactionSet.CLAIM_ACK_277: models.X12Import.Kind.ACK_277CA,
+    inbound.TransactionSet.REMITTANCE_835: models.X12Import.Kind.REMITTANCE_835,
 }
 
 
@@ -96,7 +81,7 @@ def _refused(exc: inbound.X12ReadError) -> BillingError:
 
 
 def _duplicate(sha256: str) -> BillingError:
-    earlier = X12Import.objects.filter(sha256=sha256).first()
+    earlier = models.X12Import.objects.filter(sha256=sha256).first()
     when = (
         f" on {timezone.localtime(earlier.imported_at):%Y-%m-%d %H:%M} as {earlier.filename}"
         if earlier
@@ -109,7 +94,9 @@ def _duplicate(sha256: str) -> BillingError:
     )
 
 
-def x12_import(*, data: bytes, filename: str, by, now: dt.datetime | None = None) -> X12Import:
+def x12_import(
+    *, data: bytes, filename: str, by, now: dt.datetime | None = None
+) -> models.X12Import:
     """Read and post one 999, 277CA or 835 file, or refuse it whole with `BillingError`."""
     now = now or timezone.now()
     if not data:
@@ -121,14 +108,14 @@ def x12_import(*, data: bytes, filename: str, by, now: dt.datetime | None = None
             code="size",
         )
     sha256 = hashlib.sha256(data).hexdigest()
-    if X12Import.objects.filter(sha256=sha256).exists():
+    if models.X12Import.objects.filter(sha256=sha256).exists():
         raise _duplicate(sha256)
     parsed: inbound.AcknowledgmentFile | inbound.ClaimAcknowledgmentFile | inbound.RemittanceFile
     try:
         kind = _KIND[inbound.sniff(data)]
-        if kind == X12Import.Kind.ACK_999:
+        if kind == models.X12Import.Kind.ACK_999:
             parsed = inbound.read_999(data)
-        elif kind == X12Import.Kind.ACK_277CA:
+        elif kind == models.X12Import.Kind.ACK_277CA:
             parsed = inbound.read_277ca(data)
         else:
             parsed = inbound.read_835(data)
@@ -137,7 +124,7 @@ def x12_import(*, data: bytes, filename: str, by, now: dt.datetime | None = None
     interchange = parsed.interchange
     try:
         with transaction.atomic():
-            record = X12Import.objects.create(
+            record = models.X12Import.objects.create(
                 kind=kind,
                 filename=(filename or "upload")[-120:],
                 sha256=sha256,
@@ -162,13 +149,13 @@ def x12_import(*, data: bytes, filename: str, by, now: dt.datetime | None = None
                 poster.post_835(parsed)
             # The record is written once; what it posted is known only now, in the same
             # transaction.
-            X12Import.objects.filter(pk=record.pk).update(
+            models.X12Import.objects.filter(pk=record.pk).update(
                 outcome=poster.outcome(),
                 claim_count=poster.matched,
                 unmatched_count=poster.unmatched,
             )
     except IntegrityError:
-        if X12Import.objects.filter(sha256=sha256).exists():
+        if models.X12Import.objects.filter(sha256=sha256).exists():
             raise _duplicate(sha256) from None
         raise
     record.refresh_from_db()
@@ -178,7 +165,7 @@ def x12_import(*, data: bytes, filename: str, by, now: dt.datetime | None = None
 class _Poster:
     """Posts one read file under one `X12Import`; call inside its transaction."""
 
-    def __init__(self, record: X12Import, *, by, now: dt.datetime) -> None:
+    def __init__(self, record: models.X12Import, *, by, now: dt.datetime) -> None:
         self.record = record
         self.by = by
         self.now = now
@@ -189,18 +176,18 @@ class _Poster:
 
     # -- shared ---------------------------------------------------------------------------
 
-    def _lock(self, numbers: Iterable[str]) -> dict[str, Claim]:
+    def _lock(self, numbers: Iterable[str]) -> dict[str, models.Claim]:
         """The sent claims carrying ``numbers`` (CLM01), locked in id order, by number."""
         pks = {pk for pk in map(claim_pk_from_number, numbers) if pk is not None}
         claims = (
-            Claim.objects.select_for_update()
+            models.Claim.objects.select_for_update()
             .filter(pk__in=pks, export__isnull=False)
             .defer("facts", "decision")
             .order_by("pk")
         )
         return {claim.number: claim for claim in claims}
 
-    def _move(self, claim: Claim, to: str, *, reason: str, payer_reason: str | None) -> None:
+    def _move(self, claim: models.Claim, to: str, *, reason: str, payer_reason: str | None) -> None:
         """Move ``claim`` to ``to`` if the transition table allows it; an event either way."""
         old = claim.status
         fields = []
@@ -211,7 +198,7 @@ class _Poster:
         elif to != old:
             reason = (
                 f"{reason} The claim stays {claim.get_status_display().lower()}: it cannot "
-                f"become {Claim.Status(to).label.lower()} from there."
+                f"become {models.Claim.Status(to).label.lower()} from there."
             )
         if payer_reason is not None and claim.payer_reason != payer_reason:
             claim.payer_reason = payer_reason
@@ -219,7 +206,7 @@ class _Poster:
         if fields:
             record_change(claim, by=self.by, reason=reason[:100])
             claim.save(update_fields=fields)
-        ClaimEvent.objects.create(
+        models.ClaimEvent.objects.create(
             claim=claim,
             by=self.by,
             at=self.now,
@@ -229,7 +216,7 @@ class _Poster:
             x12_import=self.record,
         )
 
-    def _set_payer_number(self, claim: Claim, number: str | None) -> None:
+    def _set_payer_number(self, claim: models.Claim, number: str | None) -> None:
         if number and claim.payer_claim_control_number != number:
             claim.payer_claim_control_number = number[:50]
             record_change(claim, by=self.by, reason="payer claim control number")
@@ -238,7 +225,7 @@ class _Poster:
     def outcome(self) -> str:
         parts = [f"{self.matched} claim{'s' if self.matched != 1 else ''} matched"]
         parts += [
-            f"{count} {Claim.Status(status).label.lower()}"
+            f"{count} {models.Claim.Status(status).label.lower()}"
             for status, count in sorted(self.moved.items())
         ]
         if self.unmatched:
@@ -249,8 +236,8 @@ class _Poster:
 
     def post_999(self, parsed: inbound.AcknowledgmentFile) -> None:
         for response in parsed.responses:
-            export = ClaimExport.objects.filter(
-                format=ClaimExport.Format.X12,
+            export = models.ClaimExport.objects.filter(
+                format=models.ClaimExport.Format.X12,
                 interchange_control_number=int(response.acknowledged_group)
                 if response.acknowledged_group.isdigit()
                 else -1,
@@ -259,7 +246,7 @@ class _Poster:
                 self._keep_unknown_999(response)
                 continue
             claims = list(
-                Claim.objects.select_for_update()
+                models.Claim.objects.select_for_update()
                 .filter(export=export)
                 .defer("facts", "decision")
                 .order_by("pk")
@@ -271,7 +258,7 @@ class _Poster:
         """A 999 for a group no export of this app carries: each answer is kept on the
         unmatched list, as an unknown claim of an 835 is; nothing is posted."""
         for answer in response.transaction_sets:
-            ClaimAcknowledgment.objects.create(
+            models.ClaimAcknowledgment.objects.create(
                 x12_import=self.record,
                 claim=None,
                 claim_number=f"group {response.acknowledged_group} set {answer.control_number}"[
@@ -290,9 +277,9 @@ class _Poster:
 
     def _post_999_set(
         self,
-        export: ClaimExport,
+        export: models.ClaimExport,
         answer: inbound.TransactionSetResponse,
-        claims: list[Claim],
+        claims: list[models.Claim],
     ) -> None:
         ack_words = inbound.describe(answer.code, _code_list("acknowledgment_code"))
         file_reasons = [
@@ -319,21 +306,21 @@ class _Poster:
             reasons = own or by_claim.get("", []) or file_reasons
             words = "; ".join(reasons)
             if answer.accepted:
-                to = Claim.Status.ACCEPTED
+                to = models.Claim.Status.ACCEPTED
                 reason = (
                     f"999 {self.record.filename}: {export.filename} {ack_words.lower()} "
                     f"(IK5 {answer.code})."
                 )
                 payer_reason = None
             else:
-                to = Claim.Status.REJECTED
+                to = models.Claim.Status.REJECTED
                 payer_reason = (
                     f"The file {export.filename} was rejected (999, IK5 {answer.code}): "
                     + (words or ack_words)
                     + "."
                 )
                 reason = f"999 {self.record.filename}: {payer_reason}"
-            ClaimAcknowledgment.objects.create(
+            models.ClaimAcknowledgment.objects.create(
                 x12_import=self.record,
                 claim=claim,
                 claim_number=claim.number,
@@ -342,7 +329,7 @@ class _Poster:
                 reason=payer_reason or "",
             )
             # A 999 speaks for a claim only until the payer's 277CA or 835 does.
-            if claim.status in (Claim.Status.EXPORTED, Claim.Status.ACCEPTED):
+            if claim.status in (models.Claim.Status.EXPORTED, models.Claim.Status.ACCEPTED):
                 self._move(claim, to, reason=reason, payer_reason=payer_reason)
             self.matched += 1
 
@@ -374,7 +361,7 @@ class _Poster:
                 for s in (outcome.reasons or outcome.claim.statuses)
                 for c in s.codes
             )
-            ClaimAcknowledgment.objects.create(
+            models.ClaimAcknowledgment.objects.create(
                 x12_import=self.record,
                 claim=claim,
                 claim_number=number[:38],
@@ -389,18 +376,18 @@ class _Poster:
             self.matched += 1
             if outcome.accepted:
                 self._set_payer_number(claim, outcome.claim.payer_claim_control_number)
-                if claim.status in (Claim.Status.EXPORTED, Claim.Status.REJECTED):
+                if claim.status in (models.Claim.Status.EXPORTED, models.Claim.Status.REJECTED):
                     self._move(
                         claim,
-                        Claim.Status.ACCEPTED,
+                        models.Claim.Status.ACCEPTED,
                         reason=f"277CA {self.record.filename}: accepted for adjudication "
                         f"({codes}).",
                         payer_reason="",
                     )
-            elif claim.status in (Claim.Status.EXPORTED, Claim.Status.ACCEPTED):
+            elif claim.status in (models.Claim.Status.EXPORTED, models.Claim.Status.ACCEPTED):
                 self._move(
                     claim,
-                    Claim.Status.REJECTED,
+                    models.Claim.Status.REJECTED,
                     reason=f"277CA {self.record.filename}: rejected: {reason_words}",
                     payer_reason=f"Rejected by the payer (277CA {codes}): {reason_words}",
                 )
@@ -410,11 +397,11 @@ class _Poster:
     def post_835(self, parsed: inbound.RemittanceFile) -> None:
         claims = self._lock(c.claim_number for r in parsed.remittances for c in r.claims)
         carcs = code_words(
-            AdjustmentReason,
+            models.AdjustmentReason,
             {a.reason for r in parsed.remittances for c in r.claims for a in c.all_adjustments},
         )
         rarcs = code_words(
-            RemarkCode,
+            models.RemarkCode,
             {
                 code
                 for r in parsed.remittances
@@ -430,8 +417,8 @@ class _Poster:
                 self._post_payment(remittance, payment, claim, lines_of, carcs, rarcs)
                 if claim is not None:
                     paid.add(claim.pk)
-            ProviderAdjustment.objects.bulk_create(
-                ProviderAdjustment(
+            models.ProviderAdjustment.objects.bulk_create(
+                models.ProviderAdjustment(
                     x12_import=self.record,
                     provider_identifier=a.provider_id[:50],
                     fiscal_period_end=a.fiscal_period_end,
@@ -453,9 +440,9 @@ class _Poster:
         keep_claim_totals(paid)
 
     @staticmethod
-    def _claim_lines(claims: Iterable[Claim]) -> dict[int, list[ClaimLine]]:
-        found: dict[int, list[ClaimLine]] = {}
-        for line in ClaimLine.objects.filter(claim__in=[c.pk for c in claims]).order_by(
+    def _claim_lines(claims: Iterable[models.Claim]) -> dict[int, list[models.ClaimLine]]:
+        found: dict[int, list[models.ClaimLine]] = {}
+        for line in models.ClaimLine.objects.filter(claim__in=[c.pk for c in claims]).order_by(
             "claim", "position"
         ):
             found.setdefault(line.claim_id, []).append(line)
@@ -465,13 +452,13 @@ class _Poster:
         self,
         remittance: inbound.Remittance,
         payment: inbound.ClaimPayment,
-        claim: Claim | None,
-        lines_of: dict[int, list[ClaimLine]],
+        claim: models.Claim | None,
+        lines_of: dict[int, list[models.ClaimLine]],
         carcs: dict[str, str],
         rarcs: dict[str, str],
     ) -> None:
         status = _status_after(payment) if claim is not None else ""
-        row = ClaimPayment.objects.create(
+        row = models.ClaimPayment.objects.create(
             x12_import=self.record,
             claim=claim,
             claim_number=payment.claim_number[:38],
@@ -492,8 +479,8 @@ class _Poster:
             posted_status=status,
         )
         own_lines = list(lines_of.get(claim.pk, [])) if claim is not None else []
-        line_rows = LinePayment.objects.bulk_create(
-            LinePayment(
+        line_rows = models.LinePayment.objects.bulk_create(
+            models.LinePayment(
                 payment=row,
                 claim_line=_match_line(own_lines, line),
                 procedure=line.procedure[:5],
@@ -510,12 +497,16 @@ class _Poster:
             for line in payment.lines
         )
         adjustments = [adjustment_row(row, None, a) for a in payment.adjustments]
-        remarks = [PaymentRemark(payment=row, line=None, code=c[:6]) for c in payment.remarks]
+        remarks = [
+            models.PaymentRemark(payment=row, line=None, code=c[:6]) for c in payment.remarks
+        ]
         for line, line_row in zip(payment.lines, line_rows, strict=True):
             adjustments += [adjustment_row(row, line_row, a) for a in line.adjustments]
-            remarks += [PaymentRemark(payment=row, line=line_row, code=c[:6]) for c in line.remarks]
-        PaymentAdjustment.objects.bulk_create(adjustments)
-        PaymentRemark.objects.bulk_create(remarks)
+            remarks += [
+                models.PaymentRemark(payment=row, line=line_row, code=c[:6]) for c in line.remarks
+            ]
+        models.PaymentAdjustment.objects.bulk_create(adjustments)
+        models.PaymentRemark.objects.bulk_create(remarks)
         if claim is None:
             self.unmatched += 1
             return
@@ -525,7 +516,7 @@ class _Poster:
         if status:
             payer_reason = (
                 _denial_words(payment, carcs, rarcs)
-                if status in (Claim.Status.DENIED, Claim.Status.PARTIALLY_PAID)
+                if status in (models.Claim.Status.DENIED, models.Claim.Status.PARTIALLY_PAID)
                 else ""
             )
             self._move(
@@ -548,12 +539,12 @@ def _ik5_codes(answer: inbound.TransactionSetResponse) -> str:
 
 
 def adjustment_row(
-    payment: ClaimPayment, line: LinePayment | None, adjustment: inbound.Adjustment
-) -> PaymentAdjustment:
+    payment: models.ClaimPayment, line: models.LinePayment | None, adjustment: inbound.Adjustment
+) -> models.PaymentAdjustment:
     """The row of one CAS adjustment of ``payment`` (on ``line``, or at claim level), with
     the payment's claim and its date of service for the dashboard."""
     claim = payment.claim
-    return PaymentAdjustment(
+    return models.PaymentAdjustment(
         payment=payment,
         line=line,
         claim=claim,
@@ -572,24 +563,24 @@ def keep_claim_totals(claim_pks: Iterable[int]) -> None:
     inside the caller's transaction."""
     pks = list(claim_pks)
     if pks:
-        Claim.objects.filter(pk__in=pks).update(**claim_totals())
+        models.Claim.objects.filter(pk__in=pks).update(**claim_totals())
 
 
 def claim_totals() -> dict[str, BaseExpression]:
     """The expressions of the claim's payment sums, for an UPDATE of claims."""
     lines = (
-        LinePayment.objects.filter(claim_line__claim=OuterRef("pk"))
+        models.LinePayment.objects.filter(claim_line__claim=OuterRef("pk"))
         .order_by()
         .values("claim_line__claim")
     )
-    later = ClaimPayment.objects.filter(claim=OuterRef("claim"), pk__gt=OuterRef("pk"))
+    later = models.ClaimPayment.objects.filter(claim=OuterRef("claim"), pk__gt=OuterRef("pk"))
     standing = (
-        ClaimPayment.objects.filter(claim=OuterRef("pk"), paid__gt=0)
+        models.ClaimPayment.objects.filter(claim=OuterRef("pk"), paid__gt=0)
         .exclude(status_code=_REVERSAL)
         .exclude(Exists(later))
         .values("payment_date")[:1]
     )
-    exported = ClaimExport.objects.filter(pk=OuterRef("export_id")).values(
+    exported = models.ClaimExport.objects.filter(pk=OuterRef("export_id")).values(
         day=TruncDate("created_at")
     )
     return {
@@ -624,7 +615,9 @@ class DaysBetween(Func):
         )
 
 
-def _match_line(lines: list[ClaimLine], paid: inbound.ServicePayment) -> ClaimLine | None:
+def _match_line(
+    lines: list[models.ClaimLine], paid: inbound.ServicePayment
+) -> models.ClaimLine | None:
     """The claim line an SVC answers: the billed code (SVC06 when the payer changed it) with
     the same modifiers if one has them, else the first line with the code. Each line is
     answered once per CLP, so a matched line is taken out of ``lines``."""
@@ -641,19 +634,19 @@ def _status_after(payment: inbound.ClaimPayment) -> str:
     """The claim status one CLP leaves a claim in ('' for a CLP02 that changes none)."""
     if payment.status == _REVERSAL:
         # The payment is taken back; the payer's corrected answer follows.
-        return Claim.Status.ACCEPTED
+        return models.Claim.Status.ACCEPTED
     if payment.status == _DENIED:
-        return Claim.Status.DENIED
+        return models.Claim.Status.DENIED
     if payment.status not in _PROCESSED:
         return ""
     patient_owes = payment.patient_responsibility or ZERO
     if payment.paid == ZERO and patient_owes == ZERO:
-        return Claim.Status.DENIED
+        return models.Claim.Status.DENIED
     line_denied = any(line.paid == ZERO and line.charge > ZERO for line in payment.lines)
     other = any((a.group, a.reason) not in _CONTRACTUAL for a in payment.all_adjustments)
     if line_denied or other or patient_owes > ZERO:
-        return Claim.Status.PARTIALLY_PAID
-    return Claim.Status.PAID
+        return models.Claim.Status.PARTIALLY_PAID
+    return models.Claim.Status.PAID
 
 
 def _adjustment_words(adjustments: Iterable[inbound.Adjustment], carcs: dict[str, str]) -> str:
