@@ -19,18 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from billing.inbound import reading
 from billing.inbound.errors import Problem, X12ReadError
-from billing.inbound.reading import (
-    Interchange,
-    Patient,
-    Segment,
-    TransactionSet,
-    find,
-    first,
-    read_document,
-    runs,
-    service,
-)
 
 ZERO = Decimal("0.00")
 REVERSAL = "22"
@@ -99,7 +89,7 @@ class ClaimPayment:
     frequency: str | None  # CLP09
     adjustments: tuple[Adjustment, ...]  # claim-level CAS
     remarks: tuple[str, ...]  # MOA03-07, MIA05 and MIA20-23 (list "rarc")
-    patient: Patient
+    patient: reading.Patient
     received: date | None  # DTM*050
     lines: tuple[ServicePayment, ...]
     position: int
@@ -175,11 +165,11 @@ class Remittance:
 
 @dataclass(frozen=True)
 class RemittanceFile:
-    interchange: Interchange
+    interchange: reading.Interchange
     remittances: tuple[Remittance, ...]
 
 
-def _adjustments(segment: Segment) -> list[Adjustment]:
+def _adjustments(segment: reading.Segment) -> list[Adjustment]:
     found = []
     for index in range(MAX_ADJUSTMENTS_PER_CAS):
         reason_ref = f"CAS{2 + 3 * index:02d}"
@@ -199,11 +189,11 @@ def _adjustments(segment: Segment) -> list[Adjustment]:
     return found
 
 
-def _all_adjustments(segments: Iterable[Segment]) -> tuple[Adjustment, ...]:
+def _all_adjustments(segments: Iterable[reading.Segment]) -> tuple[Adjustment, ...]:
     return tuple(a for segment in segments if segment.id == "CAS" for a in _adjustments(segment))
 
 
-def _line(segments: Sequence[Segment]) -> ServicePayment:
+def _line(segments: Sequence[reading.Segment]) -> ServicePayment:
     svc = segments[0]
     service_from = service_to = None
     for dtm in (s for s in segments if s.id == "DTM"):
@@ -217,7 +207,7 @@ def _line(segments: Sequence[Segment]) -> ServicePayment:
     control = [s.text("REF02") for s in segments if s.id == "REF" and s.value("REF01") == "6R"]
     units = svc.optional_number("SVC05")
     return ServicePayment(
-        **service(svc),
+        **reading.service(svc),
         paid=svc.money("SVC03"),
         units=Decimal(1) if units is None else units,
         original_procedure=svc.text("SVC06-2"),
@@ -234,7 +224,7 @@ def _line(segments: Sequence[Segment]) -> ServicePayment:
     )
 
 
-def _claim_remarks(segments: Iterable[Segment]) -> tuple[str, ...]:
+def _claim_remarks(segments: Iterable[reading.Segment]) -> tuple[str, ...]:
     refs = {
         "MOA": [f"MOA{i:02d}" for i in range(3, 8)],
         "MIA": ["MIA05", *(f"MIA{i:02d}" for i in range(20, 24))],
@@ -247,12 +237,12 @@ def _claim_remarks(segments: Iterable[Segment]) -> tuple[str, ...]:
     )
 
 
-def _claim(segments: Sequence[Segment]) -> ClaimPayment:
+def _claim(segments: Sequence[reading.Segment]) -> ClaimPayment:
     clp = segments[0]
     own = [s for s in segments if s.loop == "2100"]
-    lines = runs([s for s in segments if s.loop == "2110"], "SVC")
-    patient = find(own, "NM1", "QC")
-    received = find(own, "DTM", "050")
+    lines = reading.runs([s for s in segments if s.loop == "2110"], "SVC")
+    patient = reading.find(own, "NM1", "QC")
+    received = reading.find(own, "DTM", "050")
     return ClaimPayment(
         claim_number=clp.value("CLP01"),
         status=clp.value("CLP02"),
@@ -265,14 +255,14 @@ def _claim(segments: Sequence[Segment]) -> ClaimPayment:
         frequency=clp.text("CLP09"),
         adjustments=_all_adjustments(own),
         remarks=_claim_remarks(own),
-        patient=Patient.from_nm1(patient),
+        patient=reading.Patient.from_nm1(patient),
         received=received.date("DTM02") if received else None,
         lines=tuple(_line(run) for run in lines),
         position=clp.position,
     )
 
 
-def _provider_adjustments(segment: Segment) -> list[ProviderAdjustment]:
+def _provider_adjustments(segment: reading.Segment) -> list[ProviderAdjustment]:
     found = []
     for index in range(MAX_ADJUSTMENTS_PER_PLB):
         reason_ref = f"PLB{3 + 2 * index:02d}"
@@ -291,21 +281,23 @@ def _provider_adjustments(segment: Segment) -> list[ProviderAdjustment]:
     return found
 
 
-def _party(segments: Sequence[Segment], loop: str) -> Party:
+def _party(segments: Sequence[reading.Segment], loop: str) -> Party:
     own = [s for s in segments if s.loop == loop]
-    n1 = first(own, "N1")
+    n1 = reading.first(own, "N1")
     id_qualifier, party_id = n1.text("N103"), n1.text("N104")
-    payer_id = find(own, "REF", "2U")
+    payer_id = reading.find(own, "REF", "2U")
     if party_id is None and payer_id is not None:
         id_qualifier, party_id = "2U", payer_id.text("REF02")
     return Party(name=n1.value("N102"), id_qualifier=id_qualifier, id=party_id)
 
 
-def _remittance(group: Segment, segments: Sequence[Segment]) -> Remittance:
+def _remittance(group: reading.Segment, segments: Sequence[reading.Segment]) -> Remittance:
     st = segments[0]
     header = [s for s in segments if s.loop == "HEADER"]
-    bpr, trn, dtm = first(header, "BPR"), first(header, "TRN"), find(header, "DTM", "405")
-    claims = runs([s for s in segments if s.loop in ("2100", "2110")], "CLP")
+    bpr = reading.first(header, "BPR")
+    trn = reading.first(header, "TRN")
+    dtm = reading.find(header, "DTM", "405")
+    claims = reading.runs([s for s in segments if s.loop in ("2100", "2110")], "CLP")
     return Remittance(
         control_number=st.value("ST02"),
         group_control_number=group.value("GS06"),
@@ -389,7 +381,7 @@ def _balance_problems(remittance: Remittance) -> list[Problem]:
 
 def read_835(data: bytes) -> RemittanceFile:
     """Every payment in an 835 file; `X12ReadError` if it is refused or does not balance."""
-    document = read_document(data, TransactionSet.REMITTANCE_835)
+    document = reading.read_document(data, reading.TransactionSet.REMITTANCE_835)
     remittances = []
     problems: list[Problem] = []
     for group, segments in document.transaction_sets():
