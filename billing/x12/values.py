@@ -171,8 +171,18 @@ class BillingProvider:
             check_phone(self.contact_phone, "billing provider contact phone")
 
 
-def _check_person(person: Subscriber | Patient, what: str) -> None:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Person:
     """The name, birth date, sex and address a subscriber and a patient both carry."""
+
+    last_name: str
+    first_name: str
+    birth_date: date
+    sex: Sex
+    address: Address
+
+
+def _check_person(person: _Person, what: str) -> None:
     check_text(person.last_name, f"{what} last name")
     check_text(person.first_name, f"{what} first name")
     check_date(person.birth_date, f"{what} birth date")
@@ -182,13 +192,8 @@ def _check_person(person: Subscriber | Patient, what: str) -> None:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Subscriber:
+class Subscriber(_Person):
     member_id: str
-    last_name: str
-    first_name: str
-    birth_date: date
-    sex: Sex
-    address: Address
     group_number: str | None = None
 
     def __post_init__(self) -> None:
@@ -199,15 +204,10 @@ class Subscriber:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Patient:
+class Patient(_Person):
     """The patient when they are not the subscriber (loop 2000C)."""
 
     relationship: str
-    last_name: str
-    first_name: str
-    birth_date: date
-    sex: Sex
-    address: Address
 
     def __post_init__(self) -> None:
         if self.relationship not in PATIENT_RELATIONSHIPS:
