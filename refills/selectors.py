@@ -260,7 +260,11 @@ class PatientBanner:
 def patient_banner(patient: Patient, day: dt.date) -> PatientBanner:
     """Who the patient is, their latest weight (from their latest refill), height (recorded
     on the patient, else the order's dosing height), BSA, active order and payer."""
-    order = active_order(patient, day)
+    return patient_banner_with(patient, day, active_order(patient, day))
+
+
+def patient_banner_with(patient: Patient, day: dt.date, order: Order | None) -> PatientBanner:
+    """The banner, for a caller that has looked up the active order on ``day`` already."""
     latest = (
         patient.encounters.order_by("-date_of_service", "-id")
         .values("weight_kg", "weight_measured_on")

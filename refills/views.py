@@ -256,6 +256,7 @@ def encounter_create(request: HttpRequest, patient_pk: int) -> HttpResponse:
         order,
         back=back,
         draft=draft,
+        banner=selectors.patient_banner_with(patient, timezone.localdate(), order),
         title="Document a pump refill",
         same_day=selectors.same_day_encounters(request.user, patient, timezone.localdate()),
     )
@@ -269,6 +270,7 @@ def _encounter_form_page(
     *,
     back: str,
     draft: FormDraft | None,
+    banner: selectors.PatientBanner | None = None,
     **context: Any,
 ) -> HttpResponse:
     """The refill form, new or a draft, with the order it is checked against (the one in
@@ -279,7 +281,7 @@ def _encounter_form_page(
         "refills/encounter_form.html",
         form,
         back=back,
-        banner=_banner(patient),
+        banner=banner or _banner(patient),
         draft_key=request.path,
         draft=draft,
         patient=patient,

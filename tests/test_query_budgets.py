@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -288,3 +290,24 @@ def test_export_reads(practice, nurse, nurse2, provider, rows, django_assert_max
     assert (written.claim_count, written.line_count, csv_rows) == (rows, 2 * rows, 2 * rows)
     # Each claim names the practitioner who rendered its E/M.
     assert x12_file.getvalue().count("NM1*82*1*") == rows
+
+
+def order_queries(queries) -> int:
+    return sum('FROM "refills_order"' in q["sql"] for q in queries)
+
+
+def test_the_refill_form_looks_up_the_order_once_for_the_page_and_once_for_the_date(
+    client, nurse, patient
+):
+    """The page's active order serves the banner too; a submission adds the lookup of the
+    order in force on the date entered (which may be another day)."""
+    client.force_login(nurse)
+    url = reverse("refills:encounter_create", args=[patient.pk])
+    refused = {"date_of_service": timezone.localdate().isoformat(), "weight_kg": "heavy"}
+
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as submitted:
+        assert client.post(url, refused).status_code == 200
+
+    assert (order_queries(page), order_queries(submitted)) == (1, 2)
