@@ -488,8 +488,17 @@ def _plain_amount(value: float) -> Decimal:
         if -_LARGEST_AMOUNT <= value <= _LARGEST_AMOUNT:
             return Decimal(value)
     elif math.isfinite(value):
-        return Decimal(repr(value))
+        return _float_amount(value)
     raise ValueError("not a finite amount")
+
+
+def _float_amount(value: float) -> Decimal:
+    """A finite float as the shortest decimal that names it (2400.1 is 2400.1, not the binary
+    fraction nearest to it); a whole one as the integer it is, so that 625.0 and 625, one JSON
+    number, are one amount everywhere, the findings' words included ("625 mg", as the facts
+    written back to JSON read)."""
+    amount = Decimal(repr(value))  # 1e300 is 10**300 here, not the double's binary value
+    return Decimal(int(amount)) if amount == amount.to_integral_value() else amount
 
 
 def _drug_checked(obj: Mapping[str, Any], v2: bool) -> Drug:
@@ -1042,8 +1051,8 @@ def _weight(value: object) -> float | None:
 
 
 def _amount(obj: Mapping[str, Any], key: str, where: str, *, positive: bool) -> Decimal | None:
-    """An optional amount (mg, NDC units) as an exact decimal: a float reads as the shortest
-    decimal that names it (2400.1 is 2400.1, not the binary fraction nearest to it)."""
+    """An optional amount (mg, NDC units) as an exact decimal (a float as _float_amount
+    reads it)."""
     value = obj.get(key)
     if value is None:
         return None
@@ -1057,7 +1066,7 @@ def _amount(obj: Mapping[str, Any], key: str, where: str, *, positive: bool) -> 
     else:
         if not math.isfinite(value):
             raise SchemaError(path, f"must be a finite number, got {_show(value)}")
-        amount = Decimal(repr(value))
+        amount = _float_amount(value)
     if positive and amount <= 0:
         raise SchemaError(path, f"must be greater than 0, got {_show(value)}")
     if amount < 0:

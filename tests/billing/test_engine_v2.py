@@ -116,6 +116,20 @@ def test_version_2_facts_round_trip_through_to_dict():
     assert again.patient_established is None
 
 
+@pytest.mark.parametrize("amounts", [(2500, 2500.0), (1e16, 10**16), (1e300, 10**300)])
+def test_a_whole_amount_written_as_a_float_is_the_integer_it_names(amounts):
+    """One JSON number, one decision, findings' words included: 2500.0 mg reads "2500 mg",
+    as it does once the facts are written back to JSON."""
+    as_float, as_integer = sorted(amounts, key=lambda a: type(a) is int)
+
+    facts = parse_facts(build({"drug.dose_mg": as_float, "drug.ndc_quantity": as_float}))
+    decision = decide(facts)
+
+    assert decision == run({"drug.dose_mg": as_integer, "drug.ndc_quantity": as_integer})
+    assert decide(parse_facts(json.loads(json.dumps(facts.to_dict())))) == decision
+    assert f"{as_integer} mg" in next(f.message for f in decision.findings if f.rule == "R60")
+
+
 def test_a_version_1_input_ignores_the_version_2_keys():
     data = build({"schema": "refill-facts/1", "practitioners": {"x": {"npi": 1}}, "patient": 7})
     data["drug"]["ndc"] = "not an NDC"
