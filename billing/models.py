@@ -679,6 +679,12 @@ class Claim(models.Model):
             models.Index(fields=["date_of_service", "id"], name="claim_dos_idx"),
             models.Index(fields=["payer", "date_of_service", "id"], name="claim_payer_dos_idx"),
             models.Index(fields=["patient", "date_of_service", "id"], name="claim_patient_dos_idx"),
+            # The queue's totals by status (selectors.queue_totals_query: COUNT(*) and the sum
+            # of the charge, grouped by status): PostgreSQL reads them off this index alone,
+            # in status order, with no sort, hash or visit to the table.
+            models.Index(
+                fields=["status"], include=["total_charge"], name="claim_status_totals_idx"
+            ),
             # The dashboard: its figures over a period read this index alone (index-only scans),
             # and the claims a payer still owes (A/R aging) are a small index of their own.
             models.Index(

@@ -48,6 +48,8 @@ QUEUE_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "-status": ("Status, Z to A", ("-status", "-id")),
 }
 DEFAULT_QUEUE_SORT = "-date"
+# What the queue lists unless a filter names a status: every claim that is not void.
+QUEUE_STATUSES = tuple(status for status in Claim.Status.values if status != Claim.Status.VOID)
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,11 @@ def claim_queue(user, filters: QueueFilters) -> QuerySet[Claim]:
     if filters.status:
         claims = claims.filter(status=filters.status)
     elif not (filters.age or filters.outcome):  # these name their statuses, never void
-        claims = claims.exclude(status=Claim.Status.VOID)
+        # Every status but void, named (claim_status_valid admits no other): the totals then
+        # read claim_status_totals_idx for just those statuses, where "not void" is a filter
+        # on every row and PostgreSQL reads the whole table (90 ms against 45 ms at 500,000
+        # claims).
+        claims = claims.filter(status__in=QUEUE_STATUSES)
     if filters.payer:
         claims = claims.filter(payer_id=filters.payer)
     if filters.date_from:
@@ -135,15 +141,21 @@ def claim_queue(user, filters: QueueFilters) -> QuerySet[Claim]:
     return claims.defer("facts", "decision").order_by(*ordering)
 
 
-def queue_totals(claims: QuerySet[Claim]) -> QueueTotals:
-    """The count and the total charge of the claims, per status, in one aggregate query."""
-    rows = (
+def queue_totals_query(claims: QuerySet[Claim]) -> QuerySet:
+    """(status, count, total charge) of the claims, one row per status: one aggregate query.
+    COUNT(*) rather than COUNT(id), and the status and charge in claim_status_totals_idx,
+    so that PostgreSQL can answer it from that index alone (an index-only scan)."""
+    return (
         claims.order_by()
         .values("status")
-        .annotate(count=Count("id"), total=Sum("total_charge"))
+        .annotate(count=Count("*"), total=Sum("total_charge"))
         .values_list("status", "count", "total")
     )
-    found = {status: (count, total) for status, count, total in rows}
+
+
+def queue_totals(claims: QuerySet[Claim]) -> QueueTotals:
+    """The count and the total charge of the claims, per status, in one aggregate query."""
+    found = {status: (count, total) for status, count, total in queue_totals_query(claims)}
     return QueueTotals(
         tuple(
             # SQLite sums to "700", PostgreSQL to "700.00": money is shown with cents.

@@ -6,9 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from billing import selectors
 from billing.forms import QueueFilterForm
 from billing.models import Claim, ClaimFinding
 from tests.factories import PatientFactory, billing_reference, make_encounter
@@ -94,6 +97,34 @@ def test_the_queue_lists_open_claims_with_every_column_and_totals(as_biller, cla
         assert cell in row, cell
     assert f'<td class="text-end">{age}</td>' in row
     assert "Labs older than 7 days." in row
+
+
+def test_the_totals_are_one_count_of_rows_grouped_by_status(as_biller, claims):
+    with CaptureQueriesContext(connection) as captured:
+        as_biller.get(reverse("billing:queue"), {"payer": claims["ready"].payer_id})
+
+    (totals,) = [q["sql"] for q in captured if "GROUP BY" in q["sql"]]
+    # COUNT(*), not COUNT(id): claim_status_totals_idx holds the status and the charge, not
+    # the id, and PostgreSQL answers from it alone only if the query needs nothing else.
+    assert "COUNT(*)" in totals
+    assert totals.startswith('SELECT "billing_claim"."status" AS "status", COUNT(*) AS "count"')
+    assert "GROUP BY" in totals
+    assert "INNER JOIN" not in totals
+
+
+@pytest.mark.postgres
+def test_postgresql_can_answer_the_totals_from_an_index_alone(claims, biller):
+    """The totals need no column outside claim_status_totals_idx: with sequential scans off
+    the plan is an index-only scan of it (on a live table, once autovacuum has set the
+    visibility map, the planner chooses it on its own for a large queue)."""
+    unfiltered = selectors.claim_queue(biller, selectors.QueueFilters())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = selectors.queue_totals_query(unfiltered).explain()
+
+    assert "Index Only Scan using claim_status_totals_idx" in plan, plan
+    assert selectors.queue_totals(unfiltered).count == 3
 
 
 def test_a_status_filter_counts_and_totals_only_what_it_selects(as_biller, claims):
