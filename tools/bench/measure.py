@@ -31,7 +31,6 @@ from urllib.parse import urlencode
 
 from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing import exporting, selectors, x12
@@ -43,6 +42,14 @@ from refills.models import Encounter, Patient
 from tools.bench.data import ENCOUNTERS_PER_PATIENT, RARE_SURNAME, Dataset
 
 REASON = "benchmark"
+# What ``--keep`` vacuums and analyses before it measures the queue again.
+VACUUMED = (
+    "billing_claim",
+    "billing_claimline",
+    "billing_claimfinding",
+    "refills_patient",
+    "refills_encounter",
+)
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,7 @@ class Bench:
         self._startup()
         self._export()
         self._queue(next_encounter=total)
-        self.note(f"Whole run: {time.perf_counter() - started:.0f} s; rolling back.")
+        self.note(f"Whole run: {time.perf_counter() - started:.0f} s.")
         return self.rows
 
     def _batch(self, batch_ids: list[int], baseline_ids: list[int]) -> None:
@@ -424,7 +431,18 @@ class Bench:
             warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
             self._queue_pages()
 
-    def _queue_pages(self) -> None:
+    def queue_vacuumed(self) -> None:
+        """The queue's rows again once the data is committed and vacuumed (``--keep``): the
+        visibility map is then set, as autovacuum keeps it on a live database, and PostgreSQL
+        may answer from an index alone; a rolled-back run never can."""
+        with connection.cursor() as cursor:
+            for table in VACUUMED:
+                cursor.execute(f"VACUUM ANALYZE {table}")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+            self._queue_pages(", committed and vacuumed")
+
+    def _queue_pages(self, where: str = "") -> None:
         client = Client()
         client.force_login(self.data.admin)
         medicare = self.data.payers[0]
@@ -457,13 +475,13 @@ class Bench:
                 ),
             ),
         ]
-        counts = []
+        counts, totals = [], []
         for label, ours, theirs in pages:
             mine = self._time_get(client, ours)
             admins = self._time_get(client, theirs)
             self.rows.append(
                 Row(
-                    f"queue: {label} (vs admin changelist)",
+                    f"queue: {label} (vs admin changelist{where})",
                     mine * 1000,
                     admins * 1000,
                     "ms",
@@ -471,10 +489,23 @@ class Bench:
                     mine * 3 <= admins,
                 )
             )
-            counts.append((_count_queries(client, ours), _count_queries(client, theirs)))
+            queries = _queries(client, ours)
+            counts.append((_paginator_counts(queries), _paginator_counts(_queries(client, theirs))))
+            totals.append(sum(_is_totals(sql) for sql, _ in queries))
+            self.rows.append(
+                Row(
+                    f"queue: {label}, its totals by status query alone{where}",
+                    sum(ms for sql, ms in queries if _is_totals(sql)),
+                    None,
+                    "ms",
+                )
+            )
+        # The queue pages by fetching one row more than a page: it never counts (COUNT(*)
+        # AS "__count", what QuerySet.count() and so Django's paginator send). Its totals by
+        # status are a deliberate aggregate, reported on their own row.
         self.rows.append(
             Row(
-                "queue: COUNT queries per request (vs admin)",
+                f"queue: paginator COUNT queries per request (vs admin{where})",
                 max(c[0] for c in counts),
                 max(c[1] for c in counts),
                 "",
@@ -482,6 +513,16 @@ class Bench:
                 all(c[0] == 0 for c in counts),
             )
         )
+        self.rows.append(
+            Row(
+                f"queue: totals by status aggregate queries per request{where}",
+                max(totals),
+                None,
+                "",
+            )
+        )
+        if where:
+            return
         client.post(queue, {"q": RARE_SURNAME})
         mine = self._time_get(client, queue)
         admins = self._time_get(client, admin + "?" + urlencode({"q": RARE_SURNAME}))
@@ -527,6 +568,22 @@ class Bench:
             (title, selectors.claim_queue(self.data.admin, filters)[:26].explain(**options))
             for title, filters in cases
         ]
+        # The totals by status over every claim the filters match, unfiltered and with the
+        # filtered page's filters.
+        filtered = QueueFilters(
+            status=Claim.Status.HOLD,
+            payer=medicare.pk,
+            date_from=self.data.today - dt.timedelta(days=90),
+            date_to=self.data.today,
+        )
+        for title, filters in (("no filter", QueueFilters()), ("filtered page", filtered)):
+            claims = selectors.claim_queue(self.data.admin, filters)
+            plans.append(
+                (
+                    f"totals by status, {title}",
+                    selectors.queue_totals_query(claims).explain(**options),
+                )
+            )
         # A search first finds the patients (the same terms as the queue's selector).
         for title, word in (("patient name", RARE_SURNAME), ("patient MRN", mrn)):
             patients = Patient.objects.matching(word)
@@ -545,7 +602,28 @@ class _Count(logging.Handler):
         self.count += 1
 
 
-def _count_queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
+def _queries(client: Client, url: str) -> list[tuple[str, float]]:
+    """The SQL of each query one GET sends, with its time in milliseconds."""
+    timed: list[tuple[str, float]] = []
+
+    def timer(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append((sql, (time.perf_counter() - started) * 1000))
+
+    with connection.execute_wrapper(timer):
         client.get(url)
-    return sum("COUNT(" in query["sql"].upper() for query in captured)
+    return timed
+
+
+def _paginator_counts(queries: list[tuple[str, float]]) -> int:
+    return sum('AS "__count"' in sql for sql, _ in queries)
+
+
+def _is_totals(sql: str) -> bool:
+    """The queue's totals: the claims' count and charge, grouped by status."""
+    return sql.startswith('SELECT "billing_claim"."status" AS "status", COUNT(') and (
+        "GROUP BY" in sql
+    )

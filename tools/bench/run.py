@@ -1,4 +1,5 @@
-"""The options of `python -m tools.bench`, the run in a rolled-back transaction, the table."""
+"""The options of `python -m tools.bench`, the run in a rolled-back transaction (or, with
+``--keep``, committed and vacuumed), the table."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.test import override_settings
 
+from billing.models import Claim
 from tools.bench.measure import DEFAULT_SIZES, QUICK, Bench, Row, Sizes, number
 
 SIZE_OPTIONS = tuple(size.name for size in fields(Sizes))
@@ -36,6 +38,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--explain", action="store_true", help="print the plan of each queue filter"
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="commit the data instead of rolling it back, then VACUUM ANALYZE and measure the "
+        "queue again (PostgreSQL, a scratch database with no claims: drop it afterwards)",
+    )
     return parser
 
 
@@ -50,6 +58,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     if any(value < 1 for value in given.values()):
         parser().error("every size must be at least 1")
     sizes = replace(sizes, **given)
+    if options.keep and vendor != "postgresql":
+        parser().error("--keep measures what PostgreSQL's VACUUM changes: use DATABASE_URL")
+    if options.keep and Claim.objects.exists():
+        parser().error("--keep needs a scratch database with no claims")
     print(f"Database: {vendor} ({connection.settings_dict['NAME']}).", file=out)
     if vendor == "sqlite" and not options.quick:
         print(
@@ -76,12 +88,17 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
                 "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
             },
         ),
-        transaction.atomic(),
     ):
         bench = Bench(out, sizes, validate=not options.no_validate)
-        rows = bench.run()
-        explained = bench.explain() if options.explain else []
-        transaction.set_rollback(True)
+        with transaction.atomic():
+            rows = bench.run()
+            explained = bench.explain() if options.explain and not options.keep else []
+            transaction.set_rollback(not options.keep)
+        print("Committed." if options.keep else "Rolled back.", file=out)
+        if options.keep:
+            print("Vacuuming and analysing, then measuring the queue again.", file=out)
+            bench.queue_vacuumed()
+            explained = bench.explain() if options.explain else []
     print(file=out)
     print(table(rows), file=out)
     for title, plan in explained:
