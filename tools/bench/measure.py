@@ -42,6 +42,8 @@ from refills.models import Encounter, Patient
 from tools.bench.data import ENCOUNTERS_PER_PATIENT, RARE_SURNAME, Dataset
 
 REASON = "benchmark"
+# One decision may cost at most this many JSON round trips of its facts.
+ENGINE_GOAL_RATIO = 2
 # What ``--keep`` vacuums and analyses before it measures the queue again.
 VACUUMED = (
     "billing_claim",
@@ -257,8 +259,8 @@ class Bench:
                 median,
                 baseline,
                 "us",
-                "<= 5x",
-                median <= 5 * baseline,
+                f"<= {ENGINE_GOAL_RATIO}x",
+                median <= ENGINE_GOAL_RATIO * baseline,
             ),
         )
 
