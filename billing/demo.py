@@ -10,7 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from billing.models import ChargeMasterItem, FeeScheduleEntry, Payer
+from billing.models import (
+    ChargeMasterItem,
+    DrugCatalogueItem,
+    FeeScheduleEntry,
+    NdcUnit,
+    Payer,
+    StockedNDC,
+)
 
 PRACTICE = {
     "billing_provider_name": "Riverside Oncology Associates",
@@ -89,3 +96,37 @@ def refill_fee(payer: Payer, start: dt.date) -> None:
         effective_from=start,
         defaults={"allowed_amount": REFILL_ALLOWED, "label": REFILL_ALLOWED_LABEL},
     )
+
+
+# The drug catalogue: fluorouracil 50 mg/mL (Fresenius Kabi), billed as J9190 per 500 mg.
+# NDC, package, mg in one package unit (mL), container.
+FLUOROURACIL_NDCS = [
+    ("63323011710", "500 mg/10 mL single-dose vial", "50", "single_dose"),
+    ("63323011720", "1 g/20 mL single-dose vial", "50", "single_dose"),
+    ("63323011751", "2.5 g/50 mL single-dose vial", "50", "single_dose"),
+]
+
+
+def drug_catalogue(start: dt.date) -> DrugCatalogueItem:
+    """Fluorouracil in the catalogue from ``start``, with the NDCs stocked, unless already
+    there."""
+    fluorouracil, created = DrugCatalogueItem.objects.get_or_create(
+        hcpcs="J9190",
+        effective_from=start,
+        defaults={
+            "name": "fluorouracil",
+            "billing_unit_mg": Decimal("500"),
+            "charge_per_unit": Decimal("12.40"),
+        },
+    )
+    if created:
+        for ndc, description, mg_per_ml, container in FLUOROURACIL_NDCS:
+            StockedNDC.objects.create(
+                item=fluorouracil,
+                ndc=ndc,
+                description=description,
+                package_unit=NdcUnit.ML,
+                mg_per_package_unit=Decimal(mg_per_ml),
+                container=container,
+            )
+    return fluorouracil

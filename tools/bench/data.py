@@ -156,6 +156,7 @@ class Dataset:
         )
         start = dt.date(2000, 1, 1)
         demo.charge_master(start, codes=BILLED_CODES)
+        demo.drug_catalogue(start)
         FeeScheduleEntry.objects.bulk_create(
             FeeScheduleEntry(payer=payer, code=code, allowed_amount=amount, effective_from=start)
             for payer in self.payers
@@ -227,6 +228,11 @@ class Dataset:
             cmp_collected_on=day - dt.timedelta(days=1),
             drug_lot=f"L{n % 997:04d}",
             drug_expires_on=day + dt.timedelta(days=200),
+            # The practice's fluorouracil from a 2.5 g vial (the catalogue's J9190 line, NDC
+            # and JZ or JW), now and then what was left discarded, now and then the patient's.
+            drug_supplied_by_practice=n % 37 != 0,
+            drug_ndc="63323011751",
+            drug_discarded_mg=Decimal("100") if n % 3 == 0 else Decimal("0"),
             pump_type="implanted" if n % 13 == 0 else "external",
             pump_model="CADD",
             infusion_started_at=started,

@@ -17,11 +17,8 @@ from django.utils import timezone
 from billing import demo
 from billing.models import (
     Coverage,
-    DrugCatalogueItem,
-    NdcUnit,
     Payer,
     PracticeSettings,
-    StockedNDC,
 )
 from refills import services
 from refills.models import ClinicianProfile, Encounter, Patient, Role
@@ -64,14 +61,6 @@ PAYERS = [
     ("BCBS", "Blue Cross Blue Shield", "commercial", "BCBS1", "BL"),
     ("CIGNA", "Cigna", "commercial", "62308", "12"),
     ("UHC", "UnitedHealthcare", "commercial", "87726", "HM"),
-]
-
-# The drug catalogue: fluorouracil 50 mg/mL (Fresenius Kabi), billed as J9190 per 500 mg.
-# NDC, package, mg in one package unit (mL), container.
-FLUOROURACIL_NDCS = [
-    ("63323011710", "500 mg/10 mL single-dose vial", "50", "single_dose"),
-    ("63323011720", "1 g/20 mL single-dose vial", "50", "single_dose"),
-    ("63323011751", "2.5 g/50 mL single-dose vial", "50", "single_dose"),
 ]
 
 # Signed refills that show each kind of claim line; mrn, last, first, born, sex, codes,
@@ -286,25 +275,7 @@ class Command(BaseCommand):
             )
         demo.charge_master(start)
         demo.refill_fee(Payer.objects.get(code="MEDICARE"), start)
-        fluorouracil, created = DrugCatalogueItem.objects.get_or_create(
-            hcpcs="J9190",
-            effective_from=start,
-            defaults={
-                "name": "fluorouracil",
-                "billing_unit_mg": Decimal("500"),
-                "charge_per_unit": Decimal("12.40"),
-            },
-        )
-        if created:
-            for ndc, description, mg_per_ml, container in FLUOROURACIL_NDCS:
-                StockedNDC.objects.create(
-                    item=fluorouracil,
-                    ndc=ndc,
-                    description=description,
-                    package_unit=NdcUnit.ML,
-                    mg_per_package_unit=Decimal(mg_per_ml),
-                    container=container,
-                )
+        demo.drug_catalogue(start)
         PracticeSettings.objects.get_or_create(defaults=demo.PRACTICE)
 
     def _patients(self, users) -> list[Patient]:
