@@ -61,6 +61,8 @@ class _SegmentWriter:
             if len(self._cleaned) >= self._CACHE_SIZE:
                 self._cleaned.clear()
             cleaned = self._cleaned[value] = clean_element(value, self._reserved)
+            # Cleaning is idempotent, and a cleaned name or address comes back in segment().
+            self._cleaned[cleaned] = cleaned
         return cleaned
 
     def segment(self, segment_id: str, *elements: _Element) -> str:
