@@ -228,8 +228,9 @@ class Dataset:
             cmp_collected_on=day - dt.timedelta(days=1),
             drug_lot=f"L{n % 997:04d}",
             drug_expires_on=day + dt.timedelta(days=200),
-            # The practice's fluorouracil from a 2.5 g vial (the catalogue's J9190 line, NDC
-            # and JZ or JW), now and then what was left discarded, now and then the patient's.
+            # The practice's fluorouracil, 2,400 mg from a 2.5 g vial (the catalogue's J9190
+            # line with its NDC), a third of the time the 100 mg left in the vial recorded as
+            # discarded (too little for another unit: no JW line), now and then the patient's.
             drug_supplied_by_practice=n % 37 != 0,
             drug_ndc="63323011751",
             drug_discarded_mg=Decimal("100") if n % 3 == 0 else Decimal("0"),
