@@ -444,11 +444,19 @@ class Bench:
             warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
             self._queue_pages(", committed and vacuumed")
 
+    def _filtered_page(self) -> QueueFilters:
+        """What the filtered page asks for: a status, a payer and the last 90 days."""
+        return QueueFilters(
+            status=Claim.Status.HOLD,
+            payer=self.data.payers[0].pk,
+            date_from=self.data.today - dt.timedelta(days=90),
+            date_to=self.data.today,
+        )
+
     def _queue_pages(self, where: str = "") -> None:
         client = Client()
         client.force_login(self.data.admin)
-        medicare = self.data.payers[0]
-        period = {"from": self.data.today - dt.timedelta(days=90), "to": self.data.today}
+        filtered = self._filtered_page()
         queue = reverse("billing:queue")
         admin = reverse("admin:billing_claim_changelist")
         pages = [
@@ -459,20 +467,20 @@ class Bench:
                 + "?"
                 + urlencode(
                     {
-                        "status": Claim.Status.HOLD,
-                        "payer": medicare.pk,
-                        "date_from": period["from"],
-                        "date_to": period["to"],
+                        "status": filtered.status,
+                        "payer": filtered.payer,
+                        "date_from": filtered.date_from,
+                        "date_to": filtered.date_to,
                     }
                 ),
                 admin
                 + "?"
                 + urlencode(
                     {
-                        "status__exact": Claim.Status.HOLD,
-                        "payer__id__exact": medicare.pk,
-                        "date_of_service__gte": period["from"],
-                        "date_of_service__lte": period["to"],
+                        "status__exact": filtered.status,
+                        "payer__id__exact": filtered.payer,
+                        "date_of_service__gte": filtered.date_from,
+                        "date_of_service__lte": filtered.date_to,
                     }
                 ),
             ),
@@ -572,13 +580,10 @@ class Bench:
         ]
         # The totals by status over every claim the filters match, unfiltered and with the
         # filtered page's filters.
-        filtered = QueueFilters(
-            status=Claim.Status.HOLD,
-            payer=medicare.pk,
-            date_from=self.data.today - dt.timedelta(days=90),
-            date_to=self.data.today,
-        )
-        for title, filters in (("no filter", QueueFilters()), ("filtered page", filtered)):
+        for title, filters in (
+            ("no filter", QueueFilters()),
+            ("filtered page", self._filtered_page()),
+        ):
             claims = selectors.claim_queue(self.data.admin, filters)
             plans.append(
                 (
