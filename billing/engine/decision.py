@@ -264,7 +264,7 @@ class Decision:
             "status": self.status,
             "diagnoses": list(self.diagnoses),
             "lines": [line.to_dict(version) for line in self.lines],
-            "findings": [finding.to_dict() for finding in self.findings],
+            "findings": list(map(Finding.to_dict, self.findings)),
         }
         if version == 2:
             decision["supervising"] = self.supervising

@@ -55,9 +55,7 @@ def claim_diagnoses(
     """The claim's codes and pointers, from the patient's codes and each billed E/M's own.
 
     Answers depend on nothing else, so each combination is worked out once."""
-    return _claim_diagnoses(
-        tuple(patient_codes), tuple(tuple(codes) for codes in billed_em_codes), refill_code
-    )
+    return _claim_diagnoses(tuple(patient_codes), tuple(map(tuple, billed_em_codes)), refill_code)
 
 
 @lru_cache(maxsize=4096)

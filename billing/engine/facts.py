@@ -58,6 +58,10 @@ _DATETIME = re.compile(
 _CHARGE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,2})?")
 _NPI = re.compile(r"[0-9]{10}")
 _NDC = re.compile(r"[0-9]{11}")
+# What an object and a list of JSON may be read as (a tuple of types checks faster than a
+# union written at each call).
+_OBJECT_TYPES = (dict, Mapping)
+_LIST_TYPES = (list, tuple)
 _PLACES_OF_SERVICE = frozenset(f"{number:02d}" for number in range(100))
 _CENTS = Decimal("0.01")
 # The empty lookup (by code, by practitioner): lookups are shared between facts read from the
@@ -298,7 +302,7 @@ def parse_facts(data: object) -> RefillFacts:
     """Validate JSON-like `refill-facts/1` or `/2` data and build the facts, or raise
     `SchemaError` naming the field. Unknown keys are ignored, so the `/2` keys are read
     only from a `/2` input."""
-    if not isinstance(data, dict | Mapping):
+    if not isinstance(data, _OBJECT_TYPES):
         raise SchemaError("facts", f"must be an object, got {_type_name(data)}")
     schema = data.get("schema")
     version = SCHEMA_VERSIONS.get(schema) if isinstance(schema, str) else None
@@ -360,8 +364,13 @@ def _payer(obj: Mapping[str, Any]) -> Payer:
         and type(allows_99211) is bool
         and type(requires_note) is bool
     ):
-        return Payer(code, program, allows_99211, requires_note)
+        return _plain_payer(code, program, allows_99211, requires_note)
     return _payer_checked(obj)
+
+
+# A practice has a handful of payers and pump set-ups: each one is built once and shared
+# (value objects are immutable).
+_plain_payer = lru_cache(maxsize=256)(Payer)
 
 
 def _payer_checked(obj: Mapping[str, Any]) -> Payer:
@@ -373,15 +382,15 @@ def _payer_checked(obj: Mapping[str, Any]) -> Payer:
     )
 
 
+_PUMPS = {(kind, service): Pump(kind, service) for kind in PUMP_TYPES for service in PUMP_SERVICES}
+
+
 def _pump(obj: Mapping[str, Any]) -> Pump:
     kind, service = obj.get("type"), obj.get("service")
-    if (
-        type(kind) is str
-        and kind in PUMP_TYPES
-        and type(service) is str
-        and service in PUMP_SERVICES
-    ):
-        return Pump(kind, service)
+    if type(kind) is str and type(service) is str:
+        pump = _PUMPS.get((kind, service))
+        if pump is not None:
+            return pump
     return _pump_checked(obj)
 
 
@@ -423,10 +432,34 @@ def _drug(obj: Mapping[str, Any], v2: bool) -> Drug:
         return _drug_checked(obj, v2)
     if not v2:
         return Drug(name, antineoplastic, lot, expires)
-    supplied, hcpcs, per_unit, dose, discarded, container, ndc, quantity, unit = map(
-        obj.get, _DRUG_V2_KEYS
-    )
-    if (
+    try:
+        supply = _plain_supply(*map(obj.get, _DRUG_V2_KEYS))
+    except (TypeError, ValueError):  # what cannot be a key, or not as the app sends it
+        return _drug_checked(obj, v2)
+    return Drug(name, antineoplastic, lot, expires, *supply)
+
+
+_NUMBER_TYPES = (int, float)
+_Supply = tuple[bool, str, Decimal, Decimal, Decimal, str, str, Decimal, str]
+
+
+# The drug lines' values are the catalogue's, the same from one claim to the next: each set
+# is read once. Types are part of the key (typed cache), so 1 and 1.0 are read apart.
+@lru_cache(maxsize=4096, typed=True)
+def _plain_supply(
+    supplied: Any,
+    hcpcs: Any,
+    per_unit: Any,
+    dose: Any,
+    discarded: Any,
+    container: Any,
+    ndc: Any,
+    quantity: Any,
+    unit: Any,
+) -> _Supply:
+    """The fast path's refill-facts/2 drug values (`_DRUG_V2_KEYS`, in order), amounts as
+    exact decimals, or ValueError for the checked path."""
+    if not (
         type(supplied) is bool
         and type(hcpcs) is str
         and hcpcs
@@ -443,44 +476,23 @@ def _drug(obj: Mapping[str, Any], v2: bool) -> Drug:
         and type(unit) is str
         and unit in NDC_UNITS
     ):
-        try:
-            amounts = _exact_amounts(dose, discarded, quantity)
-        except ValueError:
-            return _drug_checked(obj, v2)
-        dose_mg, discarded_mg, ndc_quantity = amounts
-        return Drug(
-            name,
-            antineoplastic,
-            lot,
-            expires,
-            supplied,
-            hcpcs,
-            Decimal(per_unit),
-            dose_mg,
-            discarded_mg,
-            container,
-            ndc,
-            ndc_quantity,
-            unit,
-        )
-    return _drug_checked(obj, v2)
-
-
-_NUMBER_TYPES = (int, float)
-
-
-@lru_cache(maxsize=4096, typed=True)
-def _exact_amounts(
-    dose: float, discarded: float, quantity: float
-) -> tuple[Decimal, Decimal, Decimal]:
-    """The fast path's three amounts as exact decimals, or ValueError for the checked path.
-    Types are part of the key (typed cache), so 1 and 1.0 are read apart."""
-    dose_mg, discarded_mg, ndc_quantity = (
-        _plain_amount(value) for value in (dose, discarded, quantity)
-    )
+        raise ValueError("not a fast-path drug")
+    dose_mg = _plain_amount(dose)
+    discarded_mg = _plain_amount(discarded)
+    ndc_quantity = _plain_amount(quantity)
     if dose_mg <= 0 or discarded_mg < 0 or ndc_quantity <= 0:
         raise ValueError("not a fast-path amount")
-    return dose_mg, discarded_mg, ndc_quantity
+    return (
+        supplied,
+        hcpcs,
+        Decimal(per_unit),
+        dose_mg,
+        discarded_mg,
+        container,
+        ndc,
+        ndc_quantity,
+        unit,
+    )
 
 
 def _plain_amount(value: float) -> Decimal:
@@ -613,7 +625,7 @@ def _documentation_checked(obj: Mapping[str, Any]) -> Documentation:
     teaching = obj.get("teaching")
     if teaching is None or teaching is False:
         taught = Teaching()
-    elif isinstance(teaching, dict | Mapping):
+    elif isinstance(teaching, _OBJECT_TYPES):
         where_taught = "documentation.teaching"
         taught = Teaching(
             alarms=_documented_flag(teaching, "alarms", where_taught),
@@ -644,9 +656,11 @@ def _documentation_checked(obj: Mapping[str, Any]) -> Documentation:
 def _same_day_services(value: object, v2: bool) -> tuple[SameDayService, ...]:
     if value is None:
         return ()
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, _LIST_TYPES):
         raise _wrong_type(value, "same_day_services", "a list")
-    return tuple(_same_day_service(item, index, v2) for index, item in enumerate(value))
+    if not value:
+        return ()
+    return tuple([_same_day_service(item, index, v2) for index, item in enumerate(value)])
 
 
 _SERVICE_KEYS = ("code", "performed_by_role", "separately_identifiable", "performed_by")
@@ -687,7 +701,7 @@ def _same_day_service(value: object, index: int, v2: bool) -> SameDayService:
 
 def _same_day_service_checked(value: object, index: int, v2: bool) -> SameDayService:
     where = f"same_day_services[{index}]"
-    if not isinstance(value, dict | Mapping):
+    if not isinstance(value, _OBJECT_TYPES):
         raise _wrong_type(value, where, "an object")
     code = _code(value, "code", where)
     if code in EM_CODES:
@@ -713,7 +727,7 @@ def _charges(value: object) -> _Charges:
     """The charges as sorted (code, amount) pairs, and a read-only lookup by code."""
     if value is None:
         return (), _NOTHING
-    if not isinstance(value, dict | Mapping):
+    if not isinstance(value, _OBJECT_TYPES):
         raise _wrong_type(value, "charges", "an object")
     # Every claim of a day carries the same charge master: each one is read once.
     try:
@@ -770,7 +784,7 @@ def _practitioners(value: object) -> _Practitioners:
     """The practitioners in input order, and a read-only lookup by compared name."""
     if value is None:
         return (), _NOTHING
-    if not isinstance(value, dict | Mapping):
+    if not isinstance(value, _OBJECT_TYPES):
         raise _wrong_type(value, "practitioners", "an object")
     # The practice's practitioners are the same from one claim to the next: read each set once.
     try:
@@ -798,7 +812,7 @@ def _read_practitioners(items: Iterable[tuple[str, object]]) -> tuple[Practition
         if not isinstance(key, str):
             raise SchemaError("practitioners", "object keys must be strings")
         where = f"practitioners.{key}"
-        if not isinstance(entry, dict | Mapping):
+        if not isinstance(entry, _OBJECT_TYPES):
             raise _wrong_type(entry, where, "an object")
         npi = entry.get("npi")
         if npi is not None and not (isinstance(npi, str) and _NPI.fullmatch(npi)):
@@ -836,7 +850,7 @@ def _wrong_type(value: object, path: str, expected: str) -> SchemaError:
 
 def _object(obj: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     value = obj.get(key)
-    if isinstance(value, dict | Mapping):
+    if isinstance(value, _OBJECT_TYPES):
         return value
     if value is None:
         raise _absent(obj, key, where)
@@ -845,7 +859,7 @@ def _object(obj: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
 
 def _optional_object(obj: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
     value = obj.get(key)
-    if value is None or isinstance(value, dict | Mapping):
+    if value is None or isinstance(value, _OBJECT_TYPES):
         return value
     raise _wrong_type(value, _path(where, key), "an object")
 
@@ -1008,7 +1022,7 @@ def _place_of_service(obj: Mapping[str, Any]) -> str:
 
 
 def _strings(value: object, path: str) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, _LIST_TYPES):
         raise _wrong_type(value, path, "a list")
     for index, item in enumerate(value):
         if not isinstance(item, str):
@@ -1020,12 +1034,19 @@ def _diagnoses(value: object, service: int | None = None) -> tuple[str, ...]:
     """ICD-10-CM codes as given, trimmed, of the patient or of same-day service `service`; one
     that is empty once its dots are removed (and so after normalisation) is refused. The rules
     normalise them ("c1.89" reads C18.9)."""
-    if isinstance(value, list | tuple):
-        codes = tuple(item.strip() for item in value if type(item) is str)
-        if len(codes) == len(value) and all(code.replace(".", "") for code in codes):
-            return codes
+    if isinstance(value, _LIST_TYPES):
+        codes = []
+        for item in value:
+            if type(item) is not str:
+                break
+            code = item.strip()
+            if not code.strip("."):
+                break
+            codes.append(code)
+        else:
+            return tuple(codes)
     path = "diagnoses" if service is None else f"same_day_services[{service}].diagnoses"
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, _LIST_TYPES):
         raise _wrong_type(value, path, "a list")
     for index, item in enumerate(value):
         if not isinstance(item, str):

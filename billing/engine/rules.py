@@ -47,7 +47,7 @@ from billing.engine.decision import (
     status_for,
 )
 from billing.engine.diagnoses import claim_diagnoses
-from billing.engine.facts import EXACT, Practitioner, RefillFacts, SameDayService
+from billing.engine.facts import EXACT, RefillFacts, SameDayService
 
 _by_rule = attrgetter("rule")
 _JW = (MODIFIER_DISCARDED_DRUG,)
@@ -244,14 +244,15 @@ def _modifier_25_findings(code: str, role: str | None, refill_code: str) -> tupl
 
 
 @lru_cache(maxsize=1024)
-def _incident_to_finding(refill_code: str, practitioner: Practitioner) -> Finding:
+def _incident_to_finding(refill_code: str, key: str, role: str, npi: str | None) -> Finding:
+    """R41 for the supervising practitioner `key` (the key is text: hashing the practitioner
+    itself would cost more than the finding saves)."""
     return Finding(
         "R41",
         INFO,
         refill_code,
-        f"{refill_code} is billed incident-to under {practitioner.key} "
-        f"({ROLE_LABELS[practitioner.role]}, NPI {practitioner.npi}), who supervised: the "
-        "refill is a nurse's service.",
+        f"{refill_code} is billed incident-to under {key} ({ROLE_LABELS[role]}, NPI {npi}), "
+        "who supervised: the refill is a nurse's service.",
     )
 
 
@@ -301,6 +302,26 @@ def _nothing_wasted_finding(code: str, discarded: str) -> Finding:
         code,
         f"{code} carries modifier {MODIFIER_NO_DISCARDED_DRUG}: the drug came from a single-dose "
         f"container and {what}, as Medicare asks to be stated.",
+    )
+
+
+@lru_cache(maxsize=1024)
+def _drug_line_finding(
+    code: str, units: int, drug_name: str, dose: str, per_unit_mg: str, per_unit: str | None
+) -> Finding:
+    """R60; the amounts as written in the facts (text, so that 2400 and 2400.0 each read as
+    given)."""
+    return Finding(
+        "R60",
+        INFO,
+        code,
+        f"{code} x{units}: the practice supplied {drug_name}, {dose} mg at {per_unit_mg} mg "
+        "per billing unit, rounded up; billed with the refill's diagnoses and rendering"
+        + (
+            f", at {per_unit} per unit."
+            if per_unit is not None
+            else f", without a charge: set the per-unit charge of {code} in the charge master."
+        ),
     )
 
 
@@ -624,7 +645,12 @@ def _fully_documented(facts: RefillFacts) -> bool:
     cbc, cmp, started = doc.cbc_collected_on, doc.cmp_collected_on, doc.infusion_started_at
     window = facts.lab_window_days
     verified_by = doc.verified_by
+    if len(verified_by) != 2:
+        return False
+    first, second = verified_by[0].strip(), verified_by[1].strip()
     teaching = doc.teaching
+    # _given written out: this runs for every decision.
+    lot, reaction, signed = drug.lot, doc.adverse_reaction, doc.signed_by
     return (
         doc.weight_kg is not None
         and doc.weight_measured_on == dos
@@ -634,13 +660,13 @@ def _fully_documented(facts: RefillFacts) -> bool:
         and cmp is not None
         and cmp <= dos
         and (dos - cmp).days <= window
-        and _given(drug.lot)
+        and lot is not None
+        and lot.strip() != ""
         and drug.expires_on is not None
         and drug.expires_on >= dos
-        and len(verified_by) == 2
-        and verified_by[0].strip().casefold() != verified_by[1].strip().casefold()
-        and _given(verified_by[0])
-        and _given(verified_by[1])
+        and first != ""
+        and second != ""
+        and first.casefold() != second.casefold()
         and doc.pump_programmed
         and doc.pump_primed
         and doc.pump_function_verified
@@ -648,8 +674,10 @@ def _fully_documented(facts: RefillFacts) -> bool:
         and teaching.site_care
         and started is not None
         and started.date() == dos
-        and _given(doc.adverse_reaction)
-        and _given(doc.signed_by)
+        and reaction is not None
+        and reaction.strip() != ""
+        and signed is not None
+        and signed.strip() != ""
         and (_given(doc.supervising_practitioner) or not _r40_applies(facts))
     )
 
@@ -703,7 +731,9 @@ def _supervising(facts: RefillFacts, refill_code: str, findings: list[Finding]) 
             )
         )
         return None
-    findings.append(_incident_to_finding(refill_code, practitioner))
+    findings.append(
+        _incident_to_finding(refill_code, practitioner.key, practitioner.role, practitioner.npi)
+    )
     return practitioner.key
 
 
@@ -820,18 +850,13 @@ def _drug_lines(
 
     charge = _charge(per_unit, units)
     findings.append(
-        Finding(
-            "R60",
-            INFO,
+        _drug_line_finding(
             code,
-            f"{code} x{units}: the practice supplied {drug.name}, {dose!s} mg at "
-            f"{per_unit_mg!s} mg "
-            "per billing unit, rounded up; billed with the refill's diagnoses and rendering"
-            + (
-                f", at {per_unit!s} per unit."
-                if per_unit is not None
-                else f", without a charge: set the per-unit charge of {code} in the charge master."
-            ),
+            units,
+            drug.name,
+            str(dose),
+            str(per_unit_mg),
+            None if per_unit is None else str(per_unit),
         )
     )
     place, ndc, quantity, ndc_unit = (

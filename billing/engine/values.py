@@ -5,7 +5,11 @@ one call per field; with about a hundred fields set per decision that costs as m
 rules themselves. `value_object` keeps everything `dataclass(frozen=True)` gives (the same
 signature and defaults, `__post_init__`, equality, hashing, repr, `FrozenInstanceError` on
 assignment, `dataclasses.fields` and `replace`) and only writes a different `__init__`: one
-that fills the new instance's dict directly, as `dataclasses` itself writes it with `exec`.
+that gives the new instance its dict, built whole, in one call, as `dataclasses` itself
+writes it with `exec`. Filling the dict that `self.__dict__` hands out would be a little
+cheaper to build, but CPython 3.11 keeps that one split from its values, and every later
+attribute read of a split dict takes the slow path: the rules read the facts' fields about
+twice as fast from a dict of their own.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ T = TypeVar("T")
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def value_object(cls: type[T]) -> type[T]:
     cls = dataclass(frozen=True)(cls)
-    namespace: dict[str, object] = {"_HAS_FACTORY": object()}
+    namespace: dict[str, object] = {"_HAS_FACTORY": object(), "_set": object.__setattr__}
     parameters: list[str] = []
-    body: list[str] = ["    values = self.__dict__"]
+    body: list[str] = []
+    values: list[str] = []
     for spec in fields(cls):  # type: ignore[arg-type]
         name = spec.name
         if not spec.init:
@@ -35,7 +40,8 @@ def value_object(cls: type[T]) -> type[T]:
             body.append(f"    if {name} is _HAS_FACTORY:\n        {name} = _factory_{name}()")
         else:
             parameters.append(name)
-        body.append(f"    values[{name!r}] = {name}")
+        values.append(f"{name!r}: {name}")
+    body.append(f"    _set(self, '__dict__', {{{', '.join(values)}}})")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(body) + "\n"
