@@ -729,11 +729,21 @@ def _charges(value: object) -> _Charges:
         return (), _NOTHING
     if not isinstance(value, _OBJECT_TYPES):
         raise _wrong_type(value, "charges", "an object")
-    # Every claim of a day carries the same charge master: each one is read once.
+    # Every claim of a day carries the same charge master: each one is read once, and the
+    # last one read is compared as it is given (sorted, so the keys' order does not matter).
+    last_given, last_read = _last_charges
+    if value == last_given:
+        return last_read
     try:
-        return _charges_read_once(tuple(value.items()))
+        read = _charges_read_once(tuple(value.items()))
     except TypeError:  # an amount that cannot be a key (a list, an object): refused below
         return _charges_with_lookup(value.items())
+    _last_charges[:] = dict(value), read
+    return read
+
+
+# The last charges read: a copy of what was given, and what it read as.
+_last_charges: list[Any] = [{}, ((), _NOTHING)]
 
 
 def _charges_with_lookup(items: Iterable[tuple[str, object]]) -> _Charges:
@@ -786,12 +796,22 @@ def _practitioners(value: object) -> _Practitioners:
         return (), _NOTHING
     if not isinstance(value, _OBJECT_TYPES):
         raise _wrong_type(value, "practitioners", "an object")
-    # The practice's practitioners are the same from one claim to the next: read each set once.
+    # The practice's practitioners are the same from one claim to the next: read each set once,
+    # and the last set read is compared as it is given (in order: the order is kept).
+    last_given, last_keys, last_read = _last_practitioners
+    if value == last_given and tuple(value) == last_keys:
+        return last_read
     try:
         entries = tuple([(key, tuple(entry.items())) for key, entry in value.items()])
-        return _practitioners_read_once(entries)
+        read = _practitioners_read_once(entries)
     except (AttributeError, TypeError):  # not an object, or what cannot be a key: read below
         return _with_lookup(_read_practitioners(value.items()))
+    _last_practitioners[:] = {key: dict(items) for key, items in entries}, tuple(value), read
+    return read
+
+
+# The last practitioners read: a copy of what was given, its keys in order, and what it read as.
+_last_practitioners: list[Any] = [{}, (), ((), _NOTHING)]
 
 
 @lru_cache(maxsize=256)

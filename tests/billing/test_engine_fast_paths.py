@@ -8,13 +8,14 @@ the object, both must give equal facts or the same schema error.
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing.engine import SchemaError, facts
+from billing.engine import SchemaError, facts, parse_facts
 from tests.billing.facts_example import BASE, BASE_V2
 from tests.billing.test_engine_hostile import REPLACEMENTS
 
@@ -173,3 +174,33 @@ def test_the_examples_take_the_fast_path(kind, monkeypatch):
     clean = OBJECTS[kind][:2] if kind == "service" else OBJECTS[kind][:1]
     for obj in clean:
         fast(obj)
+
+
+@pytest.mark.parametrize("key", ["type", "service"])
+def test_the_pump_reads_the_same_on_both_paths(key):
+    for value in [ABSENT, "external", "implanted", "refill", "initiation", *NEAR_VALID_VALUES]:
+        obj = copy.deepcopy(BASE["pump"])
+        if value is ABSENT:
+            del obj[key]
+        else:
+            obj[key] = copy.deepcopy(value)
+        assert outcome(facts._pump, obj) == outcome(facts._pump_checked, obj), value
+
+
+def test_charges_and_practitioners_are_read_again_once_changed():
+    """The last charges and practitioners read are remembered as they were given: the same
+    object changed in place, or the same practitioners in another order, read anew."""
+    data = copy.deepcopy(BASE_V2)
+    first = parse_facts(data)
+    data["charges"]["96521"] = "1.00"
+    doctor = next(iter(data["practitioners"]))
+    data["practitioners"][doctor]["npi"] = None
+    changed = parse_facts(data)
+    data["practitioners"] = dict(reversed(data["practitioners"].items()))
+    reordered = parse_facts(data)
+
+    assert first.charge_for("96521") == Decimal("175.00")
+    assert changed.charge_for("96521") == Decimal("1.00")
+    assert first.practitioner(doctor).npi == "1234567893"
+    assert changed.practitioner(doctor).npi is None
+    assert [p.key for p in reordered.practitioners] == [p.key for p in changed.practitioners][::-1]
