@@ -304,6 +304,18 @@ _ADDRESS_FIELDS = {
 }
 
 
+# What a claim the writer refuses while writing it is said to need, unless the refused
+# value is one of _FIELDS.
+_WRITING = ("The claim", _DECISION)
+
+
+def _refusal(
+    pk: int, error: x12.X12Error, fields: dict[str, tuple[str, str]], default: tuple[str, str]
+) -> Unwritable:
+    field, fix = fields.get(error.what or "", default)
+    return Unwritable(pk, field, fix)
+
+
 class _Part:
     """Turns the writer's refusal while one part of a claim is built into ``Unwritable``."""
 
@@ -315,8 +327,7 @@ class _Part:
 
     def __exit__(self, kind, exc, traceback) -> None:
         if isinstance(exc, x12.X12Error):
-            field, fix = self.fields.get(exc.what or "", self.default)
-            raise Unwritable(self.pk, field, fix) from exc
+            raise _refusal(self.pk, exc, self.fields, self.default) from exc
 
 
 def _provider(line: ExportLine) -> x12.Provider | None:
@@ -413,7 +424,7 @@ def x12_claim(claim: ExportClaim) -> x12.Claim:
 
 
 def _check(claim: ExportClaim, built: x12.Claim, separator_set: x12.Separators) -> None:
-    with _Part(claim.id, _FIELDS, ("The claim", _DECISION)):
+    with _Part(claim.id, _FIELDS, _WRITING):
         x12.check_claim(built, separator_set)
 
 
@@ -427,22 +438,6 @@ def claim_problem(claim: ExportClaim, practice: PracticeSettings | None) -> Unwr
     return None
 
 
-def writable_claims(
-    claims: Iterable[ExportClaim], practice: PracticeSettings, left_out: list[Unwritable]
-) -> Iterator[x12.Claim]:
-    """The claims the writer can carry, one at a time; each one it cannot is appended to
-    ``left_out`` instead, so one bad claim never stops the others."""
-    separator_set = separators(practice)
-    for claim in claims:
-        try:
-            built = x12_claim(claim)
-            _check(claim, built, separator_set)
-        except Unwritable as problem:
-            left_out.append(problem)
-            continue
-        yield built
-
-
 def write_x12(
     practice: PracticeSettings,
     claims: Iterable[ExportClaim],
@@ -453,15 +448,28 @@ def write_x12(
     left_out: list[Unwritable] | None = None,
 ) -> x12.WriteResult:
     """Write the claims the 837P can carry; those it cannot go to ``left_out`` (when it is
-    None, the first of them raises ``Unwritable``). Dates and times in the envelope are the
-    clinic's."""
-    skipped: list[Unwritable] = [] if left_out is None else left_out
+    None, the first of them raises ``Unwritable``), so one bad claim never stops the others.
+    Dates and times in the envelope are the clinic's."""
     stamp = timezone.localtime(now, timezone.get_default_timezone())
 
-    def checked() -> Iterator[x12.Claim]:
-        yield from writable_claims(claims, practice, skipped)
-        if left_out is None and skipped:
-            raise skipped[0]
+    def built() -> Iterator[x12.Claim]:
+        for claim in claims:
+            try:
+                claim_built = x12_claim(claim)
+            except Unwritable as problem:
+                if left_out is None:
+                    raise
+                left_out.append(problem)
+                continue
+            yield claim_built
+
+    def refused(claim: x12.Claim, error: x12.X12Error) -> None:
+        # The writer checks each claim as it writes it, so no claim is built twice; CLM01
+        # is the claim's number, "C" and its id.
+        problem = _refusal(int(claim.claim_id[1:]), error, _FIELDS, _WRITING)
+        if left_out is None:
+            raise problem from error
+        left_out.append(problem)
 
     return x12.write_837p(
         x12.Interchange(
@@ -490,8 +498,9 @@ def write_x12(
             contact_name=practice.contact_name,
             contact_phone=practice.contact_phone,
         ),
-        checked(),
+        built(),
         out,
+        refused,
     )
 
 

@@ -6,10 +6,9 @@ interchange and must be discarded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from io import StringIO
-from itertools import chain
 from typing import TextIO
 
 from billing.x12.elements import (
@@ -294,20 +293,21 @@ def write_837p(
     billing_provider: BillingProvider,
     claims: Iterable[Claim],
     out: TextIO,
+    refused: Callable[[Claim, X12Error], object] | None = None,
 ) -> WriteResult:
     """Stream one interchange holding one 837P transaction set to `out`.
 
     All claims go under one billing provider; each claim gets its own subscriber
     (and, when needed, patient) hierarchical level. Claims are consumed and written
     one at a time, so `claims` may be a generator.
+
+    A claim the writer cannot carry raises `X12Error`, unless `refused` is given: then the
+    claim and the error are passed to it and the claim is left out (the writer's check is
+    the writing itself, so no claim is built twice). If it leaves out every claim, the
+    interchange holds none and `X12Error` is raised.
     """
     separators = interchange.separators
     w = _SegmentWriter(separators)
-    remaining = iter(claims)
-    first = next(remaining, None)
-    if first is None:
-        raise X12Error("an 837P needs at least one claim")
-
     created = interchange.created_at
     control = f"{interchange.interchange_control_number:09d}"
     group = str(interchange.group_control_number)
@@ -427,12 +427,18 @@ def write_837p(
     claim_count = 0
     line_count = 0
     total = Decimal(0)
-    for claim in chain([first], remaining):
+    for claim in claims:
         if not isinstance(claim, Claim):
             raise X12Error(f"claims must hold Claim objects, got {claim!r}")
         if claim_count >= MAX_CLAIMS:
             raise X12Error(f"at most {MAX_CLAIMS} claims in one transaction set")
-        segments = _claim_segments(w, claim, hl)
+        try:
+            segments = _claim_segments(w, claim, hl)
+        except X12Error as error:
+            if refused is None:
+                raise
+            refused(claim, error)
+            continue
         out.write("".join(segments))
         segment_count += len(segments)
         hl += 1 if claim.patient is None else 2
@@ -440,6 +446,8 @@ def write_837p(
         line_count += len(claim.lines)
         total += claim.total_charge
 
+    if claim_count == 0:
+        raise X12Error("an 837P needs at least one claim")
     segment_count += 1  # SE counts itself
     out.write(w.segment("SE", str(segment_count), TRANSACTION_SET_CONTROL_NUMBER))
     out.write(w.segment("GE", "1", group))

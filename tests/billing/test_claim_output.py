@@ -430,17 +430,27 @@ def test_what_used_to_stop_every_export_now_stops_at_most_its_own_claim(
         assert (odd.status, odd.hold_reason) == ("hold", reason)
 
 
+@pytest.mark.parametrize(
+    ("patient", "member_id", "field"),
+    [
+        # Refused when the claim is built, and by the writer while it writes the claim.
+        ({"postal_code": "ABCDE"}, None, "The patient's ZIP code"),
+        ({}, "W12*345", "The member ID"),
+    ],
+)
 def test_an_export_whose_every_claim_is_refused_writes_no_file_and_holds_them(
-    practice, practitioners, biller
+    practice, practitioners, biller, patient, member_id, field
 ):
     claim = approved(decided_claim())
-    type(claim.patient).objects.filter(pk=claim.patient_id).update(postal_code="ABCDE")
+    type(claim.patient).objects.filter(pk=claim.patient_id).update(**patient)
+    if member_id:
+        Coverage.objects.filter(pk=claim.coverage_id).update(member_id=member_id)
     left_out: list[exporting.Unwritable] = []
 
     assert services.claims_export(by=biller, fmt="x12", left_out=left_out) is None
 
     assert ClaimExport.objects.count() == 0
-    assert [p.field for p in left_out] == ["The patient's ZIP code"]
+    assert [(p.pk, p.field) for p in left_out] == [(claim.pk, field)]
     claim.refresh_from_db()
     assert claim.status == "hold"
 

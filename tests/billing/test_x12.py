@@ -473,6 +473,52 @@ def test_result_matches_the_file_and_claims_are_streamed_one_by_one() -> None:
     assert_well_formed(out.getvalue(), tuple(claims), make_interchange(), result)
 
 
+def test_a_claim_the_writer_refuses_is_handed_to_refused_and_the_others_are_written() -> None:
+    good = [make_claim(claim_id="ENC-1"), make_claim(claim_id="ENC-3", patient=make_patient("19"))]
+    bad = make_claim(claim_id="ENC-2", subscriber=replace(SUBSCRIBER, member_id="M*2"))
+    refusals: list[tuple[str, str | None]] = []
+    out = io.StringIO()
+
+    result = write_837p(
+        make_interchange(),
+        SUBMITTER,
+        RECEIVER,
+        BILLING_PROVIDER,
+        [good[0], bad, good[1]],
+        out,
+        lambda claim, error: refusals.append((claim.claim_id, error.what)),
+    )
+
+    assert refusals == [("ENC-2", "subscriber member id")]
+    assert (result.claim_count, result.line_count) == (2, 2)
+    assert out.getvalue() == render(*good)
+    assert_valid(out.getvalue(), tuple(good), make_interchange())
+
+
+def test_without_refused_the_first_claim_refused_stops_the_file() -> None:
+    bad = make_claim(claim_id="ENC-2", subscriber=replace(SUBSCRIBER, member_id="M*2"))
+
+    with pytest.raises(X12Error, match="member id 'M\\*2' holds a character"):
+        render(make_claim(claim_id="ENC-1"), bad)
+
+
+def test_a_file_whose_every_claim_is_refused_is_refused() -> None:
+    bad = make_claim(subscriber=replace(SUBSCRIBER, member_id="M*2"))
+    refusals: list[Claim] = []
+
+    with pytest.raises(X12Error, match="at least one claim"):
+        write_837p(
+            make_interchange(),
+            SUBMITTER,
+            RECEIVER,
+            BILLING_PROVIDER,
+            [bad],
+            io.StringIO(),
+            lambda claim, error: refusals.append(claim),
+        )
+    assert refusals == [bad]
+
+
 def test_control_numbers_are_exactly_those_given() -> None:
     interchange = make_interchange(
         interchange_control_number=999_999_999,
