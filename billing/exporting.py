@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -333,12 +334,19 @@ class _Part:
 def _provider(line: ExportLine) -> x12.Provider | None:
     if not line.rendering_npi:
         return None
-    return x12.Provider(
-        last_name=line.rendering_last_name,
-        first_name=line.rendering_first_name,
-        npi=line.rendering_npi,
-        taxonomy=line.rendering_taxonomy or None,
+    return _practitioner(
+        line.rendering_npi,
+        line.rendering_last_name,
+        line.rendering_first_name,
+        line.rendering_taxonomy or None,
     )
+
+
+# A handful of practitioners render every line of an export: each is built (and its NPI
+# checked) once. A Provider is immutable, so the lines may share it.
+@functools.lru_cache(maxsize=1024)
+def _practitioner(npi: str, last_name: str, first_name: str, taxonomy: str | None) -> x12.Provider:
+    return x12.Provider(last_name=last_name, first_name=first_name, npi=npi, taxonomy=taxonomy)
 
 
 def x12_claim(claim: ExportClaim) -> x12.Claim:
