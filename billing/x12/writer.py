@@ -7,6 +7,7 @@ interchange and must be discarded.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 from typing import TextIO
@@ -53,6 +54,7 @@ class _SegmentWriter:
         self._sub_element = separators.sub_element
         self._terminator = separators.segment
         self._cleaned: dict[str, str] = {}
+        self._dates: dict[date, str] = {}
 
     def clean(self, value: str) -> str:
         cleaned = self._cleaned.get(value)
@@ -77,6 +79,15 @@ class _SegmentWriter:
             else:
                 parts.append(cleaned.get(element) or self.clean(element))
         return self._element.join(_without_trailing_empties(parts)) + self._terminator
+
+    def d8(self, day: date) -> str:
+        """A date as CCYYMMDD (D8); the same few service dates recur in every claim."""
+        text = self._dates.get(day)
+        if text is None:
+            if len(self._dates) >= self._CACHE_SIZE:
+                self._dates.clear()
+            text = self._dates[day] = day.strftime("%Y%m%d")
+        return text
 
     def text(self, value: str, max_length: int, what: str) -> str:
         """Free text (a name, an address): cleaned, cut to the element's length, required."""
@@ -179,9 +190,7 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
     segments += _address_segments(w, subscriber.address, "subscriber")
     if patient is None:
         # The subscriber's demographics are sent only when the subscriber is the patient.
-        segments.append(
-            w.segment("DMG", "D8", subscriber.birth_date.strftime("%Y%m%d"), subscriber.sex)
-        )
+        segments.append(w.segment("DMG", "D8", w.d8(subscriber.birth_date), subscriber.sex))
     segments.append(
         w.segment(
             "NM1",
@@ -202,7 +211,7 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
             w.segment("PAT", patient.relationship),
             _person(w, "QC", patient.last_name, patient.first_name, "patient"),
             *_address_segments(w, patient.address, "patient"),
-            w.segment("DMG", "D8", patient.birth_date.strftime("%Y%m%d"), patient.sex),
+            w.segment("DMG", "D8", w.d8(patient.birth_date), patient.sex),
         ]
     segments += [
         w.segment(
@@ -253,7 +262,7 @@ def _claim_segments(w: _SegmentWriter, claim: Claim, hl: int) -> list[str]:
                 None,
                 tuple(str(pointer) for pointer in line.pointers),
             ),
-            w.segment("DTP", "472", "D8", line.service_date.strftime("%Y%m%d")),
+            w.segment("DTP", "472", "D8", w.d8(line.service_date)),
         ]
         # The three drug fields are all set or all None (ServiceLine checks it).
         if line.ndc is not None and line.ndc_quantity is not None and line.ndc_unit is not None:
