@@ -81,7 +81,7 @@ class _SegmentWriter:
         return self._element.join(_without_trailing_empties(parts)) + self._terminator
 
     def d8(self, day: date) -> str:
-        """A date as CCYYMMDD (D8); the same few service dates recur in every claim."""
+        """A date as CCYYMMDD (D8): service and birth dates recur from claim to claim."""
         text = self._dates.get(day)
         if text is None:
             if len(self._dates) >= self._CACHE_SIZE:
