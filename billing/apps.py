@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils import timezone
 
 
@@ -23,6 +25,15 @@ class BillingConfig(AppConfig):
         visit_change_requested.connect(
             _refuse_visit_change_after_export, dispatch_uid="billing.visit_after_export"
         )
+        post_migrate.connect(
+            _ensure_status_totals, sender=self, dispatch_uid="billing.status_totals"
+        )
+
+
+def _ensure_status_totals(sender, *, using, **kwargs) -> None:
+    from billing import status_totals
+
+    status_totals.ensure(connections[using])
 
 
 def _decide_on_documentation_change(sender, *, encounter, by, reason, now, **kwargs) -> str:

@@ -823,6 +823,34 @@ SENT_STATUSES = frozenset(
 del _S
 
 
+class ClaimStatusTotal(models.Model):
+    """How many claims have each status and what they charge, kept by database triggers on
+    the claim table (billing.status_totals) in the transaction of every write, whatever path
+    it comes from: the queue reads its totals here instead of aggregating every open claim.
+
+    A status's figures are the sum of its rows. On PostgreSQL each connection adds to a slot
+    of its own (its process id modulo 16), so that two transactions changing claims of one
+    status seldom wait for each other; SQLite has one writer and one slot. The charge is in
+    cents, an integer: SQLite would add decimals as floats."""
+
+    status = models.CharField(max_length=14, choices=ClaimState.choices, editable=False)
+    slot = models.PositiveSmallIntegerField(editable=False)
+    claims = models.BigIntegerField(editable=False)
+    charge_cents = models.BigIntegerField(editable=False)
+
+    class Meta:
+        constraints = [
+            unique(
+                "claimstatustotal_status_slot",
+                ["status", "slot"],
+                "A status has one row per slot.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} #{self.slot}: {self.claims}"
+
+
 class ClaimLine(models.Model):
     """One service line as decided, with the practitioner it is billed under (24J, 2310B or
     2420A) as they were when it was decided, and for a drug line its NDC (LIN/CTP)."""

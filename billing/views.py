@@ -118,7 +118,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     else:
         claims = selectors.claim_queue(request.user, filters)
         page = page_of(claims, request.GET.get("page"))
-        totals = selectors.queue_totals(claims)
+        totals = selectors.queue_totals(request.user, filters, claims)
     today = timezone.localdate()
     for claim in page:
         claim.age_days = (today - claim.date_of_service).days

@@ -124,7 +124,7 @@ def test_postgresql_can_answer_the_totals_from_an_index_alone(claims, biller):
         plan = selectors.queue_totals_query(unfiltered).explain()
 
     assert "Index Only Scan using claim_status_totals_idx" in plan, plan
-    assert selectors.queue_totals(unfiltered).count == 3
+    assert sum(count for _, count, _ in selectors.queue_totals_query(unfiltered)) == 3
 
 
 def test_a_status_filter_counts_and_totals_only_what_it_selects(as_biller, claims):
