@@ -685,6 +685,13 @@ class Claim(models.Model):
             models.Index(
                 fields=["status"], include=["total_charge"], name="claim_status_totals_idx"
             ),
+            # A status and a payer (the biller's usual filter, with dates or not): the page
+            # is read off it in the queue's order, and its totals from it alone.
+            models.Index(
+                fields=["status", "payer", "date_of_service", "id"],
+                include=["total_charge"],
+                name="claim_status_payer_dos_idx",
+            ),
             # The dashboard: its figures over a period read this index alone (index-only scans),
             # and the claims a payer still owes (A/R aging) are a small index of their own.
             models.Index(
