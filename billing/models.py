@@ -835,10 +835,11 @@ class ClaimStatusTotal(models.Model):
     the claim table (billing.status_totals) in the transaction of every write, whatever path
     it comes from: the queue reads its totals here instead of aggregating every open claim.
 
-    A status's figures are the sum of its rows. On PostgreSQL each connection adds to a slot
-    of its own (its process id modulo 16), so that two transactions changing claims of one
-    status seldom wait for each other; SQLite has one writer and one slot. The charge is in
-    cents, an integer: SQLite would add decimals as floats."""
+    A status's figures are the sum of its rows. On PostgreSQL a transaction adds to a row of
+    the status that no other transaction holds, or to a new one (a slot at random), so that
+    two transactions changing claims of one status never wait for each other; SQLite has one
+    writer and one slot. The charge is in cents, an integer: SQLite would add decimals as
+    floats."""
 
     status = models.CharField(max_length=14, choices=ClaimState.choices, editable=False)
     slot = models.PositiveSmallIntegerField(editable=False)

@@ -7,10 +7,12 @@ charge is counted in cents, ``CAST(ROUND(total_charge * 100) AS BIGINT)``: exact
 databases (SQLite would add the decimals as floats).
 
 PostgreSQL runs one trigger per statement, over the rows the statement changed (transition
-tables): a bulk insert of a thousand claims is one upsert, not a thousand. Each connection
-adds to a slot of its own (its process id modulo 16), so that two transactions changing
-claims of one status seldom wait for each other's commit; within a statement the rows are
-locked in status order.
+tables): a bulk insert of a thousand claims is one update a status, not a thousand. A status
+may have several rows (slots): a transaction adds to one that no other transaction holds
+(``FOR UPDATE SKIP LOCKED``) and adds a row when every one is held, so that transactions
+changing claims of the same statuses never wait for each other's totals, and cannot deadlock
+over them in whatever order they change them. There are as many rows a status as
+transactions ever changed it at the same moment.
 
 SQLite has only row triggers and one writer, so one slot. There a claim's removal subtracts
 from the row of its status without creating one: when a test flush empties the tables in
@@ -26,51 +28,71 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "billing_claimstatustotal"
 
-# Each statement's changes by status: the rows it added less the rows it took away, added to
-# this connection's slot.
+# A status's change, added to a row of that status that no other transaction holds: the
+# lowest slot free (or one this transaction already holds, which FOR UPDATE SKIP LOCKED still
+# returns), else a new row in a slot picked at random. So a trigger never waits for another
+# transaction's totals, and two transactions changing claims of the same statuses in any
+# order can neither block nor deadlock each other over them.
+_PG_ADD_FUNCTION = "billing_claim_status_totals_add"
+_PG_ADD_BODY = """
+DECLARE
+    found_id bigint;
+BEGIN
+    LOOP
+        SELECT id INTO found_id FROM billing_claimstatustotal
+        WHERE status = changed_status
+        ORDER BY slot LIMIT 1
+        FOR UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            UPDATE billing_claimstatustotal
+            SET claims = claims + added_claims, charge_cents = charge_cents + added_cents
+            WHERE id = found_id;
+            RETURN;
+        END IF;
+        INSERT INTO billing_claimstatustotal (status, slot, claims, charge_cents)
+        VALUES (changed_status, floor(random() * 32768)::int, added_claims, added_cents)
+        ON CONFLICT (status, slot) DO NOTHING;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END LOOP;
+END;
+"""
+# Each statement's changes by status (the rows it added less the rows it took away), in
+# status order.
 _PG_SUMS = """
+    ) AS changes
     GROUP BY status
     HAVING SUM(claims) <> 0 OR SUM(cents) <> 0
     ORDER BY status
-    ON CONFLICT (status, slot) DO UPDATE
-    SET claims = billing_claimstatustotal.claims + EXCLUDED.claims,
-        charge_cents = billing_claimstatustotal.charge_cents + EXCLUDED.charge_cents;
+LOOP
+    PERFORM billing_claim_status_totals_add(change.status, change.claims, change.cents);
+END LOOP;
 """
-_PG_ADD = """
-    INSERT INTO billing_claimstatustotal (status, slot, claims, charge_cents)
-    SELECT status, pg_backend_pid() % 16, SUM(claims), SUM(cents) FROM (
+_PG_CHANGES = """
+FOR change IN
+    SELECT status, SUM(claims) AS claims, CAST(SUM(cents) AS BIGINT) AS cents FROM (
+"""
+_PG_ADDED = """
         SELECT status, 1 AS claims, CAST(ROUND(total_charge * 100) AS BIGINT) AS cents
         FROM added
-    ) AS changes
 """
-_PG_CHANGE = """
-    INSERT INTO billing_claimstatustotal (status, slot, claims, charge_cents)
-    SELECT status, pg_backend_pid() % 16, SUM(claims), SUM(cents) FROM (
-        SELECT status, 1 AS claims, CAST(ROUND(total_charge * 100) AS BIGINT) AS cents
-        FROM added
-        UNION ALL
-        SELECT status, -1, -CAST(ROUND(total_charge * 100) AS BIGINT) FROM removed
-    ) AS changes
-"""
-_PG_REMOVE = """
-    INSERT INTO billing_claimstatustotal (status, slot, claims, charge_cents)
-    SELECT status, pg_backend_pid() % 16, SUM(claims), SUM(cents) FROM (
+_PG_REMOVED = """
         SELECT status, -1 AS claims, -CAST(ROUND(total_charge * 100) AS BIGINT) AS cents
         FROM removed
-    ) AS changes
 """
 # name: (the function's body, the trigger's event and transition tables)
 _PG_TRIGGERS = {
     "billing_claim_status_totals_insert": (
-        _PG_ADD + _PG_SUMS,
+        _PG_CHANGES + _PG_ADDED + _PG_SUMS,
         "AFTER INSERT ON billing_claim REFERENCING NEW TABLE AS added",
     ),
     "billing_claim_status_totals_update": (
-        _PG_CHANGE + _PG_SUMS,
+        _PG_CHANGES + _PG_ADDED + "UNION ALL" + _PG_REMOVED + _PG_SUMS,
         "AFTER UPDATE ON billing_claim REFERENCING OLD TABLE AS removed NEW TABLE AS added",
     ),
     "billing_claim_status_totals_delete": (
-        _PG_REMOVE + _PG_SUMS,
+        _PG_CHANGES + _PG_REMOVED + _PG_SUMS,
         "AFTER DELETE ON billing_claim REFERENCING OLD TABLE AS removed",
     ),
     "billing_claim_status_totals_truncate": (
@@ -113,11 +135,17 @@ _RECOUNT = [
 
 def _install_sql(vendor: str) -> list[str]:
     if vendor == "postgresql":
-        statements = ["LOCK TABLE billing_claim IN SHARE ROW EXCLUSIVE MODE;"]
+        statements = [
+            "LOCK TABLE billing_claim IN SHARE ROW EXCLUSIVE MODE;",
+            f"CREATE OR REPLACE FUNCTION {_PG_ADD_FUNCTION}("
+            "changed_status varchar, added_claims bigint, added_cents bigint"
+            f") RETURNS void AS $$\n{_PG_ADD_BODY}$$ LANGUAGE plpgsql;",
+        ]
         for name, (body, event) in _PG_TRIGGERS.items():
             statements += [
                 f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$\n"
-                f"BEGIN\n{body}\nRETURN NULL;\nEND;\n$$ LANGUAGE plpgsql;",
+                f"DECLARE\n    change record;\nBEGIN\n{body}\nRETURN NULL;\nEND;\n"
+                "$$ LANGUAGE plpgsql;",
                 f"CREATE OR REPLACE TRIGGER {name} {event} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {name}();",
             ]
@@ -133,6 +161,7 @@ def _uninstall_sql(vendor: str) -> list[str]:
         return [
             *(f"DROP TRIGGER IF EXISTS {name} ON billing_claim;" for name in _PG_TRIGGERS),
             *(f"DROP FUNCTION IF EXISTS {name}();" for name in _PG_TRIGGERS),
+            f"DROP FUNCTION IF EXISTS {_PG_ADD_FUNCTION}(varchar, bigint, bigint);",
         ]
     return [f"DROP TRIGGER IF EXISTS {name};" for name in _SQLITE_TRIGGERS]
 

@@ -144,15 +144,30 @@ def test_truncating_the_claims_empties_the_totals(nurse):
 
 
 @pytest.mark.postgres
-def test_a_connection_adds_to_its_own_slot(nurse):
-    new_claim(nurse)
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_never_waits_for_the_totals_another_holds(nurse):
+    """Another transaction holds every totals row (as one that changed claims of each status
+    and has not committed yet): a claim written now adds a row of its own at once, rather than
+    waiting for that commit (and, in the wrong order, deadlocking with it)."""
+    new_claim(nurse, status="approved")
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT id FROM billing_claimstatustotal FOR UPDATE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        new_claim(nurse, status="approved", total="100.00")
+        assert ClaimStatusTotal.objects.filter(status="approved").count() == 2
+    finally:
+        other.rollback()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
-    assert list(ClaimStatusTotal.objects.values_list("status", "slot", "claims")) == [
-        ("hold", pid % 16, 1)
-    ]
+    # Nothing held: the next claim adds to the first row of its status.
+    new_claim(nurse, status="approved", total="50.00")
+    assert ClaimStatusTotal.objects.filter(status="approved").count() == 2
+    assert kept_totals() == {"approved": (3, 32500)}
 
 
 def test_after_migrate_lost_triggers_come_back_and_the_claims_are_counted_again(nurse):
