@@ -679,14 +679,11 @@ class Claim(models.Model):
             models.Index(fields=["date_of_service", "id"], name="claim_dos_idx"),
             models.Index(fields=["payer", "date_of_service", "id"], name="claim_payer_dos_idx"),
             models.Index(fields=["patient", "date_of_service", "id"], name="claim_patient_dos_idx"),
-            # The queue's totals by status (selectors.queue_totals_query: COUNT(*) and the sum
-            # of the charge, grouped by status): PostgreSQL reads them off this index alone,
-            # in status order, with no sort, hash or visit to the table.
-            models.Index(
-                fields=["status"], include=["total_charge"], name="claim_status_totals_idx"
-            ),
             # A status and a payer (the biller's usual filter, with dates or not): the page
-            # is read off it in the queue's order, and its totals from it alone.
+            # is read off it in the queue's order. The queue's totals by status where the
+            # kept ones cannot answer (selectors.queue_totals_query: COUNT(*) and the sum of
+            # the charge, grouped by status) are read off it alone, in status order, with no
+            # sort, hash or visit to the table.
             models.Index(
                 fields=["status", "payer", "date_of_service", "id"],
                 include=["total_charge"],

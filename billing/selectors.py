@@ -144,7 +144,7 @@ def claim_queue(user, filters: QueueFilters) -> QuerySet[Claim]:
 
 def queue_totals_query(claims: QuerySet[Claim]) -> QuerySet:
     """(status, count, total charge) of the claims, one row per status: one aggregate query.
-    COUNT(*) rather than COUNT(id), and the status and charge in claim_status_totals_idx,
+    COUNT(*) rather than COUNT(id), and the status and charge in claim_status_payer_dos_idx,
     so that PostgreSQL can answer it from that index alone (an index-only scan)."""
     return (
         claims.order_by()

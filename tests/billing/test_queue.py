@@ -104,8 +104,8 @@ def test_the_totals_are_one_count_of_rows_grouped_by_status(as_biller, claims):
         as_biller.get(reverse("billing:queue"), {"payer": claims["ready"].payer_id})
 
     (totals,) = [q["sql"] for q in captured if "GROUP BY" in q["sql"]]
-    # COUNT(*), not COUNT(id): claim_status_totals_idx holds the status and the charge, not
-    # the id, and PostgreSQL answers from it alone only if the query needs nothing else.
+    # COUNT(*), not COUNT(id): the count needs no column of its own, so an index with the
+    # status and the charge answers it alone whatever else it holds.
     assert "COUNT(*)" in totals
     assert totals.startswith('SELECT "billing_claim"."status" AS "status", COUNT(*) AS "count"')
     assert "GROUP BY" in totals
@@ -114,7 +114,7 @@ def test_the_totals_are_one_count_of_rows_grouped_by_status(as_biller, claims):
 
 @pytest.mark.postgres
 def test_postgresql_can_answer_the_totals_from_an_index_alone(claims, biller):
-    """The totals need no column outside claim_status_totals_idx: with sequential scans off
+    """The totals need no column outside claim_status_payer_dos_idx: with sequential scans off
     the plan is an index-only scan of it (on a live table, once autovacuum has set the
     visibility map, the planner chooses it on its own for a large queue)."""
     unfiltered = selectors.claim_queue(biller, selectors.QueueFilters())
@@ -123,7 +123,7 @@ def test_postgresql_can_answer_the_totals_from_an_index_alone(claims, biller):
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         plan = selectors.queue_totals_query(unfiltered).explain()
 
-    assert "Index Only Scan using claim_status_totals_idx" in plan, plan
+    assert "Index Only Scan using claim_status_payer_dos_idx" in plan, plan
     assert sum(count for _, count, _ in selectors.queue_totals_query(unfiltered)) == 3
 
 

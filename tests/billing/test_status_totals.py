@@ -143,8 +143,10 @@ def test_truncating_the_claims_empties_the_totals(nurse):
     assert kept_totals() == {}
 
 
+# Outside the test's transaction, so that another connection sees the claims; serialized
+# rollback brings back the role groups the flush after a transactional test takes.
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_transaction_never_waits_for_the_totals_another_holds(nurse):
     """Another transaction holds every totals row (as one that changed claims of each status
     and has not committed yet): a claim written now adds a row of its own at once, rather than
