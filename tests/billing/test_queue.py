@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -112,19 +113,20 @@ def test_the_totals_are_one_count_of_rows_grouped_by_status(as_biller, claims):
     assert "INNER JOIN" not in totals
 
 
-@pytest.mark.postgres
-def test_postgresql_can_answer_the_totals_from_an_index_alone(claims, biller):
-    """The totals need no column outside claim_status_payer_dos_idx: with sequential scans off
-    the plan is an index-only scan of it (on a live table, once autovacuum has set the
-    visibility map, the planner chooses it on its own for a large queue)."""
-    unfiltered = selectors.claim_queue(biller, selectors.QueueFilters())
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        plan = selectors.queue_totals_query(unfiltered).explain()
+def test_the_totals_need_no_column_outside_the_status_and_payer_index(claims, biller):
+    """The totals read only columns claim_status_payer_dos_idx holds, so that PostgreSQL can
+    answer them from that index alone (an index-only scan, once autovacuum has set the
+    visibility map; `bench --explain --keep` shows the plan on a large queue). Checked on the
+    SQL rather than on a plan: over a test's few rows the planner may prefer a smaller index
+    and visit the table."""
+    index = next(i for i in Claim._meta.indexes if i.name == "claim_status_payer_dos_idx")
+    held = {Claim._meta.get_field(name).column for name in [*index.fields, *index.include]}
+    totals = selectors.queue_totals_query(selectors.claim_queue(biller, selectors.QueueFilters()))
+    sql = str(totals.query)
 
-    assert "Index Only Scan using claim_status_payer_dos_idx" in plan, plan
-    assert sum(count for _, count, _ in selectors.queue_totals_query(unfiltered)) == 3
+    read = set(re.findall(r'"billing_claim"\."(\w+)"', sql))
+    assert read and read <= held, (read, held)
+    assert sum(count for _, count, _ in totals) == 3
 
 
 def test_a_status_filter_counts_and_totals_only_what_it_selects(as_biller, claims):
