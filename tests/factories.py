@@ -433,13 +433,12 @@ def approved_claim(nurse, nurse2, biller, provider, *, last_name="Brooks", with_
     return billing_services.claim_approve(claim=claim, by=biller)
 
 
-def claim_row(*, patient: Patient | None = None, **values) -> Claim:
+def claim_row(*, patient: Patient | None = None, nurse=None, save: bool = True, **values) -> Claim:
     """A claim row as a test needs it, without going through deciding (a draft encounter
-    of its own under it)."""
+    of its own under it, by `nurse` or a new one); unsaved with `save=False`."""
     patient = patient or PatientFactory()
-    nurse = UserFactory(role="Nurse", credential="RN")
-    encounter = make_encounter(patient, nurse)
-    return Claim.objects.create(
+    encounter = make_encounter(patient, nurse or UserFactory(role="Nurse", credential="RN"))
+    claim = Claim(
         encounter=encounter,
         patient=patient,
         date_of_service=values.pop("date_of_service", encounter.date_of_service),
@@ -447,3 +446,6 @@ def claim_row(*, patient: Patient | None = None, **values) -> Claim:
         decided_at=values.pop("decided_at", timezone.now()),
         **values,
     )
+    if save:
+        claim.save()
+    return claim

@@ -21,7 +21,7 @@ from billing.models import (
     X12Import,
 )
 from billing.services.remittance import adjustment_row, keep_claim_totals
-from tests.factories import PatientFactory, make_encounter
+from tests.factories import claim_row
 
 
 def at(day: dt.date, hour: int = 12, minute: int = 0) -> dt.datetime:
@@ -41,16 +41,12 @@ def make_export(created_at: dt.datetime) -> ClaimExport:
 
 
 def make_claim(nurse, *, status, day, total, payer=None, export=None) -> Claim:
-    patient = PatientFactory()
-    encounter = make_encounter(patient, nurse)
-    return Claim.objects.create(
-        encounter=encounter,
-        patient=patient,
+    return claim_row(
+        nurse=nurse,
         payer=payer,
         date_of_service=day,
         status=status,
         total_charge=Decimal(total),
-        decided_at=timezone.now(),
         export=export,
     )
 

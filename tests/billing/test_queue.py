@@ -15,23 +15,22 @@ from django.utils import timezone
 from billing import selectors
 from billing.forms import QueueFilterForm
 from billing.models import Claim, ClaimFinding
-from tests.factories import PatientFactory, billing_reference, make_encounter
+from tests import factories
+from tests.factories import PatientFactory, billing_reference
 
 DAY = dt.date(2026, 3, 4)
 
 
 def claim_row(nurse, *, last_name, status, total, day=DAY, payer=None, hold_reason="", rule=""):
     """A claim as the queue lists it, without going through the engine."""
-    patient = PatientFactory(last_name=last_name, first_name="Ann")
-    claim = Claim.objects.create(
-        encounter=make_encounter(patient, nurse),
-        patient=patient,
+    claim = factories.claim_row(
+        patient=PatientFactory(last_name=last_name, first_name="Ann"),
+        nurse=nurse,
         payer=payer,
         date_of_service=day,
         status=status,
         total_charge=Decimal(total),
         hold_reason=hold_reason,
-        decided_at=timezone.now(),
     )
     if rule:
         ClaimFinding.objects.create(

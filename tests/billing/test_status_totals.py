@@ -15,31 +15,25 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from billing import dashboard, status_totals
 from billing.models import Claim, ClaimStatusTotal
 from billing.selectors import QUEUE_STATUSES, QueueFilters, statuses_alone
 from tests.billing.status_totals import assert_status_totals_exact, kept_totals
-from tests.factories import PatientFactory, billing_reference, make_encounter
+from tests.factories import billing_reference, claim_row
 
 DAY = dt.date(2026, 3, 4)
 
 
 def new_claim(nurse, *, status="hold", total="175.00", payer=None, save=True) -> Claim:
-    patient = PatientFactory()
-    claim = Claim(
-        encounter=make_encounter(patient, nurse),
-        patient=patient,
+    return claim_row(
+        nurse=nurse,
         payer=payer,
         date_of_service=DAY,
         status=status,
         total_charge=Decimal(total),
-        decided_at=timezone.now(),
+        save=save,
     )
-    if save:
-        claim.save()
-    return claim
 
 
 def test_the_check_sees_totals_that_do_not_match_the_claims(nurse):
