@@ -40,14 +40,16 @@ def make_export(created_at: dt.datetime) -> ClaimExport:
     )
 
 
-def make_claim(nurse, *, status, day, total, payer=None, export=None) -> Claim:
+def make_claim(nurse, *, status, day, total, payer=None, **values) -> Claim:
+    """A claim of `total` on `day`, without deciding (`values`: its other fields, or
+    `save=False`; see tests.factories.claim_row)."""
     return claim_row(
         nurse=nurse,
         payer=payer,
         date_of_service=day,
         status=status,
         total_charge=Decimal(total),
-        export=export,
+        **values,
     )
 
 

@@ -19,21 +19,15 @@ from django.urls import reverse
 from billing import dashboard, status_totals
 from billing.models import Claim, ClaimStatusTotal
 from billing.selectors import QUEUE_STATUSES, QueueFilters, statuses_alone
+from tests.billing.remits import make_claim
 from tests.billing.status_totals import assert_status_totals_exact, kept_totals
-from tests.factories import billing_reference, claim_row
+from tests.factories import billing_reference
 
 DAY = dt.date(2026, 3, 4)
 
 
 def new_claim(nurse, *, status="hold", total="175.00", payer=None, save=True) -> Claim:
-    return claim_row(
-        nurse=nurse,
-        payer=payer,
-        date_of_service=DAY,
-        status=status,
-        total_charge=Decimal(total),
-        save=save,
-    )
+    return make_claim(nurse, status=status, day=DAY, total=total, payer=payer, save=save)
 
 
 def test_the_check_sees_totals_that_do_not_match_the_claims(nurse):
