@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
@@ -154,20 +154,19 @@ def queue_totals_query(claims: QuerySet[Claim]) -> QuerySet:
     )
 
 
+# The filters that select claims by their status alone, and the order, which selects none.
+_BY_STATUS = frozenset({"status", "outcome", "sort"})
+
+
 def statuses_alone(filters: QueueFilters) -> tuple[str, ...] | None:
     """The statuses the filters select, when they select claims by status alone; None when
-    anything else narrows them."""
-    if (
-        filters.payer
-        or filters.date_from
-        or filters.date_to
-        or filters.rule
-        or filters.search.strip()
-        or filters.age
-        or filters.carc
-        or filters.paid_in
-    ):
-        return None
+    anything else narrows them. Every filter but those of _BY_STATUS counts as narrowing,
+    so that one added to QueueFilters is never answered from the kept totals by mistake."""
+    for field in fields(filters):
+        if field.name not in _BY_STATUS:
+            value = getattr(filters, field.name)
+            if value.strip() if isinstance(value, str) else value:
+                return None
     statuses = set(Claim.Status.values if filters.status or filters.outcome else QUEUE_STATUSES)
     if filters.status:
         statuses &= {filters.status}
