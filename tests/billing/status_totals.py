@@ -6,16 +6,13 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
-from billing.models import Claim, ClaimStatusTotal
+from billing.models import Claim
+from billing.selectors import status_totals_query
 
 
 def kept_totals() -> dict[str, tuple[int, int]]:
     """(claims, cents) by status as the triggers keep them, statuses with claims only."""
-    rows = (
-        ClaimStatusTotal.objects.values("status")
-        .annotate(count=Sum("claims"), cents=Sum("charge_cents"))
-        .values_list("status", "count", "cents")
-    )
+    rows = status_totals_query(Claim.Status.values)
     return {status: (count, cents) for status, count, cents in rows if count or cents}
 
 
